@@ -1,0 +1,65 @@
+//! HTTP endpoints: health and the JSON plan list. Errors are
+//! application/problem+json.
+
+use crate::store::{Store, StoreError};
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Store(StoreError::Input(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!("{self}");
+        }
+        HttpResponse::build(status).content_type("application/problem+json").json(serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        }))
+    }
+}
+
+#[get("/health")]
+async fn health(store: web::Data<Store>) -> HttpResponse {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&store.pool).await {
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "ok" })),
+        Err(e) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "unavailable", "database": e.to_string() })),
+    }
+}
+
+#[get("/api/v1/plans")]
+async fn list_plans(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(store.list().await?))
+}
+
+#[get("/api/v1/plans/{id}")]
+async fn get_plan(store: web::Data<Store>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(HttpResponse::NotFound().content_type("application/problem+json").json(serde_json::json!({
+            "type": "about:blank", "title": "Not Found", "status": 404,
+            "detail": format!("'{id}' is not a plan id"),
+        })));
+    };
+    Ok(HttpResponse::Ok().json(store.get(id).await?))
+}
+
+/// Registers the routes of this module.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health).service(list_plans).service(get_plan);
+}

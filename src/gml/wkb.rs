@@ -1,0 +1,211 @@
+//! PostGIS EWKB (little endian, with SRID) for the geometry model, in the
+//! curved form (CIRCULARSTRING, COMPOUNDCURVE, CURVEPOLYGON, MULTICURVE,
+//! MULTISURFACE where the plan has arcs) and for linearised geometries.
+
+use super::{Coord, Curve, Geometry, Polygon, Segment};
+
+const POINT: u32 = 1;
+const LINESTRING: u32 = 2;
+const POLYGON: u32 = 3;
+const MULTIPOINT: u32 = 4;
+const MULTILINESTRING: u32 = 5;
+const MULTIPOLYGON: u32 = 6;
+const CIRCULARSTRING: u32 = 8;
+const COMPOUNDCURVE: u32 = 9;
+const CURVEPOLYGON: u32 = 10;
+const MULTICURVE: u32 = 11;
+const MULTISURFACE: u32 = 12;
+const SRID_FLAG: u32 = 0x2000_0000;
+
+/// Writes `g` as EWKB with `srid`. Linear geometries become the OGC simple
+/// types; geometries with arcs keep them as SQL/MM curve types.
+pub fn to_ewkb(g: &Geometry, srid: u32) -> Vec<u8> {
+    let mut w = Vec::with_capacity(16 + g.num_points() * 16 + 64);
+    write_geometry(&mut w, g, Some(srid));
+    w
+}
+
+fn header(w: &mut Vec<u8>, ty: u32, srid: Option<u32>) {
+    w.push(1);
+    match srid {
+        Some(s) => {
+            w.extend_from_slice(&(ty | SRID_FLAG).to_le_bytes());
+            w.extend_from_slice(&s.to_le_bytes());
+        }
+        None => w.extend_from_slice(&ty.to_le_bytes()),
+    }
+}
+
+fn u32le(w: &mut Vec<u8>, v: usize) {
+    w.extend_from_slice(&(v as u32).to_le_bytes());
+}
+
+fn coord(w: &mut Vec<u8>, c: Coord) {
+    w.extend_from_slice(&c.x.to_le_bytes());
+    w.extend_from_slice(&c.y.to_le_bytes());
+}
+
+fn points(w: &mut Vec<u8>, pts: &[Coord]) {
+    u32le(w, pts.len());
+    for &p in pts {
+        coord(w, p);
+    }
+}
+
+fn write_geometry(w: &mut Vec<u8>, g: &Geometry, srid: Option<u32>) {
+    match g {
+        Geometry::Point(c) => {
+            header(w, POINT, srid);
+            coord(w, *c);
+        }
+        Geometry::MultiPoint(pts) => {
+            header(w, MULTIPOINT, srid);
+            u32le(w, pts.len());
+            for &p in pts {
+                header(w, POINT, None);
+                coord(w, p);
+            }
+        }
+        Geometry::Curve(c) => write_curve(w, c, srid),
+        Geometry::MultiCurve(cs) => {
+            let linear = cs.iter().all(Curve::is_linear);
+            header(w, if linear { MULTILINESTRING } else { MULTICURVE }, srid);
+            u32le(w, cs.len());
+            for c in cs {
+                write_curve(w, c, None);
+            }
+        }
+        Geometry::Polygon(p) => write_polygon(w, p, srid),
+        Geometry::MultiSurface(ps) => {
+            let linear = ps.iter().all(Polygon::is_linear);
+            header(w, if linear { MULTIPOLYGON } else { MULTISURFACE }, srid);
+            u32le(w, ps.len());
+            for p in ps {
+                write_polygon(w, p, None);
+            }
+        }
+    }
+}
+
+/// Circle through three points as a PostGIS full-circle CIRCULARSTRING
+/// (start, the point opposite the start, start).
+fn circle_points(p: &[Coord; 3]) -> Vec<Coord> {
+    match super::arc::circumcircle(p[0], p[1], p[2]) {
+        Some(c) => {
+            let opposite = Coord::new(2.0 * c.center.x - p[0].x, 2.0 * c.center.y - p[0].y);
+            vec![p[0], opposite, p[0]]
+        }
+        None => vec![p[0], p[1], p[0]],
+    }
+}
+
+fn write_segment_as_part(w: &mut Vec<u8>, s: &Segment, srid: Option<u32>) {
+    match s {
+        Segment::Line(p) => {
+            header(w, LINESTRING, srid);
+            points(w, p);
+        }
+        Segment::Arcs(p) => {
+            header(w, CIRCULARSTRING, srid);
+            points(w, p);
+        }
+        Segment::Circle(p) => {
+            header(w, CIRCULARSTRING, srid);
+            points(w, &circle_points(p));
+        }
+    }
+}
+
+fn write_curve(w: &mut Vec<u8>, c: &Curve, srid: Option<u32>) {
+    if c.is_linear() {
+        header(w, LINESTRING, srid);
+        points(w, &c.control_points());
+    } else if c.segments.len() == 1 {
+        write_segment_as_part(w, &c.segments[0], srid);
+    } else {
+        header(w, COMPOUNDCURVE, srid);
+        // Merge consecutive linear segments into one LINESTRING part.
+        let mut parts: Vec<Segment> = Vec::with_capacity(c.segments.len());
+        for s in &c.segments {
+            match (parts.last_mut(), s) {
+                (Some(Segment::Line(acc)), Segment::Line(p)) => {
+                    let skip = usize::from(acc.last() == p.first());
+                    acc.extend_from_slice(&p[skip..]);
+                }
+                _ => parts.push(s.clone()),
+            }
+        }
+        u32le(w, parts.len());
+        for p in &parts {
+            write_segment_as_part(w, p, None);
+        }
+    }
+}
+
+/// PostGIS only stores closed rings: an unclosed ring (an error the
+/// validator reports; the original XML is kept as it is) is closed with a
+/// straight segment.
+fn closed_ring(r: &Curve) -> std::borrow::Cow<'_, Curve> {
+    match (r.segments.first().and_then(Segment::first), r.segments.last().and_then(Segment::last)) {
+        (Some(a), Some(b)) if a != b => {
+            let mut c = r.clone();
+            c.segments.push(Segment::Line(vec![b, a]));
+            std::borrow::Cow::Owned(c)
+        }
+        _ => std::borrow::Cow::Borrowed(r),
+    }
+}
+
+fn write_polygon(w: &mut Vec<u8>, p: &Polygon, srid: Option<u32>) {
+    if p.is_linear() {
+        header(w, POLYGON, srid);
+        u32le(w, 1 + p.interiors.len());
+        for r in p.rings() {
+            points(w, &closed_ring(r).control_points());
+        }
+    } else {
+        header(w, CURVEPOLYGON, srid);
+        u32le(w, 1 + p.interiors.len());
+        for r in p.rings() {
+            write_curve(w, &closed_ring(r), None);
+        }
+    }
+}
+
+/// Why PostGIS would refuse the geometry, if it would: rings need at least
+/// four points (three distinct) once closed.
+pub fn storage_problem(g: &Geometry) -> Option<String> {
+    let ring_ok = |r: &Curve| !r.is_linear() || closed_ring(r).control_points().len() >= 4;
+    let poly_ok = |p: &Polygon| p.rings().all(ring_ok);
+    let ok = match g {
+        Geometry::Polygon(p) => poly_ok(p),
+        Geometry::MultiSurface(ps) => ps.iter().all(poly_ok),
+        _ => true,
+    };
+    (!ok).then(|| "a polygon ring has fewer than 4 points and cannot be stored".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_ewkb() {
+        let w = to_ewkb(&Geometry::Point(Coord::new(1.0, 2.0)), 25832);
+        assert_eq!(w.len(), 1 + 4 + 4 + 16);
+        assert_eq!(&w[1..5], &(1u32 | SRID_FLAG).to_le_bytes());
+        assert_eq!(&w[5..9], &25832u32.to_le_bytes());
+    }
+
+    #[test]
+    fn single_arc_curve_gets_srid() {
+        let c = Curve {
+            segments: vec![Segment::Arcs(vec![Coord::new(0.0, 0.0), Coord::new(1.0, 1.0), Coord::new(2.0, 0.0)])],
+        };
+        let w = to_ewkb(&Geometry::Curve(c), 25832);
+        assert_eq!(&w[1..5], &(CIRCULARSTRING | SRID_FLAG).to_le_bytes());
+        assert_eq!(&w[5..9], &25832u32.to_le_bytes());
+        assert_eq!(&w[9..13], &3u32.to_le_bytes());
+        assert_eq!(w.len(), 13 + 48);
+    }
+}

@@ -1,0 +1,17 @@
+//! XPlanServer: validate, store and serve XPlanGML land-use plans.
+//!
+//! Modules, one job each (see docs/architecture.md):
+//! - [`gml`]: streaming GML 3.2 geometry reader, curves, EWKB
+//! - [`xplan`]: versions, feature model, plans in a document, XPlanArchiv
+//! - [`crs`]: PROJ transformations
+//! - [`store`]: PostGIS storage and the managed cluster
+//! - [`api`]: HTTP endpoints (the only module besides `ows` that knows actix-web)
+//! - [`config`]: configuration
+
+pub mod api;
+pub mod config;
+pub mod crs;
+pub mod gml;
+pub mod store;
+pub mod synth;
+pub mod xplan;

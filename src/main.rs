@@ -1,0 +1,350 @@
+//! The xplanserver command line.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xplanserver::config::Config;
+use xplanserver::store::cluster::Cluster;
+use xplanserver::store::{ImportOptions, Store};
+use xplanserver::xplan::{read_input, PlanStatus};
+
+#[derive(Parser)]
+#[command(name = "xplanserver", version, about = "XPlanung server: import, store and serve XPlanGML plans")]
+struct Cli {
+    /// Configuration file (default: ./xplanserver.toml if it exists).
+    #[arg(long, global = true, env = "XPLAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory of the managed PostgreSQL cluster.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; without it the managed cluster is used.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP endpoints.
+    Serve {
+        /// Listen address (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Import XPlanArchiv zips or XPlanGML files (one transaction per file).
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Status of the imported plans instead of the one derived from rechtsstand.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<PlanStatus>,
+        /// internalId to record for the plan.
+        #[arg(long)]
+        internal_id: Option<String>,
+        /// Do not show a progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List the stored plans.
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show one plan.
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Export a plan as XPlanArchiv (xplan.gml and attachments).
+    Export {
+        id: i64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Delete a plan with everything stored for it.
+    Delete { id: i64 },
+    /// Operate the managed PostgreSQL cluster.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Write a synthetic large plan set (benchmarks): a plan tiled N times.
+    #[command(hide = true)]
+    Synth {
+        input: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        copies: usize,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum DbAction {
+    /// Initialise (first use) and start the cluster.
+    Start,
+    /// Stop the cluster.
+    Stop,
+    /// Tell whether the cluster is running.
+    Status,
+    /// Open psql on the plan database.
+    Psql,
+    /// Print the connection URL (with password).
+    Url,
+}
+
+fn parse_status(s: &str) -> Result<PlanStatus, String> {
+    PlanStatus::parse(s).ok_or_else(|| format!("'{s}' is not a status (in_aufstellung, festgestellt, archiviert)"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("XPLAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let mut s = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+    }
+    s.replace('\n', " ")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data_dir {
+        cfg.database.data_dir = d;
+    }
+    if let Some(u) = cli.database_url {
+        cfg.database.url = Some(u);
+    }
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                cfg.server.bind = b;
+            }
+            let store = Store::connect(&cfg).await?;
+            serve(cfg, store).await?;
+        }
+        Command::Import {
+            files,
+            status,
+            internal_id,
+            quiet,
+        } => {
+            let store = Store::connect(&cfg).await?;
+            let limits = cfg.limits.to_limits();
+            let opts = ImportOptions { status, internal_id };
+            let bar = if quiet || files.len() < 2 {
+                indicatif::ProgressBar::hidden()
+            } else {
+                let b = indicatif::ProgressBar::new(files.len() as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, ETA {eta} {msg}")
+                        .expect("template"),
+                );
+                b
+            };
+            let mut failed = 0;
+            for f in &files {
+                bar.set_message(f.display().to_string());
+                let result = async {
+                    let path = f.clone();
+                    let input = tokio::task::spawn_blocking(move || read_input(&path, &limits)).await??;
+                    Ok::<_, anyhow::Error>(store.import(input, &opts).await?)
+                }
+                .await;
+                match result {
+                    Ok(r) => {
+                        for id in &r.plan_ids {
+                            bar.println(format!("{id}\t{}", f.display()));
+                        }
+                        if bar.is_hidden() {
+                            for id in &r.plan_ids {
+                                println!("{id}\t{}", f.display());
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        bar.suspend(|| eprintln!("error: {}: {}", f.display(), one_line(&e)));
+                    }
+                }
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            if failed > 0 {
+                if files.len() > 1 {
+                    eprintln!("error: {failed} of {} files were not imported", files.len());
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::List { format } => {
+            let store = Store::connect(&cfg).await?;
+            let plans = store.list().await?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&plans)?);
+            } else {
+                println!("{:>6}  {:<4} {:<4} {:<15} {:>8}  NAME", "ID", "TYPE", "VER", "STATUS", "FEATURES");
+                for p in plans {
+                    println!(
+                        "{:>6}  {:<4} {:<4} {:<15} {:>8}  {}",
+                        p.id, p.plan_type, p.version, p.status, p.feature_count, p.name
+                    );
+                }
+            }
+        }
+        Command::Show { id, format } => {
+            let store = Store::connect(&cfg).await?;
+            let p = store.get(id).await?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                println!("id:          {}", p.id);
+                println!("name:        {}", p.name);
+                println!("nummer:      {}", p.nummer.as_deref().unwrap_or("-"));
+                println!("internalId:  {}", p.internal_id.as_deref().unwrap_or("-"));
+                println!("type:        {} ({}), XPlanGML {}", p.plan_type, p.plan_class, p.version);
+                println!(
+                    "rechtsstand: {}",
+                    p.rechtsstand.map(|r| r.to_string()).unwrap_or_else(|| "-".into())
+                );
+                println!("status:      {}", p.status);
+                println!("gemeinde:    {}", p.ags.join(", "));
+                println!("CRS:         EPSG:{}", p.srid);
+                if let Some(b) = p.bbox {
+                    println!("bbox:        {} {} {} {} (storage CRS)", b[0], b[1], b[2], b[3]);
+                }
+                println!("features:    {}", p.feature_count);
+                println!("imported:    {} from {}", p.imported_at, p.source_file.as_deref().unwrap_or("-"));
+                for b in &p.bereiche {
+                    println!(
+                        "bereich:     {} {} {}",
+                        b.nummer.map(|n| n.to_string()).unwrap_or_default(),
+                        b.name.as_deref().unwrap_or(""),
+                        b.gml_id
+                    );
+                }
+                for a in &p.attachments {
+                    println!("attachment:  {} ({}, {} bytes)", a.name, a.media_type, a.size);
+                }
+            }
+        }
+        Command::Export { id, output } => {
+            let store = Store::connect(&cfg).await?;
+            let (gml, attachments) = store.export(id).await?;
+            let tmp = output.with_extension("zip.part");
+            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            xplanserver::xplan::write_archive(std::io::BufWriter::new(file), gml.as_bytes(), &attachments)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &output).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("{}", output.display());
+        }
+        Command::Delete { id } => {
+            let store = Store::connect(&cfg).await?;
+            if !store.delete(id).await? {
+                bail!("plan {id} not found");
+            }
+            println!("deleted plan {id}");
+        }
+        Command::Db { action } => {
+            if cfg.database.url.is_some() {
+                bail!("a database URL is configured: the managed cluster is not used");
+            }
+            let cluster = Cluster::new(&cfg.database.data_dir, cfg.database.port)?;
+            match action {
+                DbAction::Start => {
+                    Store::connect(&cfg).await?;
+                    println!("running on 127.0.0.1:{} (data in {})", cluster.port, cluster.pgdata().display());
+                }
+                DbAction::Stop => {
+                    if cluster.stop()? {
+                        println!("stopped");
+                    } else {
+                        println!("not running");
+                    }
+                }
+                DbAction::Status => {
+                    if cluster.is_running()? {
+                        println!("running on 127.0.0.1:{} (data in {})", cluster.port, cluster.pgdata().display());
+                    } else {
+                        println!("not running");
+                        return Ok(ExitCode::from(3));
+                    }
+                }
+                DbAction::Url => {
+                    Store::connect(&cfg).await?;
+                    println!("{}", cluster.url()?);
+                }
+                DbAction::Psql => {
+                    Store::connect(&cfg).await?;
+                    let st = std::process::Command::new("psql")
+                        .args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U"])
+                        .arg(xplanserver::store::cluster::ROLE)
+                        .arg(xplanserver::store::cluster::DATABASE)
+                        .env("PGPASSWORD", cluster.password()?)
+                        .status()
+                        .context("cannot run psql")?;
+                    return Ok(if st.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+                }
+            }
+        }
+        Command::Synth { input, copies, output } => {
+            let inp = read_input(&input, &cfg.limits.to_limits())?;
+            let doc = xplanserver::synth::tile_plan(&inp.gml, copies)?;
+            std::fs::write(&output, doc).with_context(|| format!("cannot write {}", output.display()))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
+    use actix_web::{web, App, HttpServer};
+    let data = web::Data::new(store);
+    let workers = if cfg.server.workers == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    } else {
+        cfg.server.workers
+    };
+    tracing::info!("serving on http://{}", cfg.server.bind);
+    HttpServer::new(move || App::new().app_data(data.clone()).configure(xplanserver::api::configure))
+        .workers(workers)
+        .bind(&cfg.server.bind)
+        .with_context(|| format!("cannot listen on {}", cfg.server.bind))?
+        .run()
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,696 @@
+//! PostGIS storage of plans: embedded migrations, one transaction per
+//! imported document, binary COPY for the features.
+
+pub mod cluster;
+pub mod copy;
+
+use crate::config::Config;
+use crate::gml::{arc, wkb, Bbox, Geometry};
+use crate::xplan::document::Document;
+use crate::xplan::plan::{gemeinden, PlanData, PlanStatus};
+use crate::xplan::{Attachment, InputFile, XplanError};
+use cluster::Cluster;
+use copy::BinaryCopy;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("managed PostgreSQL: {0}")]
+    Cluster(String),
+    #[error("{0}")]
+    Input(#[from] XplanError),
+    #[error("geometry of {feature} '{gml_id}': {message}")]
+    Geometry { feature: String, gml_id: String, message: String },
+    #[error("plan {0} not found")]
+    NotFound(i64),
+}
+
+/// Options of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Status to give the plans instead of the one derived from rechtsstand.
+    pub status: Option<PlanStatus>,
+    pub internal_id: Option<String>,
+}
+
+/// What the plan list and `show` return.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlanSummary {
+    pub id: i64,
+    pub name: String,
+    pub nummer: Option<String>,
+    pub internal_id: Option<String>,
+    pub plan_type: String,
+    pub plan_class: String,
+    pub version: String,
+    pub rechtsstand: Option<i32>,
+    pub status: String,
+    pub ags: Vec<String>,
+    pub gemeinde: Value,
+    pub srid: i32,
+    /// [min_x, min_y, max_x, max_y] in the storage CRS.
+    pub bbox: Option<[f64; 4]>,
+    pub feature_count: i32,
+    pub source_file: Option<String>,
+    pub imported_at: chrono::DateTime<chrono::Utc>,
+    pub bereiche: Vec<BereichSummary>,
+    pub attachments: Vec<AttachmentSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BereichSummary {
+    pub gml_id: String,
+    pub nummer: Option<i32>,
+    pub name: Option<String>,
+    pub bedeutung: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttachmentSummary {
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+}
+
+/// Result of importing one document.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportResult {
+    pub plan_ids: Vec<i64>,
+    pub features: usize,
+}
+
+/// A plan ready to be written: everything computed, nothing in the database yet.
+pub struct PreparedPlan {
+    name: String,
+    nummer: Option<String>,
+    internal_id: Option<String>,
+    plan_type: &'static str,
+    plan_class: String,
+    version: &'static str,
+    gml_id: String,
+    rechtsstand: Option<i32>,
+    status: PlanStatus,
+    plan_art: Vec<String>,
+    gemeinde: Value,
+    ags: Vec<String>,
+    srid: i32,
+    geltungsbereich: Option<Vec<u8>>,
+    geltungsbereich_lin: Option<Vec<u8>>,
+    bbox: Option<Bbox>,
+    root_element: String,
+    root_gml_id: Option<String>,
+    namespaces: Value,
+    root_bounded_by: Option<String>,
+    bereiche: Vec<PreparedBereich>,
+    features: BinaryCopy,
+    plan_id_offsets: Vec<usize>,
+    feature_count: usize,
+}
+
+struct PreparedBereich {
+    gml_id: String,
+    nummer: Option<i32>,
+    name: Option<String>,
+    bedeutung: Option<i32>,
+    geltungsbereich: Option<Vec<u8>>,
+    geltungsbereich_lin: Option<Vec<u8>>,
+}
+
+/// Connection to the plan database.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: PgPool,
+    pub storage_srid: u32,
+    pub chord_error: f64,
+}
+
+impl Store {
+    /// Connects to the configured database, or starts the managed cluster
+    /// (creating the database on first use), and runs the migrations.
+    pub async fn connect(cfg: &Config) -> Result<Store, StoreError> {
+        let url = match &cfg.database.url {
+            Some(u) => u.clone(),
+            None => {
+                let cluster = Cluster::new(&cfg.database.data_dir, cfg.database.port)?;
+                let c2 = cluster.clone();
+                tokio::task::spawn_blocking(move || c2.start())
+                    .await
+                    .map_err(|e| StoreError::Cluster(e.to_string()))??;
+                let url = cluster.url()?;
+                ensure_database(&url).await?;
+                url
+            }
+        };
+        Self::connect_url(&url, cfg.database.max_connections, cfg.storage.srid, cfg.storage.chord_error).await
+    }
+
+    pub async fn connect_url(url: &str, max_connections: u32, storage_srid: u32, chord_error: f64) -> Result<Store, StoreError> {
+        let opts = PgConnectOptions::from_str(url)?.application_name("xplanserver");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(std::time::Duration::from_secs(30))
+            .connect_with(opts)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            storage_srid,
+            chord_error,
+        })
+    }
+
+    /// Parses, prepares and stores an input file: all its plans or nothing.
+    pub async fn import(&self, input: InputFile, opts: &ImportOptions) -> Result<ImportResult, StoreError> {
+        let srid = self.storage_srid;
+        let tol = self.chord_error;
+        let opts2 = opts.clone();
+        let (prepared, attachments, source_name, source_bytes) = tokio::task::spawn_blocking(move || {
+            let source_bytes = input.gml.len();
+            let doc = crate::xplan::parse_document(input.gml)?;
+            let plans = crate::xplan::split_plans(&doc)?;
+            let prepared = prepare(&doc, &plans, &opts2, srid, tol)?;
+            Ok::<_, StoreError>((prepared, input.attachments, input.source_name, source_bytes))
+        })
+        .await
+        .map_err(|e| StoreError::Cluster(format!("import task failed: {e}")))??;
+        self.write(prepared, &attachments, &source_name, source_bytes as i64).await
+    }
+
+    /// Writes prepared plans in one transaction.
+    pub async fn write(
+        &self,
+        prepared: Vec<PreparedPlan>,
+        attachments: &[Attachment],
+        source_name: &str,
+        source_bytes: i64,
+    ) -> Result<ImportResult, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(prepared.len());
+        let mut total = 0;
+        for mut p in prepared {
+            let bbox = p.bbox.filter(Bbox::is_valid);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO plans (name, nummer, internal_id, plan_type, plan_class, version, gml_id, rechtsstand, status,
+                    plan_art, gemeinde, ags, srid, storage_srid, geltungsbereich, geltungsbereich_lin, bbox, feature_count,
+                    root_element, root_gml_id, namespaces, root_bounded_by, source_file, source_bytes)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                    ST_GeomFromEWKB($15), ST_GeomFromEWKB($16),
+                    CASE WHEN $17::float8 IS NULL THEN NULL ELSE ST_MakeEnvelope($17, $18, $19, $20, $14) END,
+                    $21, $22, $23, $24, $25, $26, $27)
+                 RETURNING id",
+            )
+            .bind(&p.name)
+            .bind(&p.nummer)
+            .bind(&p.internal_id)
+            .bind(p.plan_type)
+            .bind(&p.plan_class)
+            .bind(p.version)
+            .bind(&p.gml_id)
+            .bind(p.rechtsstand)
+            .bind(p.status.as_str())
+            .bind(&p.plan_art)
+            .bind(&p.gemeinde)
+            .bind(&p.ags)
+            .bind(p.srid)
+            .bind(self.storage_srid as i32)
+            .bind(&p.geltungsbereich)
+            .bind(&p.geltungsbereich_lin)
+            .bind(bbox.map(|b| b.min_x))
+            .bind(bbox.map(|b| b.min_y))
+            .bind(bbox.map(|b| b.max_x))
+            .bind(bbox.map(|b| b.max_y))
+            .bind(p.feature_count as i32)
+            .bind(&p.root_element)
+            .bind(&p.root_gml_id)
+            .bind(&p.namespaces)
+            .bind(&p.root_bounded_by)
+            .bind(source_name)
+            .bind(source_bytes)
+            .fetch_one(&mut *tx)
+            .await?;
+            for b in &p.bereiche {
+                sqlx::query(
+                    "INSERT INTO bereiche (plan_id, gml_id, nummer, name, bedeutung, geltungsbereich, geltungsbereich_lin)
+                     VALUES ($1, $2, $3, $4, $5, ST_GeomFromEWKB($6), ST_GeomFromEWKB($7))",
+                )
+                .bind(id)
+                .bind(&b.gml_id)
+                .bind(b.nummer)
+                .bind(&b.name)
+                .bind(b.bedeutung)
+                .bind(&b.geltungsbereich)
+                .bind(&b.geltungsbereich_lin)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for &off in &p.plan_id_offsets {
+                p.features.patch_i64(off, id);
+            }
+            let data = std::mem::replace(&mut p.features, BinaryCopy::new(0, 0)).finish();
+            let mut copy = tx
+                .copy_in_raw(
+                    "COPY features (plan_id, seq, gml_id, feature_type, bereich_gml_id, ebene, rechtscharakter,
+                        flaechenschluss, geom_property, geom_kind, properties, geom, geom_lin, xml)
+                     FROM STDIN (FORMAT binary)",
+                )
+                .await?;
+            for chunk in data.chunks(1 << 20) {
+                copy.send(chunk).await?;
+            }
+            copy.finish().await?;
+            for a in attachments {
+                sqlx::query("INSERT INTO attachments (plan_id, name, media_type, size, data) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(&a.name)
+                    .bind(&a.media_type)
+                    .bind(a.data.len() as i64)
+                    .bind(&a.data)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            total += p.feature_count;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ImportResult {
+            plan_ids: ids,
+            features: total,
+        })
+    }
+
+    /// Lists plans, newest first.
+    pub async fn list(&self) -> Result<Vec<PlanSummary>, StoreError> {
+        let rows = sqlx::query(SUMMARY_SQL).bind(None::<i64>).fetch_all(&self.pool).await?;
+        rows.into_iter().map(summary_from_row).collect()
+    }
+
+    /// One plan with its Bereiche and attachments.
+    pub async fn get(&self, id: i64) -> Result<PlanSummary, StoreError> {
+        let row = sqlx::query(SUMMARY_SQL)
+            .bind(Some(id))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
+        let mut s = summary_from_row(row)?;
+        s.bereiche = sqlx::query("SELECT gml_id, nummer, name, bedeutung FROM bereiche WHERE plan_id = $1 ORDER BY nummer, id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| BereichSummary {
+                gml_id: r.get(0),
+                nummer: r.get(1),
+                name: r.get(2),
+                bedeutung: r.get(3),
+            })
+            .collect();
+        s.attachments = sqlx::query("SELECT name, media_type, size FROM attachments WHERE plan_id = $1 ORDER BY name")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| AttachmentSummary {
+                name: r.get(0),
+                media_type: r.get(1),
+                size: r.get(2),
+            })
+            .collect();
+        Ok(s)
+    }
+
+    /// Deletes a plan with all its rows. Returns false if there was none.
+    pub async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM plans WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// The plan as an XPlanGML document (its original features, in
+    /// document order) and its attachments.
+    pub async fn export(&self, id: i64) -> Result<(String, Vec<Attachment>), StoreError> {
+        let plan = sqlx::query("SELECT version, root_gml_id, namespaces, root_bounded_by FROM plans WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
+        let version: String = plan.get(0);
+        let root_gml_id: Option<String> = plan.get(1);
+        let namespaces: Value = plan.get(2);
+        let bounded_by: Option<String> = plan.get(3);
+        let xplan_ns = crate::xplan::Version::parse(&version)
+            .map(|v| v.namespace())
+            .unwrap_or_default();
+        let bindings: Vec<(String, String)> = namespaces
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let prefix_of = |ns: &str| bindings.iter().find(|(_, u)| u == ns).map(|(p, _)| p.clone());
+        let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let xplan_prefix = prefix_of(xplan_ns);
+        let gml_prefix = prefix_of(crate::gml::GML_NS);
+        let root_name = match xplan_prefix.as_deref() {
+            Some("") => "XPlanAuszug".to_string(),
+            Some(p) => format!("{p}:XPlanAuszug"),
+            None => "xplan:XPlanAuszug".to_string(),
+        };
+        head.push('<');
+        head.push_str(&root_name);
+        for (p, u) in &bindings {
+            let attr = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            head.push_str(&format!(" {attr}=\"{}\"", xml_escape(u)));
+        }
+        if xplan_prefix.is_none() {
+            head.push_str(&format!(" xmlns:xplan=\"{xplan_ns}\""));
+        }
+        let gml = match gml_prefix {
+            Some(p) if !p.is_empty() => p,
+            _ => {
+                head.push_str(&format!(" xmlns:gmlx=\"{}\"", crate::gml::GML_NS));
+                "gmlx".to_string()
+            }
+        };
+        if let Some(rid) = root_gml_id {
+            head.push_str(&format!(" {gml}:id=\"{}\"", xml_escape(&rid)));
+        }
+        head.push_str(">\n");
+        if let Some(b) = bounded_by {
+            head.push_str("  ");
+            head.push_str(&b);
+            head.push('\n');
+        }
+        let mut doc = head;
+        let mut rows = sqlx::query("SELECT xml FROM features WHERE plan_id = $1 ORDER BY seq").bind(id).fetch(&self.pool);
+        use futures_util::TryStreamExt;
+        while let Some(r) = rows.try_next().await? {
+            let xml: &str = r.get(0);
+            doc.push_str(&format!("  <{gml}:featureMember>"));
+            doc.push_str(xml);
+            doc.push_str(&format!("</{gml}:featureMember>\n"));
+        }
+        doc.push_str(&format!("</{root_name}>\n"));
+        let attachments = sqlx::query("SELECT name, media_type, data FROM attachments WHERE plan_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| Attachment {
+                name: r.get(0),
+                media_type: r.get(1),
+                data: r.get(2),
+            })
+            .collect();
+        Ok((doc, attachments))
+    }
+
+    /// Number of rows per table for a plan (for tests and `show`).
+    pub async fn row_counts(&self, id: i64) -> Result<(i64, i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT count(*) FROM features WHERE plan_id = $1), (SELECT count(*) FROM bereiche WHERE plan_id = $1),
+                    (SELECT count(*) FROM attachments WHERE plan_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.get(0), r.get(1), r.get(2)))
+    }
+}
+
+const SUMMARY_SQL: &str = "SELECT id, name, nummer, internal_id, plan_type, plan_class, version, rechtsstand, status, ags, gemeinde,
+        srid, ST_XMin(bbox), ST_YMin(bbox), ST_XMax(bbox), ST_YMax(bbox), feature_count, source_file, imported_at
+     FROM plans WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC";
+
+fn summary_from_row(r: sqlx::postgres::PgRow) -> Result<PlanSummary, StoreError> {
+    let bbox = match (
+        r.try_get::<Option<f64>, _>(12)?,
+        r.try_get::<Option<f64>, _>(13)?,
+        r.try_get::<Option<f64>, _>(14)?,
+        r.try_get::<Option<f64>, _>(15)?,
+    ) {
+        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+        _ => None,
+    };
+    Ok(PlanSummary {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        nummer: r.try_get(2)?,
+        internal_id: r.try_get(3)?,
+        plan_type: r.try_get(4)?,
+        plan_class: r.try_get(5)?,
+        version: r.try_get(6)?,
+        rechtsstand: r.try_get(7)?,
+        status: r.try_get(8)?,
+        ags: r.try_get(9)?,
+        gemeinde: r.try_get(10)?,
+        srid: r.try_get(11)?,
+        bbox,
+        feature_count: r.try_get(16)?,
+        source_file: r.try_get(17)?,
+        imported_at: r.try_get(18)?,
+        bereiche: Vec::new(),
+        attachments: Vec::new(),
+    })
+}
+
+/// Creates the database of the managed cluster if it does not exist.
+async fn ensure_database(url: &str) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let opts = PgConnectOptions::from_str(url)?;
+    let db = opts.get_database().unwrap_or(cluster::DATABASE).to_string();
+    let mut admin = sqlx::PgConnection::connect_with(&opts.clone().database("postgres")).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&db)
+        .fetch_one(&mut admin)
+        .await?;
+    if !exists {
+        let r = sqlx::query(&format!("CREATE DATABASE \"{}\"", db.replace('"', "\"\""))).execute(&mut admin).await;
+        // Another process may have created it meanwhile.
+        if let Err(e) = r {
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&db)
+                .fetch_one(&mut admin)
+                .await?;
+            if !exists {
+                return Err(e.into());
+            }
+        }
+    }
+    admin.close().await?;
+    Ok(())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
+}
+
+/// The EPSG code of a geometry, defaulting to the document's.
+fn srid_of(g: &crate::gml::reader::ParsedGeometry, doc_srid: Option<u32>) -> Option<u32> {
+    g.srid.or(doc_srid)
+}
+
+/// Curved EWKB in the plan CRS and linearised EWKB in the storage CRS.
+fn encode_geometry(
+    g: &Geometry,
+    srid: u32,
+    storage_srid: u32,
+    tol: f64,
+    bbox: &mut Bbox,
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    if let Some(problem) = wkb::storage_problem(g) {
+        return Err(problem);
+    }
+    let native = wkb::to_ewkb(g, srid);
+    let mut lin = arc::linearize(g, tol);
+    crate::crs::transform(&mut lin, srid, storage_srid).map_err(|e| e.to_string())?;
+    lin.for_each_point(&mut |c| bbox.add(c));
+    Ok((native, wkb::to_ewkb(&lin, storage_srid)))
+}
+
+/// Computes the rows of the plans of a document (CPU work, parallel).
+pub fn prepare(
+    doc: &Document,
+    plans: &[PlanData],
+    opts: &ImportOptions,
+    storage_srid: u32,
+    tol: f64,
+) -> Result<Vec<PreparedPlan>, StoreError> {
+    let doc_srid = doc.srs_name.as_deref().and_then(crate::gml::parse_srs_name);
+    if let Some(name) = &doc.srs_name {
+        if doc_srid.is_none() {
+            return Err(XplanError::NotXPlan(format!("unknown srsName '{name}' on the document envelope")).into());
+        }
+    }
+    let namespaces = Value::Array(
+        doc.namespaces
+            .iter()
+            .map(|(p, u)| Value::Array(vec![Value::String(p.clone()), Value::String(u.clone())]))
+            .collect(),
+    );
+    let single = plans.len() == 1;
+    plans
+        .iter()
+        .map(|pd| {
+            let plan = &doc.features[pd.plan];
+            let geom_err = |f: &crate::xplan::Feature, message: String| StoreError::Geometry {
+                feature: f.feature_type.clone(),
+                gml_id: f.gml_id.clone(),
+                message,
+            };
+            // The plan CRS: the plan's Geltungsbereich, else the document's.
+            let plan_srid = plan
+                .geometry("raeumlicherGeltungsbereich")
+                .and_then(|g| srid_of(&g.geometry, doc_srid))
+                .or(doc_srid)
+                .or_else(|| {
+                    pd.members
+                        .iter()
+                        .find_map(|&i| doc.features[i].geometries.first().and_then(|g| g.geometry.srid))
+                })
+                .unwrap_or(storage_srid);
+
+            // Feature rows, in parallel chunks, then concatenated.
+            const FIELDS: i16 = 14;
+            let chunks: Vec<Result<(BinaryCopy, Vec<usize>, Bbox), StoreError>> = pd
+                .members
+                .par_chunks(256)
+                .enumerate()
+                .map(|(ci, chunk)| {
+                    let mut out = BinaryCopy::new(FIELDS, chunk.len() * 2048);
+                    let mut offsets = Vec::with_capacity(chunk.len());
+                    let mut bbox = Bbox::empty();
+                    for (k, &i) in chunk.iter().enumerate() {
+                        let f = &doc.features[i];
+                        out.row();
+                        offsets.push(out.len() + 4);
+                        out.i64(0);
+                        out.i32(Some((ci * 256 + k) as i32));
+                        out.text(Some(&f.gml_id));
+                        out.text(Some(&f.feature_type));
+                        out.text(pd.bereich_of.get(&i).map(String::as_str));
+                        out.i32(f.int("ebene"));
+                        out.i32(f.int("rechtscharakter"));
+                        out.bool(f.bool("flaechenschluss"));
+                        let g = f.primary_geometry();
+                        out.text(g.map(|g| g.property.as_str()));
+                        out.text(g.map(|g| g.geometry.geometry.kind()));
+                        let json = serde_json::to_vec(&f.properties).expect("JSON of a map");
+                        out.jsonb(&json);
+                        match g {
+                            Some(g) => {
+                                let srid = srid_of(&g.geometry, doc_srid).unwrap_or(plan_srid);
+                                let (native, lin) =
+                                    encode_geometry(&g.geometry.geometry, srid, storage_srid, tol, &mut bbox)
+                                        .map_err(|m| geom_err(f, m))?;
+                                out.bytes(&native);
+                                out.bytes(&lin);
+                            }
+                            None => {
+                                out.null();
+                                out.null();
+                            }
+                        }
+                        out.text(Some(&doc.source[f.xml.clone()]));
+                    }
+                    Ok((out, offsets, bbox))
+                })
+                .collect();
+            let mut features = BinaryCopy::new(FIELDS, 0);
+            let mut plan_id_offsets = Vec::with_capacity(pd.members.len());
+            let mut bbox = Bbox::empty();
+            let mut data = Vec::new();
+            for c in chunks {
+                let (part, offs, b) = c?;
+                let part = part.finish();
+                // strip the part's header (19 bytes) and trailer (2 bytes)
+                let body = &part[19..part.len() - 2];
+                let base = 19 + data.len();
+                plan_id_offsets.extend(offs.into_iter().map(|o| o - 19 + base));
+                data.extend_from_slice(body);
+                bbox.merge(&b);
+            }
+            features.extend_raw(&data);
+
+            let encode = |f: &crate::xplan::Feature, prop: &str, bbox: &mut Bbox| -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StoreError> {
+                match f.geometry(prop) {
+                    Some(g) => {
+                        let srid = srid_of(&g.geometry, doc_srid).unwrap_or(plan_srid);
+                        let (a, b) = encode_geometry(&g.geometry.geometry, srid, storage_srid, tol, bbox).map_err(|m| geom_err(f, m))?;
+                        Ok((Some(a), Some(b)))
+                    }
+                    None => Ok((None, None)),
+                }
+            };
+            let (geltungsbereich, geltungsbereich_lin) = encode(plan, "raeumlicherGeltungsbereich", &mut bbox)?;
+            let bereiche = pd
+                .bereiche
+                .iter()
+                .map(|&b| {
+                    let f = &doc.features[b];
+                    let (g, gl) = encode(f, "geltungsbereich", &mut Bbox::empty())?;
+                    Ok(PreparedBereich {
+                        gml_id: f.gml_id.clone(),
+                        nummer: f.int("nummer"),
+                        name: f.text("name").map(str::to_string),
+                        bedeutung: f.int("bedeutung"),
+                        geltungsbereich: g,
+                        geltungsbereich_lin: gl,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let rechtsstand = plan.int("rechtsstand");
+            let status = opts
+                .status
+                .unwrap_or_else(|| PlanStatus::from_rechtsstand(pd.plan_type, rechtsstand));
+            let plan_art = match plan.properties.get("planArt") {
+                Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Object(o)) => o.get("value").and_then(Value::as_str).map(|s| vec![s.to_string()]).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let root_bounded_by = if single {
+                doc.bounded_by.clone().map(|r| doc.source[r].to_string())
+            } else {
+                None
+            };
+            Ok(PreparedPlan {
+                name: pd.name(doc).to_string(),
+                nummer: plan.text("nummer").map(str::to_string),
+                internal_id: opts.internal_id.clone().or_else(|| plan.text("internalId").map(str::to_string)),
+                plan_type: pd.plan_type.as_str(),
+                plan_class: plan.feature_type.clone(),
+                version: doc.version.as_str(),
+                gml_id: plan.gml_id.clone(),
+                rechtsstand,
+                status,
+                plan_art,
+                gemeinde: Value::Array(gemeinden(plan).into_iter().map(Value::Object).collect()),
+                ags: pd.ags(doc),
+                srid: plan_srid as i32,
+                geltungsbereich,
+                geltungsbereich_lin,
+                bbox: Some(bbox),
+                root_element: doc.root_element.clone(),
+                root_gml_id: doc.root_gml_id.clone(),
+                namespaces: namespaces.clone(),
+                root_bounded_by,
+                bereiche,
+                features,
+                plan_id_offsets,
+                feature_count: pd.members.len(),
+            })
+        })
+        .collect()
+}
