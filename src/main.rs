@@ -148,7 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cfg.database.data_dir = d;
     }
     if let Some(u) = cli.database_url {
-        cfg.database.url = Some(u);
+        cfg.database.url = (!u.trim().is_empty()).then_some(u);
     }
     match cli.command {
         Command::Serve { bind } => {

@@ -154,7 +154,10 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, XplanError> {
 }
 
 /// Parses a complete XPlanGML document.
-pub fn parse_document(source: String) -> Result<Document, XplanError> {
+pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
+    if source.starts_with('\u{feff}') {
+        source.drain(..3);
+    }
     // The cursor borrows the source; features only keep byte ranges.
     let (version, root_element, root_gml_id, namespaces, srs_name, bounded_by, features) = {
         let mut cur = XmlCursor::new(&source);

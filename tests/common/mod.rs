@@ -1,0 +1,134 @@
+//! Test support: a real PostGIS for every test.
+//!
+//! The cluster is the managed one of xplanserver itself, started on first
+//! use in the target directory (or the server given by
+//! XPLAN_TEST_DATABASE_URL, an admin URL). Every test gets a database of its
+//! own, created from a migrated template, so tests run in parallel without
+//! seeing each other's plans.
+#![allow(dead_code)]
+
+use sqlx::Connection;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use xplanserver::store::cluster::Cluster;
+use xplanserver::store::Store;
+
+pub const TEMPLATE: &str = "xplan_test_template";
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn fixture_plans() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join("plans"))
+        .expect("fixtures/plans")
+        .map(|e| e.unwrap().path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("zip" | "gml")))
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn test_data_dir() -> PathBuf {
+    std::env::var_os("XPLAN_TEST_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("xplanserver-test-pg-{}", test_port())))
+}
+
+pub fn test_port() -> u16 {
+    std::env::var("XPLAN_TEST_DB_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(55439)
+}
+
+/// The admin URL of the test server (starting the managed cluster if needed).
+pub fn admin_url() -> String {
+    if let Ok(u) = std::env::var("XPLAN_TEST_DATABASE_URL") {
+        return u;
+    }
+    let cluster = Cluster::new(&test_data_dir(), test_port()).expect("test data dir");
+    cluster.start().expect("start the test PostgreSQL cluster");
+    format!(
+        "postgres://{}:{}@127.0.0.1:{}/postgres",
+        xplanserver::store::cluster::ROLE,
+        cluster.password().unwrap(),
+        cluster.port
+    )
+}
+
+fn with_db(url: &str, db: &str) -> String {
+    let opts = sqlx::postgres::PgConnectOptions::from_str(url).unwrap();
+    let (user, host, port) = (opts.get_username().to_string(), opts.get_host().to_string(), opts.get_port());
+    let pw = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('@').next())
+        .and_then(|c| c.split(':').nth(1))
+        .unwrap_or("")
+        .to_string();
+    format!("postgres://{user}:{pw}@{host}:{port}/{db}")
+}
+
+/// A fresh, migrated database of its own; returns its URL.
+pub async fn fresh_database() -> String {
+    let admin = tokio::task::spawn_blocking(admin_url).await.unwrap();
+    // Create the template once (serialised by a lock file between test binaries).
+    let lock_path = std::env::temp_dir().join(format!("xplan-test-template-{}.lock", test_port()));
+    let admin2 = admin.clone();
+    tokio::task::spawn_blocking(move || {
+        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).unwrap();
+        lock.lock().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut c = sqlx::PgConnection::connect(&admin2).await.unwrap();
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(TEMPLATE)
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            // A template from an older build of the migrations is replaced.
+            let current = if exists {
+                let mut t = sqlx::PgConnection::connect(&with_db(&admin2, TEMPLATE)).await.unwrap();
+                let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+                    .fetch_one(&mut t)
+                    .await
+                    .unwrap_or(-1);
+                t.close().await.unwrap();
+                applied == xplanserver::store::MIGRATOR.iter().count() as i64
+            } else {
+                false
+            };
+            if !current {
+                if exists {
+                    sqlx::query(&format!("DROP DATABASE {TEMPLATE}")).execute(&mut c).await.unwrap();
+                }
+                sqlx::query(&format!("CREATE DATABASE {TEMPLATE}")).execute(&mut c).await.unwrap();
+                let pool = sqlx::PgPool::connect(&with_db(&admin2, TEMPLATE)).await.unwrap();
+                xplanserver::store::MIGRATOR.run(&pool).await.unwrap();
+                pool.close().await;
+            }
+            c.close().await.unwrap();
+        });
+    })
+    .await
+    .unwrap();
+    let name = format!("t_{}", xplanserver::store::cluster::random_hex(8));
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let mut tries = 0;
+    loop {
+        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")).execute(&mut c).await {
+            Ok(_) => break,
+            Err(e) if tries < 20 => {
+                tries += 1;
+                eprintln!("retrying CREATE DATABASE: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot create test database: {e}"),
+        }
+    }
+    c.close().await.unwrap();
+    with_db(&admin, &name)
+}
+
+pub async fn fresh_store() -> Store {
+    let url = fresh_database().await;
+    Store::connect_url(&url, 4, 25832, 0.05).await.expect("connect to the test database")
+}

@@ -1,0 +1,287 @@
+//! Import into a real PostGIS, export, delete, failures and rejected input.
+
+mod common;
+
+use sqlx::Row;
+use std::process::Command;
+use xplanserver::gml::arc::linearize;
+use xplanserver::store::{ImportOptions, StoreError};
+use xplanserver::xplan::archive::read_input_bytes;
+use xplanserver::xplan::{parse_document, read_input, Limits, PlanStatus};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_xplanserver")
+}
+
+/// Features of a document as comparable values.
+fn feature_set(gml: String) -> Vec<(String, String, serde_json::Value, Vec<String>)> {
+    let doc = parse_document(gml).unwrap();
+    let mut v: Vec<_> = doc
+        .features
+        .iter()
+        .map(|f| {
+            (
+                f.feature_type.clone(),
+                f.gml_id.clone(),
+                serde_json::Value::Object(f.properties.clone()),
+                f.geometries.iter().map(|g| format!("{}={:?}", g.property, g.geometry.geometry)).collect(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_export_round_trip_of_every_fixture_plan() {
+    let store = common::fresh_store().await;
+    for path in common::fixture_plans() {
+        let input = read_input(&path, &Limits::default()).unwrap();
+        let original_gml = input.gml.clone();
+        let original_attachments = input.attachments.clone();
+        let r = store
+            .import(input, &ImportOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(r.plan_ids.len(), 1, "{}", path.display());
+        let id = r.plan_ids[0];
+        let (gml, attachments) = store.export(id).await.unwrap();
+        assert_eq!(feature_set(gml.clone()), feature_set(original_gml.clone()), "{}: round trip", path.display());
+        let mut a = attachments.clone();
+        let mut b = original_attachments.clone();
+        a.sort_by(|x, y| x.name.cmp(&y.name));
+        b.sort_by(|x, y| x.name.cmp(&y.name));
+        assert_eq!(a, b, "{}: attachments", path.display());
+
+        // The stored geometries have the document's coordinates, curves kept.
+        let doc = parse_document(original_gml).unwrap();
+        let rows = sqlx::query(
+            "SELECT gml_id, ST_NPoints(geom), ST_HasArc(geom), ST_SRID(geom_lin), ST_IsEmpty(geom_lin) FROM features WHERE plan_id = $1 AND geom IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        let with_geometry = doc.features.iter().filter(|f| f.primary_geometry().is_some()).count();
+        assert_eq!(rows.len(), with_geometry, "{}: one stored geometry per feature with geometry", path.display());
+        for row in rows {
+            let gml_id: String = row.get(0);
+            let f = doc.features.iter().find(|f| f.gml_id == gml_id).unwrap();
+            let g = &f.primary_geometry().unwrap().geometry.geometry;
+            let has_arc: bool = row.get(2);
+            assert_eq!(has_arc, g.has_arcs(), "{}: {gml_id} curve kept", path.display());
+            if !g.has_arcs() {
+                let mut n = 0;
+                linearize(g, 0.05).for_each_point(&mut |_| n += 1);
+                let stored: i32 = row.get(1);
+                // PostGIS closes unclosed rings; everything else is identical.
+                assert!(stored as usize >= n && stored as usize <= n + 8, "{}: {gml_id} has {stored} points, {n} in the document", path.display());
+            }
+            assert_eq!(row.get::<i32, _>(3), 25832);
+            assert!(!row.get::<bool, _>(4));
+        }
+    }
+    let plans = store.list().await.unwrap();
+    assert_eq!(plans.len(), common::fixture_plans().len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_metadata_status_and_delete() {
+    let store = common::fresh_store().await;
+    let input = read_input(&common::fixtures().join("plans/BPlan004_6-0.zip"), &Limits::default()).unwrap();
+    let r = store.import(input, &ImportOptions::default()).await.unwrap();
+    let id = r.plan_ids[0];
+    let p = store.get(id).await.unwrap();
+    assert_eq!(p.name, "BPlan004_6-0");
+    assert_eq!(p.plan_type, "BP");
+    assert_eq!(p.version, "6.0");
+    assert_eq!(p.ags, vec!["02000000".to_string()]);
+    assert_eq!(p.rechtsstand, Some(3000));
+    assert_eq!(p.status, "festgestellt");
+    assert_eq!(p.attachments.len(), 3);
+    assert_eq!(p.bereiche.len(), 1);
+    assert_eq!(p.feature_count, 63);
+    let bbox = p.bbox.unwrap();
+    assert!(bbox[0] > 500_000.0 && bbox[2] < 600_000.0 && bbox[1] > 5_900_000.0);
+
+    // explicit status overrides rechtsstand
+    let input = read_input(&common::fixtures().join("plans/BPlan004_6-0.zip"), &Limits::default()).unwrap();
+    let r2 = store
+        .import(input, &ImportOptions { status: Some(PlanStatus::Archiviert), internal_id: Some("v-17".into()) })
+        .await
+        .unwrap();
+    let p2 = store.get(r2.plan_ids[0]).await.unwrap();
+    assert_eq!(p2.status, "archiviert");
+    assert_eq!(p2.internal_id.as_deref(), Some("v-17"));
+
+    assert!(store.delete(id).await.unwrap());
+    assert!(!store.delete(id).await.unwrap());
+    assert_eq!(store.row_counts(id).await.unwrap(), (0, 0, 0));
+    assert!(matches!(store.get(id).await, Err(StoreError::NotFound(_))));
+    // the other plan is untouched
+    assert_eq!(store.row_counts(r2.plan_ids[0]).await.unwrap(), (63, 1, 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gauss_krueger_plan_is_stored_in_the_storage_crs() {
+    let store = common::fresh_store().await;
+    let input = read_input(&common::fixtures().join("plans/FPlan.zip"), &Limits::default()).unwrap();
+    let r = store.import(input, &ImportOptions::default()).await.unwrap();
+    let p = store.get(r.plan_ids[0]).await.unwrap();
+    assert_eq!(p.srid, 31467);
+    let b = p.bbox.unwrap();
+    // UTM32 eastings are six digits (GK zone 3 has seven, starting with 3)
+    assert!(b[0] > 100_000.0 && b[2] < 1_000_000.0, "{b:?}");
+    let srids: Vec<(i32, i32)> = sqlx::query_as("SELECT DISTINCT ST_SRID(geom), ST_SRID(geom_lin) FROM features WHERE plan_id = $1 AND geom IS NOT NULL")
+        .bind(r.plan_ids[0])
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(srids, vec![(31467, 25832)]);
+}
+
+/// Two plans in one document; the second fails inside the transaction
+/// (a trigger refuses one of its features): nothing of either remains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_import_leaves_nothing_behind() {
+    let store = common::fresh_store().await;
+    let src = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let doc = xplanserver::synth::tile_plan(&src, 2).unwrap();
+    let victim = parse_document(doc.clone())
+        .unwrap()
+        .features
+        .iter()
+        .rev()
+        .find(|f| f.gml_id.ends_with("_s1") && !f.is_plan() && !f.is_bereich())
+        .unwrap()
+        .gml_id
+        .clone();
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           IF NEW.gml_id = '{victim}' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON features FOR EACH ROW EXECUTE FUNCTION refuse();"
+    ))
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let input = read_input_bytes("two.gml".into(), doc.into_bytes(), &Limits::default()).unwrap();
+    let err = store.import(input, &ImportOptions::default()).await.unwrap_err();
+    assert!(err.to_string().contains("refused by test trigger"), "{err}");
+    for table in ["plans", "bereiche", "features", "attachments"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&store.pool).await.unwrap();
+        assert_eq!(n, 0, "{table} is empty after the failed import");
+    }
+}
+
+/// A killed import process leaves either nothing or the whole plan. The
+/// kill is made to land inside the transaction: a trigger holds the COPY of
+/// the last feature until the test has seen the import's backend busy with
+/// it (plan rows of the document already written), then the process dies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_import_leaves_no_partial_plan() {
+    let url = common::fresh_database().await;
+    let store = xplanserver::store::Store::connect_url(&url, 2, 25832, 0.05).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let doc = xplanserver::synth::tile_plan(&src, 3).unwrap();
+    let last = parse_document(doc.clone()).unwrap().features.last().unwrap().gml_id.clone();
+    let big = dir.path().join("three.gml");
+    std::fs::write(&big, doc).unwrap();
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           IF NEW.gml_id = '{last}' THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$;
+         CREATE TRIGGER hold BEFORE INSERT ON features FOR EACH ROW EXECUTE FUNCTION hold();"
+    ))
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let mut child = Command::new(bin())
+        .args(["--database-url", &url, "import", "--quiet"])
+        .arg(&big)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut backend = None;
+    for _ in 0..600 {
+        backend = sqlx::query_scalar::<_, i32>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY features%' AND wait_event = 'PgSleep'",
+        )
+        .fetch_optional(&store.pool)
+        .await
+        .unwrap();
+        if backend.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let backend = backend.expect("the import reached the COPY of its last plan");
+    // Inside the transaction, two plans and part of the third are written.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The server notices the dead client at its next read; do not wait for the sleep.
+    sqlx::query("SELECT pg_terminate_backend($1)").bind(backend).execute(&store.pool).await.unwrap();
+    for table in ["plans", "bereiche", "features", "attachments"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&store.pool).await.unwrap();
+        assert_eq!(n, 0, "{table} is empty after the killed import");
+    }
+    // Without the trigger the same file imports completely.
+    sqlx::raw_sql("DROP TRIGGER hold ON features").execute(&store.pool).await.unwrap();
+    let out = Command::new(bin()).args(["--database-url", &url, "import", "--quiet"]).arg(&big).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<(i64, i32)> = sqlx::query_as("SELECT id, feature_count FROM plans").fetch_all(&store.pool).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    for (id, count) in rows {
+        assert_eq!(count, 739);
+        assert_eq!(store.row_counts(id).await.unwrap().0, 739);
+    }
+}
+
+#[test]
+fn rejected_inputs_give_clear_errors() {
+    let limits = Limits::default();
+    let f = common::fixtures().join("validation/rejected");
+    // XML entity / DTD
+    let input = read_input(&f.join("BP_5.0_Entity.zip"), &limits).unwrap();
+    let e = parse_document(input.gml).unwrap_err().to_string();
+    assert!(e.contains("DOCTYPE") && e.contains("line 2"), "{e}");
+    // wrongly named archive member
+    let e = read_input(&f.join("Eidelstedt_4_V4-wrongGmlFileName.zip"), &limits).unwrap_err().to_string();
+    assert!(e.contains("no 'xplan.gml'") && e.contains("'Xplan.gml'"), "{e}");
+    // not XPlanGML: an XML schema file, a GML file of another application, plain text
+    let e = parse_document(std::fs::read_to_string("xsd/XPlanGML_6_0/XPlanung-Operationen.xsd").unwrap()).unwrap_err().to_string();
+    assert!(e.contains("not an XPlanGML document") && e.contains("schema"), "{e}");
+    let e = parse_document(r#"<x:Foo xmlns:x="http://example.org/x"/>"#.into()).unwrap_err().to_string();
+    assert!(e.contains("<Foo>") && e.contains("http://example.org/x"), "{e}");
+    let e = parse_document("hello".into()).unwrap_err().to_string();
+    assert!(e.contains("not an XPlanGML document"), "{e}");
+    let e = parse_document(r#"<xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/4/0"/>"#.into()).unwrap_err().to_string();
+    assert!(e.contains("unsupported XPlanGML version") && e.contains("4.0"), "{e}");
+    // truncated document
+    let full = std::fs::read_to_string(common::fixtures().join("plans/BPlan002_5-4.gml")).unwrap();
+    let e = parse_document(full[..full.len() / 2].to_string()).unwrap_err().to_string();
+    assert!(e.contains("line"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_reports_rejected_input_with_exit_code_and_one_line() {
+    let url = common::fresh_database().await;
+    let rejected = common::fixtures().join("validation/rejected");
+    for (file, needle) in [("Eidelstedt_4_V4-wrongGmlFileName.zip", "'Xplan.gml'"), ("BP_5.0_Entity.zip", "DOCTYPE")] {
+        let out = Command::new(bin()).args(["--database-url", &url, "import"]).arg(rejected.join(file)).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{stderr}");
+    }
+    let store = xplanserver::store::Store::connect_url(&url, 1, 25832, 0.05).await.unwrap();
+    assert!(store.list().await.unwrap().is_empty());
+    // an unreachable database is one line too
+    let out = Command::new(bin())
+        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
