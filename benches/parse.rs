@@ -9,7 +9,9 @@ use xplanserver::store::{prepare, ImportOptions};
 use xplanserver::xplan::{parse_document, read_input, split_plans, Limits};
 
 fn load(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/plans")
+        .join(name);
     read_input(&p, &Limits::default()).unwrap().gml
 }
 
@@ -23,7 +25,9 @@ fn bench(c: &mut Criterion) {
         ("BPlan001_5-1 x20", synthetic),
     ] {
         g.throughput(Throughput::Bytes(gml.len() as u64));
-        g.bench_function(format!("parse {name}"), |b| b.iter(|| parse_document(gml.clone()).unwrap()));
+        g.bench_function(format!("parse {name}"), |b| {
+            b.iter(|| parse_document(gml.clone()).unwrap())
+        });
         let doc = parse_document(gml.clone()).unwrap();
         let plans = split_plans(&doc).unwrap();
         g.bench_function(format!("prepare rows {name}"), |b| {

@@ -18,7 +18,7 @@ pub enum ConfigError {
     Env { name: String, value: String },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -66,17 +66,6 @@ pub struct LimitsConfig {
     pub max_uncompressed_bytes: u64,
     pub max_compression_ratio: u64,
     pub max_archive_entries: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            storage: StorageConfig::default(),
-            limits: LimitsConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {
@@ -141,7 +130,9 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut cfg = match path {
             Some(p) => Self::from_file(p)?,
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Self::from_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                Self::from_file(Path::new(DEFAULT_CONFIG_FILE))?
+            }
             None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
@@ -163,7 +154,10 @@ impl Config {
     /// XPLAN_BIND, XPLAN_WORKERS, XPLAN_STORAGE_SRID, XPLAN_MAX_INPUT_BYTES.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn parse<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
-            v.trim().parse().map_err(|_| ConfigError::Env { name: name.into(), value: v })
+            v.trim().parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                value: v,
+            })
         }
         if let Some(v) = get("XPLAN_DATABASE_URL") {
             self.database.url = (!v.trim().is_empty()).then_some(v);
@@ -196,7 +190,11 @@ mod tests {
 
     #[test]
     fn example_config_parses_and_env_overrides() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/xplanserver.example.toml")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/xplanserver.example.toml"
+        ))
+        .unwrap();
         let mut cfg: Config = toml::from_str(&text).unwrap();
         assert_eq!(cfg.storage.srid, 25832);
         cfg.apply_env(|k| match k {
@@ -207,7 +205,9 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.server.bind, "0.0.0.0:9000");
         assert_eq!(cfg.storage.srid, 25833);
-        let err = cfg.apply_env(|k| (k == "XPLAN_DB_PORT").then(|| "abc".into())).unwrap_err();
+        let err = cfg
+            .apply_env(|k| (k == "XPLAN_DB_PORT").then(|| "abc".into()))
+            .unwrap_err();
         assert!(err.to_string().contains("XPLAN_DB_PORT"));
         assert!(toml::from_str::<Config>("[server]\nbnid = 1").is_err());
     }

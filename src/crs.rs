@@ -13,7 +13,13 @@ pub enum CrsError {
     #[error("no transformation from EPSG:{from} to EPSG:{to}: {message}")]
     Create { from: u32, to: u32, message: String },
     #[error("cannot transform ({x}, {y}) from EPSG:{from} to EPSG:{to}: {message}")]
-    Transform { from: u32, to: u32, x: f64, y: f64, message: String },
+    Transform {
+        from: u32,
+        to: u32,
+        x: f64,
+        y: f64,
+        message: String,
+    },
 }
 
 thread_local! {
@@ -25,11 +31,13 @@ fn transformer(from: u32, to: u32) -> Result<Rc<Proj>, CrsError> {
         if let Some(p) = c.borrow().get(&(from, to)) {
             return Ok(p.clone());
         }
-        let p = Proj::new_known_crs(&format!("EPSG:{from}"), &format!("EPSG:{to}"), None).map_err(|e| CrsError::Create {
-            from,
-            to,
-            message: e.to_string(),
-        })?;
+        let p = Proj::new_known_crs(&format!("EPSG:{from}"), &format!("EPSG:{to}"), None).map_err(
+            |e| CrsError::Create {
+                from,
+                to,
+                message: e.to_string(),
+            },
+        )?;
         let p = Rc::new(p);
         c.borrow_mut().insert((from, to), p.clone());
         Ok(p)
@@ -70,7 +78,9 @@ mod tests {
         // A point in Hamburg in DHDN / 3-degree Gauss-Krüger zone 3 (easting first).
         let mut g = Geometry::Point(Coord::new(3566000.0, 5934000.0));
         transform(&mut g, 31467, 25832).unwrap();
-        let Geometry::Point(c) = g else { unreachable!() };
+        let Geometry::Point(c) = g else {
+            unreachable!()
+        };
         assert!((c.x - 566_000.0).abs() < 1500.0, "{c:?}");
         assert!((c.y - 5_932_000.0).abs() < 2500.0, "{c:?}");
     }
@@ -79,7 +89,12 @@ mod tests {
     fn utm_to_wgs84_is_lon_lat() {
         let mut g = Geometry::Point(Coord::new(565000.0, 5940000.0));
         transform(&mut g, 25832, 4326).unwrap();
-        let Geometry::Point(c) = g else { unreachable!() };
-        assert!((c.x - 10.0).abs() < 0.1 && (c.y - 53.6).abs() < 0.1, "{c:?}");
+        let Geometry::Point(c) = g else {
+            unreachable!()
+        };
+        assert!(
+            (c.x - 10.0).abs() < 0.1 && (c.y - 53.6).abs() < 0.1,
+            "{c:?}"
+        );
     }
 }

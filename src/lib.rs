@@ -1,12 +1,14 @@
 //! XPlanServer: validate, store and serve XPlanGML land-use plans.
 //!
 //! Modules, one job each (see docs/architecture.md):
-//! - [`gml`]: streaming GML 3.2 geometry reader, curves, EWKB
-//! - [`xplan`]: versions, feature model, plans in a document, XPlanArchiv
-//! - [`crs`]: PROJ transformations
-//! - [`store`]: PostGIS storage and the managed cluster
-//! - [`api`]: HTTP endpoints (the only module besides `ows` that knows actix-web)
-//! - [`config`]: configuration
+//! - `gml`: streaming GML 3.2 geometry reader, curves, EWKB
+//! - `xplan`: versions, feature model, plans in a document, XPlanArchiv
+//! - `crs`: PROJ transformations
+//! - `store`: PostGIS storage and the managed cluster
+//! - `api`: HTTP endpoints (the only module besides `ows` that knows actix-web)
+//! - `config`: configuration
+//!
+//! (`ows` joins with the WMS/WFS issues.)
 
 pub mod api;
 pub mod config;

@@ -10,7 +10,11 @@ use xplanserver::store::{ImportOptions, Store};
 use xplanserver::xplan::{read_input, PlanStatus};
 
 #[derive(Parser)]
-#[command(name = "xplanserver", version, about = "XPlanung server: import, store and serve XPlanGML plans")]
+#[command(
+    name = "xplanserver",
+    version,
+    about = "XPlanung server: import, store and serve XPlanGML plans"
+)]
 struct Cli {
     /// Configuration file (default: ./xplanserver.toml if it exists).
     #[arg(long, global = true, env = "XPLAN_CONFIG")]
@@ -103,18 +107,23 @@ enum DbAction {
 }
 
 fn parse_status(s: &str) -> Result<PlanStatus, String> {
-    PlanStatus::parse(s).ok_or_else(|| format!("'{s}' is not a status (in_aufstellung, festgestellt, archiviert)"))
+    PlanStatus::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a status (in_aufstellung, festgestellt, archiviert)"))
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("XPLAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("XPLAN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -166,14 +175,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let store = Store::connect(&cfg).await?;
             let limits = cfg.limits.to_limits();
-            let opts = ImportOptions { status, internal_id };
+            let opts = ImportOptions {
+                status,
+                internal_id,
+            };
             let bar = if quiet || files.len() < 2 {
                 indicatif::ProgressBar::hidden()
             } else {
                 let b = indicatif::ProgressBar::new(files.len() as u64);
                 b.set_style(
-                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files, {per_sec}, ETA {eta} {msg}")
-                        .expect("template"),
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} files, {per_sec}, ETA {eta} {msg}",
+                    )
+                    .expect("template"),
                 );
                 b
             };
@@ -182,7 +196,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bar.set_message(f.display().to_string());
                 let result = async {
                     let path = f.clone();
-                    let input = tokio::task::spawn_blocking(move || read_input(&path, &limits)).await??;
+                    let input =
+                        tokio::task::spawn_blocking(move || read_input(&path, &limits)).await??;
                     Ok::<_, anyhow::Error>(store.import(input, &opts).await?)
                 }
                 .await;
@@ -218,7 +233,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if format == Format::Json {
                 println!("{}", serde_json::to_string_pretty(&plans)?);
             } else {
-                println!("{:>6}  {:<4} {:<4} {:<15} {:>8}  NAME", "ID", "TYPE", "VER", "STATUS", "FEATURES");
+                println!(
+                    "{:>6}  {:<4} {:<4} {:<15} {:>8}  NAME",
+                    "ID", "TYPE", "VER", "STATUS", "FEATURES"
+                );
                 for p in plans {
                     println!(
                         "{:>6}  {:<4} {:<4} {:<15} {:>8}  {}",
@@ -237,19 +255,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("name:        {}", p.name);
                 println!("nummer:      {}", p.nummer.as_deref().unwrap_or("-"));
                 println!("internalId:  {}", p.internal_id.as_deref().unwrap_or("-"));
-                println!("type:        {} ({}), XPlanGML {}", p.plan_type, p.plan_class, p.version);
+                println!(
+                    "type:        {} ({}), XPlanGML {}",
+                    p.plan_type, p.plan_class, p.version
+                );
                 println!(
                     "rechtsstand: {}",
-                    p.rechtsstand.map(|r| r.to_string()).unwrap_or_else(|| "-".into())
+                    p.rechtsstand
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "-".into())
                 );
                 println!("status:      {}", p.status);
                 println!("gemeinde:    {}", p.ags.join(", "));
                 println!("CRS:         EPSG:{}", p.srid);
                 if let Some(b) = p.bbox {
-                    println!("bbox:        {} {} {} {} (storage CRS)", b[0], b[1], b[2], b[3]);
+                    println!(
+                        "bbox:        {} {} {} {} (storage CRS)",
+                        b[0], b[1], b[2], b[3]
+                    );
                 }
                 println!("features:    {}", p.feature_count);
-                println!("imported:    {} from {}", p.imported_at, p.source_file.as_deref().unwrap_or("-"));
+                println!(
+                    "imported:    {} from {}",
+                    p.imported_at,
+                    p.source_file.as_deref().unwrap_or("-")
+                );
                 for b in &p.bereiche {
                     println!(
                         "bereich:     {} {} {}",
@@ -259,7 +289,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
                 for a in &p.attachments {
-                    println!("attachment:  {} ({}, {} bytes)", a.name, a.media_type, a.size);
+                    println!(
+                        "attachment:  {} ({}, {} bytes)",
+                        a.name, a.media_type, a.size
+                    );
                 }
             }
         }
@@ -267,10 +300,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&cfg).await?;
             let (gml, attachments) = store.export(id).await?;
             let tmp = output.with_extension("zip.part");
-            let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-            xplanserver::xplan::write_archive(std::io::BufWriter::new(file), gml.as_bytes(), &attachments)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            std::fs::rename(&tmp, &output).with_context(|| format!("cannot write {}", output.display()))?;
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            xplanserver::xplan::write_archive(
+                std::io::BufWriter::new(file),
+                gml.as_bytes(),
+                &attachments,
+            )
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &output)
+                .with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
         }
         Command::Delete { id } => {
@@ -288,7 +327,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match action {
                 DbAction::Start => {
                     Store::connect(&cfg).await?;
-                    println!("running on 127.0.0.1:{} (data in {})", cluster.port, cluster.pgdata().display());
+                    println!(
+                        "running on 127.0.0.1:{} (data in {})",
+                        cluster.port,
+                        cluster.pgdata().display()
+                    );
                 }
                 DbAction::Stop => {
                     if cluster.stop()? {
@@ -299,7 +342,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 DbAction::Status => {
                     if cluster.is_running()? {
-                        println!("running on 127.0.0.1:{} (data in {})", cluster.port, cluster.pgdata().display());
+                        println!(
+                            "running on 127.0.0.1:{} (data in {})",
+                            cluster.port,
+                            cluster.pgdata().display()
+                        );
                     } else {
                         println!("not running");
                         return Ok(ExitCode::from(3));
@@ -318,14 +365,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .env("PGPASSWORD", cluster.password()?)
                         .status()
                         .context("cannot run psql")?;
-                    return Ok(if st.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+                    return Ok(if st.success() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    });
                 }
             }
         }
-        Command::Synth { input, copies, output } => {
+        Command::Synth {
+            input,
+            copies,
+            output,
+        } => {
             let inp = read_input(&input, &cfg.limits.to_limits())?;
             let doc = xplanserver::synth::tile_plan(&inp.gml, copies)?;
-            std::fs::write(&output, doc).with_context(|| format!("cannot write {}", output.display()))?;
+            std::fs::write(&output, doc)
+                .with_context(|| format!("cannot write {}", output.display()))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -335,16 +391,22 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     use actix_web::{web, App, HttpServer};
     let data = web::Data::new(store);
     let workers = if cfg.server.workers == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
     } else {
         cfg.server.workers
     };
     tracing::info!("serving on http://{}", cfg.server.bind);
-    HttpServer::new(move || App::new().app_data(data.clone()).configure(xplanserver::api::configure))
-        .workers(workers)
-        .bind(&cfg.server.bind)
-        .with_context(|| format!("cannot listen on {}", cfg.server.bind))?
-        .run()
-        .await?;
+    HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(xplanserver::api::configure)
+    })
+    .workers(workers)
+    .bind(&cfg.server.bind)
+    .with_context(|| format!("cannot listen on {}", cfg.server.bind))?
+    .run()
+    .await?;
     Ok(())
 }

@@ -18,22 +18,33 @@ pub fn tile_plan(source: &str, copies: usize) -> Result<String, XplanError> {
         }
     }
     if !bbox.is_valid() {
-        return Err(XplanError::Structure("the plan has no geometry to tile".into()));
+        return Err(XplanError::Structure(
+            "the plan has no geometry to tile".into(),
+        ));
     }
     let cols = (copies as f64).sqrt().ceil().max(1.0) as usize;
     let step_x = ((bbox.max_x - bbox.min_x) * 1.1).max(1.0);
     let step_y = ((bbox.max_y - bbox.min_y) * 1.1).max(1.0);
     // The root start tag as written (namespace declarations and all).
     let root_start = {
-        let first_feature = doc.features.first().map(|f| f.xml.start).unwrap_or(doc.source.len());
+        let first_feature = doc
+            .features
+            .first()
+            .map(|f| f.xml.start)
+            .unwrap_or(doc.source.len());
         let head = &doc.source[..first_feature];
-        let open = head.find(&format!(":{}", doc.root_element)).or_else(|| head.find(&format!("<{}", doc.root_element)));
+        let open = head
+            .find(&format!(":{}", doc.root_element))
+            .or_else(|| head.find(&format!("<{}", doc.root_element)));
         let lt = open.and_then(|o| head[..o + 1].rfind('<')).unwrap_or(0);
         let gt = head[lt..].find('>').map(|g| lt + g + 1).unwrap_or(lt);
         &head[lt..gt]
     };
     let root_close = {
-        let tag = root_start[1..].split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or("");
+        let tag = root_start[1..]
+            .split(|c: char| c.is_whitespace() || c == '>')
+            .next()
+            .unwrap_or("");
         format!("</{tag}>")
     };
     let srs = doc.srs_name.clone().unwrap_or_else(|| "EPSG:25832".into());
@@ -84,7 +95,10 @@ fn rewrite_ids(s: &str, suffix: &str) -> String {
             (None, None) => break,
         };
         let start = pos + len;
-        let end = rest[start..].find('"').map(|e| start + e).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('"')
+            .map(|e| start + e)
+            .unwrap_or(rest.len());
         out.push_str(&rest[..end]);
         out.push_str(suffix);
         rest = &rest[end..];
@@ -114,8 +128,12 @@ fn shift_coordinates(s: &str, dx: f64, dy: f64, out: &mut String) {
             Some(t) => p + t + 1,
             None => break,
         };
-        let name = rest[p + 5..tag_end - 1].split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
-        let is_coords = matches!(name, "pos" | "posList" | "lowerCorner" | "upperCorner") && !rest[..tag_end].ends_with("/>");
+        let name = rest[p + 5..tag_end - 1]
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        let is_coords = matches!(name, "pos" | "posList" | "lowerCorner" | "upperCorner")
+            && !rest[..tag_end].ends_with("/>");
         out.push_str(&rest[..tag_end]);
         rest = &rest[tag_end..];
         if is_coords {
@@ -147,10 +165,23 @@ mod tests {
 
     #[test]
     fn ids_and_coordinates() {
-        assert_eq!(rewrite_ids(r##"<a gml:id="A"><b xlink:href="#B"/><c xlink:href="http://x"/></a>"##, "_s1"),
-            r##"<a gml:id="A_s1"><b xlink:href="#B_s1"/><c xlink:href="http://x"/></a>"##);
+        assert_eq!(
+            rewrite_ids(
+                r##"<a gml:id="A"><b xlink:href="#B"/><c xlink:href="http://x"/></a>"##,
+                "_s1"
+            ),
+            r##"<a gml:id="A_s1"><b xlink:href="#B_s1"/><c xlink:href="http://x"/></a>"##
+        );
         let mut out = String::new();
-        shift_coordinates("<gml:posList srsDimension=\"2\">1 2 3 4</gml:posList><gml:pos>5 6</gml:pos>", 10.0, 100.0, &mut out);
-        assert_eq!(out, "<gml:posList srsDimension=\"2\">11 102 13 104</gml:posList><gml:pos>15 106</gml:pos>");
+        shift_coordinates(
+            "<gml:posList srsDimension=\"2\">1 2 3 4</gml:posList><gml:pos>5 6</gml:pos>",
+            10.0,
+            100.0,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "<gml:posList srsDimension=\"2\">11 102 13 104</gml:posList><gml:pos>15 106</gml:pos>"
+        );
     }
 }

@@ -18,10 +18,16 @@ fn independent_feature_counts(xml: &str) -> BTreeMap<String, usize> {
     while let Some(p) = xml[i..].find('<') {
         let start = i + p + 1;
         i = start;
-        if bytes.get(start) == Some(&b'/') || bytes.get(start) == Some(&b'!') || bytes.get(start) == Some(&b'?') {
+        if bytes.get(start) == Some(&b'/')
+            || bytes.get(start) == Some(&b'!')
+            || bytes.get(start) == Some(&b'?')
+        {
             continue;
         }
-        let end = xml[start..].find(|c: char| c.is_whitespace() || c == '>' || c == '/').map(|e| start + e).unwrap();
+        let end = xml[start..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map(|e| start + e)
+            .unwrap();
         let name = &xml[start..end];
         let local = name.rsplit(':').next().unwrap();
         if local == "featureMember" || local == "member" {
@@ -33,7 +39,10 @@ fn independent_feature_counts(xml: &str) -> BTreeMap<String, usize> {
                     j = q + xml[q..].find("-->").unwrap();
                     continue;
                 }
-                let e = xml[q..].find(|c: char| c.is_whitespace() || c == '>' || c == '/').map(|e| q + e).unwrap();
+                let e = xml[q..]
+                    .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                    .map(|e| q + e)
+                    .unwrap();
                 let fname = xml[q..e].rsplit(':').next().unwrap();
                 *counts.entry(fname.to_string()).or_default() += 1;
                 break;
@@ -78,9 +87,13 @@ fn independent_position_count(xml: &str) -> usize {
 #[test]
 fn every_fixture_plan_is_read_completely() {
     let plans = common::fixture_plans();
-    assert!(plans.len() >= 24, "fixtures/plans should hold the 24 plans of the manifest");
+    assert!(
+        plans.len() >= 24,
+        "fixtures/plans should hold the 24 plans of the manifest"
+    );
     for path in plans {
-        let input = read_input(&path, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let input = read_input(&path, &Limits::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let expected_features = independent_feature_counts(&input.gml);
         let expected_positions = independent_position_count(&input.gml);
         let doc = parse_document(input.gml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -88,18 +101,32 @@ fn every_fixture_plan_is_read_completely() {
         for f in &doc.features {
             *got.entry(f.feature_type.clone()).or_default() += 1;
         }
-        assert_eq!(got, expected_features, "{}: features per type", path.display());
+        assert_eq!(
+            got,
+            expected_features,
+            "{}: features per type",
+            path.display()
+        );
         let positions: usize = doc
             .features
             .iter()
             .flat_map(|f| f.geometries.iter())
             .map(|g| g.geometry.geometry.num_points())
             .sum();
-        assert_eq!(positions, expected_positions, "{}: every coordinate belongs to a parsed geometry", path.display());
+        assert_eq!(
+            positions,
+            expected_positions,
+            "{}: every coordinate belongs to a parsed geometry",
+            path.display()
+        );
         let split = split_plans(&doc).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!split.is_empty());
         let members: usize = split.iter().map(|p| p.members.len()).sum();
-        assert!(members >= doc.features.len(), "{}: every feature belongs to a plan", path.display());
+        assert!(
+            members >= doc.features.len(),
+            "{}: every feature belongs to a plan",
+            path.display()
+        );
     }
 }
 
@@ -115,14 +142,26 @@ fn check_curve(c: &Curve, tol: f64) -> usize {
         let Segment::Arcs(p) = s else { continue };
         for k in (0..p.len() - 2).step_by(2) {
             let (p0, p1, p2) = (p[k], p[k + 1], p[k + 2]);
-            let Some(circle) = circumcircle(p0, p1, p2) else { continue };
+            let Some(circle) = circumcircle(p0, p1, p2) else {
+                continue;
+            };
             arcs += 1;
-            let i0 = line.iter().position(|&q| q == p0).expect("arc start is a vertex");
-            let i2 = i0 + line[i0..].iter().position(|&q| q == p2).expect("arc end is a vertex");
+            let i0 = line
+                .iter()
+                .position(|&q| q == p0)
+                .expect("arc start is a vertex");
+            let i2 = i0
+                + line[i0..]
+                    .iter()
+                    .position(|&q| q == p2)
+                    .expect("arc end is a vertex");
             assert!(i2 > i0);
             for w in line[i0..=i2].windows(2) {
                 for q in w {
-                    assert!((dist(*q, circle.center) - circle.radius).abs() < 1e-6 * circle.radius.max(1.0));
+                    assert!(
+                        (dist(*q, circle.center) - circle.radius).abs()
+                            < 1e-6 * circle.radius.max(1.0)
+                    );
                 }
                 let mid = Coord::new((w[0].x + w[1].x) / 2.0, (w[0].y + w[1].y) / 2.0);
                 let sagitta = circle.radius - dist(mid, circle.center);
@@ -135,8 +174,16 @@ fn check_curve(c: &Curve, tol: f64) -> usize {
 
 #[test]
 fn arcs_are_linearised_within_the_chord_bound() {
-    for name in ["StErhVO_Hamm_60.zip", "BPlan001_5-1.gml", "BPlan004_6-0.zip"] {
-        let input = read_input(&common::fixtures().join("plans").join(name), &Limits::default()).unwrap();
+    for name in [
+        "StErhVO_Hamm_60.zip",
+        "BPlan001_5-1.gml",
+        "BPlan004_6-0.zip",
+    ] {
+        let input = read_input(
+            &common::fixtures().join("plans").join(name),
+            &Limits::default(),
+        )
+        .unwrap();
         let doc = parse_document(input.gml).unwrap();
         let mut arcs = 0;
         for f in &doc.features {

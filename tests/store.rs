@@ -24,7 +24,10 @@ fn feature_set(gml: String) -> Vec<(String, String, serde_json::Value, Vec<Strin
                 f.feature_type.clone(),
                 f.gml_id.clone(),
                 serde_json::Value::Object(f.properties.clone()),
-                f.geometries.iter().map(|g| format!("{}={:?}", g.property, g.geometry.geometry)).collect(),
+                f.geometries
+                    .iter()
+                    .map(|g| format!("{}={:?}", g.property, g.geometry.geometry))
+                    .collect(),
             )
         })
         .collect();
@@ -46,7 +49,12 @@ async fn import_export_round_trip_of_every_fixture_plan() {
         assert_eq!(r.plan_ids.len(), 1, "{}", path.display());
         let id = r.plan_ids[0];
         let (gml, attachments) = store.export(id).await.unwrap();
-        assert_eq!(feature_set(gml.clone()), feature_set(original_gml.clone()), "{}: round trip", path.display());
+        assert_eq!(
+            feature_set(gml.clone()),
+            feature_set(original_gml.clone()),
+            "{}: round trip",
+            path.display()
+        );
         let mut a = attachments.clone();
         let mut b = original_attachments.clone();
         a.sort_by(|x, y| x.name.cmp(&y.name));
@@ -62,20 +70,38 @@ async fn import_export_round_trip_of_every_fixture_plan() {
         .fetch_all(&store.pool)
         .await
         .unwrap();
-        let with_geometry = doc.features.iter().filter(|f| f.primary_geometry().is_some()).count();
-        assert_eq!(rows.len(), with_geometry, "{}: one stored geometry per feature with geometry", path.display());
+        let with_geometry = doc
+            .features
+            .iter()
+            .filter(|f| f.primary_geometry().is_some())
+            .count();
+        assert_eq!(
+            rows.len(),
+            with_geometry,
+            "{}: one stored geometry per feature with geometry",
+            path.display()
+        );
         for row in rows {
             let gml_id: String = row.get(0);
             let f = doc.features.iter().find(|f| f.gml_id == gml_id).unwrap();
             let g = &f.primary_geometry().unwrap().geometry.geometry;
             let has_arc: bool = row.get(2);
-            assert_eq!(has_arc, g.has_arcs(), "{}: {gml_id} curve kept", path.display());
+            assert_eq!(
+                has_arc,
+                g.has_arcs(),
+                "{}: {gml_id} curve kept",
+                path.display()
+            );
             if !g.has_arcs() {
                 let mut n = 0;
                 linearize(g, 0.05).for_each_point(&mut |_| n += 1);
                 let stored: i32 = row.get(1);
                 // PostGIS closes unclosed rings; everything else is identical.
-                assert!(stored as usize >= n && stored as usize <= n + 8, "{}: {gml_id} has {stored} points, {n} in the document", path.display());
+                assert!(
+                    stored as usize >= n && stored as usize <= n + 8,
+                    "{}: {gml_id} has {stored} points, {n} in the document",
+                    path.display()
+                );
             }
             assert_eq!(row.get::<i32, _>(3), 25832);
             assert!(!row.get::<bool, _>(4));
@@ -88,8 +114,15 @@ async fn import_export_round_trip_of_every_fixture_plan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_metadata_status_and_delete() {
     let store = common::fresh_store().await;
-    let input = read_input(&common::fixtures().join("plans/BPlan004_6-0.zip"), &Limits::default()).unwrap();
-    let r = store.import(input, &ImportOptions::default()).await.unwrap();
+    let input = read_input(
+        &common::fixtures().join("plans/BPlan004_6-0.zip"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let r = store
+        .import(input, &ImportOptions::default())
+        .await
+        .unwrap();
     let id = r.plan_ids[0];
     let p = store.get(id).await.unwrap();
     assert_eq!(p.name, "BPlan004_6-0");
@@ -105,9 +138,19 @@ async fn plan_metadata_status_and_delete() {
     assert!(bbox[0] > 500_000.0 && bbox[2] < 600_000.0 && bbox[1] > 5_900_000.0);
 
     // explicit status overrides rechtsstand
-    let input = read_input(&common::fixtures().join("plans/BPlan004_6-0.zip"), &Limits::default()).unwrap();
+    let input = read_input(
+        &common::fixtures().join("plans/BPlan004_6-0.zip"),
+        &Limits::default(),
+    )
+    .unwrap();
     let r2 = store
-        .import(input, &ImportOptions { status: Some(PlanStatus::Archiviert), internal_id: Some("v-17".into()) })
+        .import(
+            input,
+            &ImportOptions {
+                status: Some(PlanStatus::Archiviert),
+                internal_id: Some("v-17".into()),
+            },
+        )
         .await
         .unwrap();
     let p2 = store.get(r2.plan_ids[0]).await.unwrap();
@@ -125,8 +168,15 @@ async fn plan_metadata_status_and_delete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gauss_krueger_plan_is_stored_in_the_storage_crs() {
     let store = common::fresh_store().await;
-    let input = read_input(&common::fixtures().join("plans/FPlan.zip"), &Limits::default()).unwrap();
-    let r = store.import(input, &ImportOptions::default()).await.unwrap();
+    let input = read_input(
+        &common::fixtures().join("plans/FPlan.zip"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let r = store
+        .import(input, &ImportOptions::default())
+        .await
+        .unwrap();
     let p = store.get(r.plan_ids[0]).await.unwrap();
     assert_eq!(p.srid, 31467);
     let b = p.bbox.unwrap();
@@ -165,10 +215,16 @@ async fn failing_import_leaves_nothing_behind() {
     .await
     .unwrap();
     let input = read_input_bytes("two.gml".into(), doc.into_bytes(), &Limits::default()).unwrap();
-    let err = store.import(input, &ImportOptions::default()).await.unwrap_err();
+    let err = store
+        .import(input, &ImportOptions::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("refused by test trigger"), "{err}");
     for table in ["plans", "bereiche", "features", "attachments"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&store.pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{table} is empty after the failed import");
     }
 }
@@ -180,11 +236,19 @@ async fn failing_import_leaves_nothing_behind() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_import_leaves_no_partial_plan() {
     let url = common::fresh_database().await;
-    let store = xplanserver::store::Store::connect_url(&url, 2, 25832, 0.05).await.unwrap();
+    let store = xplanserver::store::Store::connect_url(&url, 2, 25832, 0.05)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let src = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
     let doc = xplanserver::synth::tile_plan(&src, 3).unwrap();
-    let last = parse_document(doc.clone()).unwrap().features.last().unwrap().gml_id.clone();
+    let last = parse_document(doc.clone())
+        .unwrap()
+        .features
+        .last()
+        .unwrap()
+        .gml_id
+        .clone();
     let big = dir.path().join("three.gml");
     std::fs::write(&big, doc).unwrap();
     sqlx::raw_sql(&format!(
@@ -220,16 +284,37 @@ async fn killed_import_leaves_no_partial_plan() {
     child.kill().unwrap();
     child.wait().unwrap();
     // The server notices the dead client at its next read; do not wait for the sleep.
-    sqlx::query("SELECT pg_terminate_backend($1)").bind(backend).execute(&store.pool).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(backend)
+        .execute(&store.pool)
+        .await
+        .unwrap();
     for table in ["plans", "bereiche", "features", "attachments"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&store.pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{table} is empty after the killed import");
     }
     // Without the trigger the same file imports completely.
-    sqlx::raw_sql("DROP TRIGGER hold ON features").execute(&store.pool).await.unwrap();
-    let out = Command::new(bin()).args(["--database-url", &url, "import", "--quiet"]).arg(&big).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<(i64, i32)> = sqlx::query_as("SELECT id, feature_count FROM plans").fetch_all(&store.pool).await.unwrap();
+    sqlx::raw_sql("DROP TRIGGER hold ON features")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let out = Command::new(bin())
+        .args(["--database-url", &url, "import", "--quiet"])
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<(i64, i32)> = sqlx::query_as("SELECT id, feature_count FROM plans")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 3);
     for (id, count) in rows {
         assert_eq!(count, 739);
@@ -246,20 +331,46 @@ fn rejected_inputs_give_clear_errors() {
     let e = parse_document(input.gml).unwrap_err().to_string();
     assert!(e.contains("DOCTYPE") && e.contains("line 2"), "{e}");
     // wrongly named archive member
-    let e = read_input(&f.join("Eidelstedt_4_V4-wrongGmlFileName.zip"), &limits).unwrap_err().to_string();
-    assert!(e.contains("no 'xplan.gml'") && e.contains("'Xplan.gml'"), "{e}");
+    let e = read_input(&f.join("Eidelstedt_4_V4-wrongGmlFileName.zip"), &limits)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no 'xplan.gml'") && e.contains("'Xplan.gml'"),
+        "{e}"
+    );
     // not XPlanGML: an XML schema file, a GML file of another application, plain text
-    let e = parse_document(std::fs::read_to_string("xsd/XPlanGML_6_0/XPlanung-Operationen.xsd").unwrap()).unwrap_err().to_string();
-    assert!(e.contains("not an XPlanGML document") && e.contains("schema"), "{e}");
-    let e = parse_document(r#"<x:Foo xmlns:x="http://example.org/x"/>"#.into()).unwrap_err().to_string();
-    assert!(e.contains("<Foo>") && e.contains("http://example.org/x"), "{e}");
+    let e = parse_document(
+        std::fs::read_to_string("xsd/XPlanGML_6_0/XPlanung-Operationen.xsd").unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("not an XPlanGML document") && e.contains("schema"),
+        "{e}"
+    );
+    let e = parse_document(r#"<x:Foo xmlns:x="http://example.org/x"/>"#.into())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("<Foo>") && e.contains("http://example.org/x"),
+        "{e}"
+    );
     let e = parse_document("hello".into()).unwrap_err().to_string();
     assert!(e.contains("not an XPlanGML document"), "{e}");
-    let e = parse_document(r#"<xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/4/0"/>"#.into()).unwrap_err().to_string();
-    assert!(e.contains("unsupported XPlanGML version") && e.contains("4.0"), "{e}");
+    let e = parse_document(
+        r#"<xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/4/0"/>"#.into(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("unsupported XPlanGML version") && e.contains("4.0"),
+        "{e}"
+    );
     // truncated document
     let full = std::fs::read_to_string(common::fixtures().join("plans/BPlan002_5-4.gml")).unwrap();
-    let e = parse_document(full[..full.len() / 2].to_string()).unwrap_err().to_string();
+    let e = parse_document(full[..full.len() / 2].to_string())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("line"), "{e}");
 }
 
@@ -267,18 +378,34 @@ fn rejected_inputs_give_clear_errors() {
 async fn cli_reports_rejected_input_with_exit_code_and_one_line() {
     let url = common::fresh_database().await;
     let rejected = common::fixtures().join("validation/rejected");
-    for (file, needle) in [("Eidelstedt_4_V4-wrongGmlFileName.zip", "'Xplan.gml'"), ("BP_5.0_Entity.zip", "DOCTYPE")] {
-        let out = Command::new(bin()).args(["--database-url", &url, "import"]).arg(rejected.join(file)).output().unwrap();
+    for (file, needle) in [
+        ("Eidelstedt_4_V4-wrongGmlFileName.zip", "'Xplan.gml'"),
+        ("BP_5.0_Entity.zip", "DOCTYPE"),
+    ] {
+        let out = Command::new(bin())
+            .args(["--database-url", &url, "import"])
+            .arg(rejected.join(file))
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{file}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(needle),
+            "{stderr}"
+        );
     }
-    let store = xplanserver::store::Store::connect_url(&url, 1, 25832, 0.05).await.unwrap();
+    let store = xplanserver::store::Store::connect_url(&url, 1, 25832, 0.05)
+        .await
+        .unwrap();
     assert!(store.list().await.unwrap().is_empty());
     // an unreachable database is one line too
     let out = Command::new(bin())
-        .args(["--database-url", "postgres://nobody@127.0.0.1:1/none", "list"])
+        .args([
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "list",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -25,18 +25,23 @@ impl ResponseError for ApiError {
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        HttpResponse::build(status).content_type("application/problem+json").json(serde_json::json!({
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": self.to_string(),
-        }))
+        HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .json(serde_json::json!({
+                "type": "about:blank",
+                "title": status.canonical_reason().unwrap_or("Error"),
+                "status": status.as_u16(),
+                "detail": self.to_string(),
+            }))
     }
 }
 
 #[get("/health")]
 async fn health(store: web::Data<Store>) -> HttpResponse {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&store.pool).await {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&store.pool)
+        .await
+    {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "ok" })),
         Err(e) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "unavailable", "database": e.to_string() })),
@@ -49,12 +54,17 @@ async fn list_plans(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
 }
 
 #[get("/api/v1/plans/{id}")]
-async fn get_plan(store: web::Data<Store>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get_plan(
+    store: web::Data<Store>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let Ok(id) = id.parse::<i64>() else {
-        return Ok(HttpResponse::NotFound().content_type("application/problem+json").json(serde_json::json!({
-            "type": "about:blank", "title": "Not Found", "status": 404,
-            "detail": format!("'{id}' is not a plan id"),
-        })));
+        return Ok(HttpResponse::NotFound()
+            .content_type("application/problem+json")
+            .json(serde_json::json!({
+                "type": "about:blank", "title": "Not Found", "status": 404,
+                "detail": format!("'{id}' is not a plan id"),
+            })));
     };
     Ok(HttpResponse::Ok().json(store.get(id).await?))
 }

@@ -116,7 +116,11 @@ fn sweep_points(circle: Circle, start: Coord, sweep: f64, tol: f64, out: &mut Ve
 pub fn linearize_circle(p: [Coord; 3], tol: f64, out: &mut Vec<Coord>) {
     match circumcircle(p[0], p[1], p[2]) {
         Some(c) => {
-            let sweep = if orient(p[0], p[1], p[2]) > 0.0 { 2.0 * PI } else { -2.0 * PI };
+            let sweep = if orient(p[0], p[1], p[2]) > 0.0 {
+                2.0 * PI
+            } else {
+                -2.0 * PI
+            };
             sweep_points(c, p[0], sweep, tol, out);
             out.push(p[0]);
         }
@@ -168,7 +172,11 @@ pub fn linearize_curve(c: &Curve, tol: f64) -> Vec<Coord> {
 fn linearize_polygon(p: &Polygon, tol: f64) -> Polygon {
     Polygon {
         exterior: Curve::line(linearize_curve(&p.exterior, tol)),
-        interiors: p.interiors.iter().map(|r| Curve::line(linearize_curve(r, tol))).collect(),
+        interiors: p
+            .interiors
+            .iter()
+            .map(|r| Curve::line(linearize_curve(r, tol)))
+            .collect(),
     }
 }
 
@@ -178,11 +186,15 @@ pub fn linearize(g: &Geometry, tol: f64) -> Geometry {
     match g {
         Geometry::Point(_) | Geometry::MultiPoint(_) => g.clone(),
         Geometry::Curve(c) => Geometry::Curve(Curve::line(linearize_curve(c, tol))),
-        Geometry::MultiCurve(cs) => {
-            Geometry::MultiCurve(cs.iter().map(|c| Curve::line(linearize_curve(c, tol))).collect())
-        }
+        Geometry::MultiCurve(cs) => Geometry::MultiCurve(
+            cs.iter()
+                .map(|c| Curve::line(linearize_curve(c, tol)))
+                .collect(),
+        ),
         Geometry::Polygon(p) => Geometry::Polygon(linearize_polygon(p, tol)),
-        Geometry::MultiSurface(ps) => Geometry::MultiSurface(ps.iter().map(|p| linearize_polygon(p, tol)).collect()),
+        Geometry::MultiSurface(ps) => {
+            Geometry::MultiSurface(ps.iter().map(|p| linearize_polygon(p, tol)).collect())
+        }
     }
 }
 
@@ -238,23 +250,55 @@ mod tests {
     #[test]
     fn collinear_arc_is_a_line() {
         let mut out = vec![Coord::new(0.0, 0.0)];
-        linearize_arc(Coord::new(0.0, 0.0), Coord::new(1.0, 1.0), Coord::new(2.0, 2.0), 0.05, &mut out);
-        assert_eq!(out, vec![Coord::new(0.0, 0.0), Coord::new(1.0, 1.0), Coord::new(2.0, 2.0)]);
+        linearize_arc(
+            Coord::new(0.0, 0.0),
+            Coord::new(1.0, 1.0),
+            Coord::new(2.0, 2.0),
+            0.05,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            vec![
+                Coord::new(0.0, 0.0),
+                Coord::new(1.0, 1.0),
+                Coord::new(2.0, 2.0)
+            ]
+        );
     }
 
     #[test]
     fn circle_is_closed() {
         let mut out = vec![Coord::new(1.0, 0.0)];
-        linearize_circle([Coord::new(1.0, 0.0), Coord::new(0.0, 1.0), Coord::new(-1.0, 0.0)], 0.001, &mut out);
+        linearize_circle(
+            [
+                Coord::new(1.0, 0.0),
+                Coord::new(0.0, 1.0),
+                Coord::new(-1.0, 0.0),
+            ],
+            0.001,
+            &mut out,
+        );
         assert_eq!(out.first(), out.last());
-        let circle = Circle { center: Coord::new(0.0, 0.0), radius: 1.0 };
+        let circle = Circle {
+            center: Coord::new(0.0, 0.0),
+            radius: 1.0,
+        };
         assert!(max_sagitta(circle, &out) <= 0.001 + 1e-12);
     }
 
     #[test]
     fn huge_radius_is_capped() {
         let mut out = vec![];
-        linearize_circle([Coord::new(1e9, 0.0), Coord::new(0.0, 1e9), Coord::new(-1e9, 0.0)], 1e-6, &mut out);
+        linearize_circle(
+            [
+                Coord::new(1e9, 0.0),
+                Coord::new(0.0, 1e9),
+                Coord::new(-1e9, 0.0),
+            ],
+            1e-6,
+            &mut out,
+        );
         assert!(out.len() <= MAX_POINTS_PER_ARC + 1);
     }
 }

@@ -200,7 +200,9 @@ impl Geometry {
             Geometry::Curve(c) => curve(c, f),
             Geometry::MultiCurve(cs) => cs.iter().for_each(|c| curve(c, f)),
             Geometry::Polygon(p) => p.rings().for_each(|c| curve(c, f)),
-            Geometry::MultiSurface(ps) => ps.iter().flat_map(Polygon::rings).for_each(|c| curve(c, f)),
+            Geometry::MultiSurface(ps) => {
+                ps.iter().flat_map(Polygon::rings).for_each(|c| curve(c, f))
+            }
         }
     }
 
@@ -250,8 +252,14 @@ impl Bbox {
 
 impl Geometry {
     /// Applies `f` to every control point, in place.
-    pub fn map_points<E>(&mut self, f: &mut impl FnMut(&mut Coord) -> Result<(), E>) -> Result<(), E> {
-        fn curve<E>(c: &mut Curve, f: &mut impl FnMut(&mut Coord) -> Result<(), E>) -> Result<(), E> {
+    pub fn map_points<E>(
+        &mut self,
+        f: &mut impl FnMut(&mut Coord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fn curve<E>(
+            c: &mut Curve,
+            f: &mut impl FnMut(&mut Coord) -> Result<(), E>,
+        ) -> Result<(), E> {
             for s in &mut c.segments {
                 match s {
                     Segment::Line(p) | Segment::Arcs(p) => p.iter_mut().try_for_each(&mut *f)?,
@@ -260,7 +268,10 @@ impl Geometry {
             }
             Ok(())
         }
-        fn polygon<E>(p: &mut Polygon, f: &mut impl FnMut(&mut Coord) -> Result<(), E>) -> Result<(), E> {
+        fn polygon<E>(
+            p: &mut Polygon,
+            f: &mut impl FnMut(&mut Coord) -> Result<(), E>,
+        ) -> Result<(), E> {
             curve(&mut p.exterior, f)?;
             p.interiors.iter_mut().try_for_each(|r| curve(r, f))
         }

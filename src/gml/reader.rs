@@ -122,7 +122,12 @@ impl<'a> XmlCursor<'a> {
         let offset = offset.min(self.src.len());
         let before = &self.src.as_bytes()[..offset];
         let line = self.line_at(offset);
-        let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        let column = offset
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
         GmlError {
             message: message.into(),
             line,
@@ -136,7 +141,7 @@ impl<'a> XmlCursor<'a> {
 
     /// The next significant event. Comments, processing instructions and the
     /// XML declaration are skipped.
-    pub fn next(&mut self) -> Result<Ev<'a>, GmlError> {
+    pub fn next_event(&mut self) -> Result<Ev<'a>, GmlError> {
         if self.pending_end {
             self.pending_end = false;
             self.depth -= 1;
@@ -210,7 +215,10 @@ impl<'a> XmlCursor<'a> {
     ) -> Result<Ev<'a>, GmlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error_at(offset, format!("elements are nested deeper than {MAX_DEPTH} levels")));
+            return Err(self.error_at(
+                offset,
+                format!("elements are nested deeper than {MAX_DEPTH} levels"),
+            ));
         }
         self.pending_end = empty;
         let local = start.local_name();
@@ -246,7 +254,9 @@ impl<'a> XmlCursor<'a> {
             if matches {
                 let v = a
                     .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|err| self.error_at(e.offset, format!("bad attribute value: {err}")))?;
+                    .map_err(|err| {
+                        self.error_at(e.offset, format!("bad attribute value: {err}"))
+                    })?;
                 return Ok(Some(v.into_owned()));
             }
         }
@@ -275,13 +285,16 @@ impl<'a> XmlCursor<'a> {
     pub fn read_text(&mut self, e: &Elem<'_>) -> Result<String, GmlError> {
         let mut out = String::new();
         loop {
-            match self.next()? {
+            match self.next_event()? {
                 Ev::Text(t) => out.push_str(&t),
                 Ev::End { .. } => return Ok(out),
                 Ev::Start(c) => {
                     return Err(self.error_at(
                         c.offset,
-                        format!("unexpected element <{}> inside <{}>, which takes text only", c.local, e.local),
+                        format!(
+                            "unexpected element <{}> inside <{}>, which takes text only",
+                            c.local, e.local
+                        ),
                     ))
                 }
                 Ev::Eof => return Err(self.error("unexpected end of document")),
@@ -294,7 +307,7 @@ impl<'a> XmlCursor<'a> {
     pub fn skip(&mut self) -> Result<usize, GmlError> {
         let mut level = 1usize;
         loop {
-            match self.next()? {
+            match self.next_event()? {
                 Ev::Start(_) => level += 1,
                 Ev::End { offset_after } => {
                     level -= 1;
@@ -312,7 +325,7 @@ impl<'a> XmlCursor<'a> {
     /// tag. Whitespace between elements is skipped; other text is an error.
     pub fn next_child(&mut self, parent: &str) -> Result<Option<Elem<'a>>, GmlError> {
         loop {
-            match self.next()? {
+            match self.next_event()? {
                 Ev::Start(e) => return Ok(Some(e)),
                 Ev::End { .. } => return Ok(None),
                 Ev::Text(t) => {
@@ -385,10 +398,19 @@ pub fn is_geometry_element(local: &str) -> bool {
 /// Reads the geometry whose start tag `e` was just returned by the cursor,
 /// up to and including its end tag. `inherited_srs` is the srsName in scope
 /// (the document envelope's).
-pub fn read_geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, inherited_srs: Option<&str>) -> Result<ParsedGeometry, GmlError> {
-    let srs_name = cur.attr(e, "", "srsName")?.or_else(|| inherited_srs.map(str::to_string));
+pub fn read_geometry(
+    cur: &mut XmlCursor<'_>,
+    e: &Elem<'_>,
+    inherited_srs: Option<&str>,
+) -> Result<ParsedGeometry, GmlError> {
+    let srs_name = cur
+        .attr(e, "", "srsName")?
+        .or_else(|| inherited_srs.map(str::to_string));
     let srid = match &srs_name {
-        Some(n) => Some(parse_srs_name(n).ok_or_else(|| cur.error_at(e.offset, format!("unknown srsName '{n}'")))?),
+        Some(n) => Some(
+            parse_srs_name(n)
+                .ok_or_else(|| cur.error_at(e.offset, format!("unknown srsName '{n}'")))?,
+        ),
         None => None,
     };
     let dim = srs_dimension(cur, e, 2)?;
@@ -411,13 +433,22 @@ fn srs_dimension(cur: &XmlCursor<'_>, e: &Elem<'_>, default: usize) -> Result<us
         None => Ok(default),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(d @ 2..=4) => Ok(d),
-            _ => Err(cur.error_at(e.offset, format!("srsDimension '{v}' is not supported (2 or 3 expected)"))),
+            _ => Err(cur.error_at(
+                e.offset,
+                format!("srsDimension '{v}' is not supported (2 or 3 expected)"),
+            )),
         },
     }
 }
 
 fn unsupported(cur: &XmlCursor<'_>, e: &Elem<'_>, within: &str) -> GmlError {
-    cur.error_at(e.offset, format!("<{}> is not allowed in {within} by the XPlanGML GML profile", qualified(e)))
+    cur.error_at(
+        e.offset,
+        format!(
+            "<{}> is not allowed in {within} by the XPlanGML GML profile",
+            qualified(e)
+        ),
+    )
 }
 
 fn qualified(e: &Elem<'_>) -> String {
@@ -505,7 +536,17 @@ fn geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Geom
 /// Skips gml:name, gml:description, gml:boundedBy and the like; anything
 /// else is an error.
 fn skip_meta(cur: &mut XmlCursor<'_>, m: &Elem<'_>, within: &str) -> Result<(), GmlError> {
-    if m.ns == NsKind::Gml && matches!(m.local.as_str(), "name" | "description" | "descriptionReference" | "identifier" | "metaDataProperty" | "boundedBy") {
+    if m.ns == NsKind::Gml
+        && matches!(
+            m.local.as_str(),
+            "name"
+                | "description"
+                | "descriptionReference"
+                | "identifier"
+                | "metaDataProperty"
+                | "boundedBy"
+        )
+    {
         cur.skip()?;
         Ok(())
     } else {
@@ -561,12 +602,21 @@ fn positions(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Vec
 
 /// Parses whitespace-separated numbers into coordinates of `dim` values,
 /// keeping x and y.
-fn coords(cur: &XmlCursor<'_>, e: &Elem<'_>, text: &str, dim: usize, ctx: &mut Ctx) -> Result<Vec<Coord>, GmlError> {
+fn coords(
+    cur: &XmlCursor<'_>,
+    e: &Elem<'_>,
+    text: &str,
+    dim: usize,
+    ctx: &mut Ctx,
+) -> Result<Vec<Coord>, GmlError> {
     let mut vals = Vec::with_capacity(text.len() / 8);
     for tok in text.split_ascii_whitespace() {
-        let v: f64 = tok
-            .parse()
-            .map_err(|_| cur.error_at(e.offset, format!("'{tok}' is not a number in <gml:{}>", e.local)))?;
+        let v: f64 = tok.parse().map_err(|_| {
+            cur.error_at(
+                e.offset,
+                format!("'{tok}' is not a number in <gml:{}>", e.local),
+            )
+        })?;
         if !v.is_finite() {
             return Err(cur.error_at(e.offset, format!("'{tok}' is not a finite coordinate")));
         }
@@ -575,7 +625,11 @@ fn coords(cur: &XmlCursor<'_>, e: &Elem<'_>, text: &str, dim: usize, ctx: &mut C
     if vals.len() % dim != 0 {
         return Err(cur.error_at(
             e.offset,
-            format!("<gml:{}> has {} numbers, not a multiple of its dimension {dim}", e.local, vals.len()),
+            format!(
+                "<gml:{}> has {} numbers, not a multiple of its dimension {dim}",
+                e.local,
+                vals.len()
+            ),
         ));
     }
     // A wrong count attribute is common in real plans and harmless: the
@@ -583,7 +637,10 @@ fn coords(cur: &XmlCursor<'_>, e: &Elem<'_>, text: &str, dim: usize, ctx: &mut C
     if dim > 2 {
         ctx.had_z = true;
     }
-    Ok(vals.chunks_exact(dim).map(|c| Coord::new(c[0], c[1])).collect())
+    Ok(vals
+        .chunks_exact(dim)
+        .map(|c| Coord::new(c[0], c[1]))
+        .collect())
 }
 
 /// Reads a LineString, Curve or CompositeCurve.
@@ -633,7 +690,10 @@ fn curve(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Curve, 
         }
         _ => Err(cur.error_at(
             e.offset,
-            format!("<{}> is not allowed as a curve (LineString, Curve or CompositeCurve expected)", qualified(e)),
+            format!(
+                "<{}> is not allowed as a curve (LineString, Curve or CompositeCurve expected)",
+                qualified(e)
+            ),
         )),
     }
 }
@@ -683,12 +743,21 @@ fn ring(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Curve, G
     let mut found = None;
     while let Some(r) = cur.next_child(&e.local)? {
         if found.is_some() {
-            return Err(cur.error_at(r.offset, format!("<gml:{}> holds more than one ring", e.local)));
+            return Err(cur.error_at(
+                r.offset,
+                format!("<gml:{}> holds more than one ring", e.local),
+            ));
         }
         if r.is_gml("LinearRing") {
             let pts = positions(cur, &r, ctx)?;
             if pts.len() < 4 {
-                return Err(cur.error_at(r.offset, format!("gml:LinearRing needs at least 4 positions, has {}", pts.len())));
+                return Err(cur.error_at(
+                    r.offset,
+                    format!(
+                        "gml:LinearRing needs at least 4 positions, has {}",
+                        pts.len()
+                    ),
+                ));
             }
             found = Some(Curve::line(pts));
         } else if r.is_gml("Ring") {
@@ -732,7 +801,11 @@ fn polygon(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Polyg
     Ok(p)
 }
 
-fn surface_patches(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Vec<Polygon>, GmlError> {
+fn surface_patches(
+    cur: &mut XmlCursor<'_>,
+    e: &Elem<'_>,
+    ctx: &mut Ctx,
+) -> Result<Vec<Polygon>, GmlError> {
     let mut out = Vec::new();
     while let Some(c) = cur.next_child(&e.local)? {
         if !c.is_gml("patches") {
@@ -757,11 +830,9 @@ mod tests {
     use super::*;
 
     fn parse(xml: &str) -> Result<ParsedGeometry, GmlError> {
-        let doc = format!(
-            r#"<r xmlns:gml="http://www.opengis.net/gml/3.2">{xml}</r>"#
-        );
+        let doc = format!(r#"<r xmlns:gml="http://www.opengis.net/gml/3.2">{xml}</r>"#);
         let mut cur = XmlCursor::new(&doc);
-        let root = match cur.next()? {
+        let root = match cur.next_event()? {
             Ev::Start(e) => e,
             _ => unreachable!(),
         };
@@ -791,28 +862,37 @@ mod tests {
     fn errors_name_the_line() {
         let e = parse("<gml:Polygon gml:id=\"p\">\n<gml:exterior><gml:LinearRing><gml:posList>0 0 1</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.contains("multiple of its dimension"), "{}", e.message);
+        assert!(
+            e.message.contains("multiple of its dimension"),
+            "{}",
+            e.message
+        );
         let e = parse(r#"<gml:OrientableSurface gml:id="p"/>"#).unwrap_err();
         assert!(e.message.contains("not supported"), "{}", e.message);
-        let e = parse(r#"<gml:Point gml:id="p" srsName="EPSG:foo"><gml:pos>1 2</gml:pos></gml:Point>"#).unwrap_err();
+        let e =
+            parse(r#"<gml:Point gml:id="p" srsName="EPSG:foo"><gml:pos>1 2</gml:pos></gml:Point>"#)
+                .unwrap_err();
         assert!(e.message.contains("srsName"), "{}", e.message);
     }
 
     #[test]
     fn three_d_points_are_flagged() {
-        let g = parse(r#"<gml:Point gml:id="p" srsDimension="3"><gml:pos>1 2 3</gml:pos></gml:Point>"#).unwrap();
+        let g =
+            parse(r#"<gml:Point gml:id="p" srsDimension="3"><gml:pos>1 2 3</gml:pos></gml:Point>"#)
+                .unwrap();
         assert!(g.had_z);
         assert_eq!(g.geometry, Geometry::Point(Coord::new(1.0, 2.0)));
     }
 
     #[test]
     fn doctype_and_deep_nesting_are_refused() {
-        let mut cur = XmlCursor::new("<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>");
-        assert!(cur.next().unwrap_err().message.contains("DOCTYPE"));
+        let mut cur =
+            XmlCursor::new("<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>");
+        assert!(cur.next_event().unwrap_err().message.contains("DOCTYPE"));
         let deep = "<a>".repeat(MAX_DEPTH + 5);
         let mut cur = XmlCursor::new(&deep);
         let err = loop {
-            match cur.next() {
+            match cur.next_event() {
                 Ok(Ev::Eof) => panic!("no error"),
                 Ok(_) => {}
                 Err(e) => break e,

@@ -60,10 +60,8 @@ pub fn parse_srs_name(name: &str) -> Option<u32> {
         .or_else(|| strip_prefix_ci(s, "https://www.opengis.net/def/crs/EPSG/"))
     {
         r.rsplit('/').next().unwrap_or(r)
-    } else if let Some(r) = strip_prefix_ci(s, "http://www.opengis.net/gml/srs/epsg.xml#") {
-        r
     } else {
-        return None;
+        strip_prefix_ci(s, "http://www.opengis.net/gml/srs/epsg.xml#")?
     };
     let code: u32 = code.trim().parse().ok()?;
     Some(match code {
@@ -74,7 +72,10 @@ pub fn parse_srs_name(name: &str) -> Option<u32> {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+    if s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    {
         Some(&s[prefix.len()..])
     } else {
         None
@@ -92,8 +93,14 @@ mod tests {
         assert_eq!(p("urn:ogc:def:crs:EPSG::25833"), Some(25833));
         assert_eq!(p("urn:ogc:def:crs:EPSG:6.9:25832"), Some(25832));
         assert_eq!(p("urn:x-ogc:def:crs:EPSG:4326"), Some(4326));
-        assert_eq!(p("http://www.opengis.net/def/crs/EPSG/0/25832"), Some(25832));
-        assert_eq!(p("http://www.opengis.net/gml/srs/epsg.xml#4258"), Some(4258));
+        assert_eq!(
+            p("http://www.opengis.net/def/crs/EPSG/0/25832"),
+            Some(25832)
+        );
+        assert_eq!(
+            p("http://www.opengis.net/gml/srs/epsg.xml#4258"),
+            Some(4258)
+        );
         assert_eq!(p("urn:adv:crs:ETRS89_UTM32"), Some(25832));
         assert_eq!(p("urn:adv:crs:ETRS89_UTM33*DE_DHHN2016_NH"), Some(25833));
         assert_eq!(p("urn:adv:crs:DE_DHDN_3GK3"), Some(31467));

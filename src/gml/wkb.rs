@@ -146,7 +146,10 @@ fn write_curve(w: &mut Vec<u8>, c: &Curve, srid: Option<u32>) {
 /// validator reports; the original XML is kept as it is) is closed with a
 /// straight segment.
 fn closed_ring(r: &Curve) -> std::borrow::Cow<'_, Curve> {
-    match (r.segments.first().and_then(Segment::first), r.segments.last().and_then(Segment::last)) {
+    match (
+        r.segments.first().and_then(Segment::first),
+        r.segments.last().and_then(Segment::last),
+    ) {
         (Some(a), Some(b)) if a != b => {
             let mut c = r.clone();
             c.segments.push(Segment::Line(vec![b, a]));
@@ -200,7 +203,11 @@ mod tests {
     #[test]
     fn single_arc_curve_gets_srid() {
         let c = Curve {
-            segments: vec![Segment::Arcs(vec![Coord::new(0.0, 0.0), Coord::new(1.0, 1.0), Coord::new(2.0, 0.0)])],
+            segments: vec![Segment::Arcs(vec![
+                Coord::new(0.0, 0.0),
+                Coord::new(1.0, 1.0),
+                Coord::new(2.0, 0.0),
+            ])],
         };
         let w = to_ewkb(&Geometry::Curve(c), 25832);
         assert_eq!(&w[1..5], &(CIRCULARSTRING | SRID_FLAG).to_le_bytes());

@@ -26,10 +26,18 @@ fn err(msg: impl Into<String>) -> StoreError {
 
 impl Cluster {
     pub fn new(data_dir: &Path, port: u16) -> Result<Cluster, StoreError> {
-        fs::create_dir_all(data_dir).map_err(|e| err(format!("cannot create data directory {}: {e}", data_dir.display())))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .map_err(|e| err(format!("cannot resolve data directory {}: {e}", data_dir.display())))?;
+        fs::create_dir_all(data_dir).map_err(|e| {
+            err(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let data_dir = data_dir.canonicalize().map_err(|e| {
+            err(format!(
+                "cannot resolve data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
         Ok(Cluster { data_dir, port })
     }
 
@@ -56,7 +64,10 @@ impl Cluster {
             }
         }
         let mut versions: Vec<u32> = fs::read_dir("/usr/lib/postgresql")
-            .map(|rd| rd.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                    .collect()
+            })
             .unwrap_or_default();
         versions.sort_unstable();
         for v in versions.iter().rev() {
@@ -82,11 +93,19 @@ impl Cluster {
             }
         }
         let status = Command::new("useradd")
-            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "xplanserver"])
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "xplanserver",
+            ])
             .status()
             .map_err(|e| err(format!("cannot create system user xplanserver: {e}")))?;
         if !status.success() {
-            return Err(err("cannot create system user xplanserver (useradd failed)"));
+            return Err(err(
+                "cannot create system user xplanserver (useradd failed)",
+            ));
         }
         Ok(Some("xplanserver".into()))
     }
@@ -126,7 +145,8 @@ impl Cluster {
     fn initdb(&self) -> Result<(), StoreError> {
         let run_as = Self::run_as()?;
         let pgdata = self.pgdata();
-        fs::create_dir_all(&pgdata).map_err(|e| err(format!("cannot create {}: {e}", pgdata.display())))?;
+        fs::create_dir_all(&pgdata)
+            .map_err(|e| err(format!("cannot create {}: {e}", pgdata.display())))?;
         let password = random_hex(24);
         let pwfile = self.password_file();
         write_private(&pwfile, &password)?;
@@ -144,7 +164,15 @@ impl Cluster {
             .command("initdb", &run_as)?
             .arg("-D")
             .arg(&pgdata)
-            .args(["-U", ROLE, "--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--pwfile"])
+            .args([
+                "-U",
+                ROLE,
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--pwfile",
+            ])
             .arg(&tmp_pw)
             .stdout(Stdio::null())
             .output()
@@ -189,7 +217,8 @@ impl Cluster {
             .write(true)
             .open(self.data_dir.join(".cluster.lock"))
             .map_err(|e| err(format!("cannot open lock file: {e}")))?;
-        lock.lock().map_err(|e| err(format!("cannot lock the data directory: {e}")))?;
+        lock.lock()
+            .map_err(|e| err(format!("cannot lock the data directory: {e}")))?;
         if !self.is_initialised() {
             self.initdb()?;
         }
@@ -200,7 +229,8 @@ impl Cluster {
         let log = self.log_file();
         if let Some(u) = &run_as {
             if !log.exists() {
-                fs::write(&log, "").map_err(|e| err(format!("cannot create {}: {e}", log.display())))?;
+                fs::write(&log, "")
+                    .map_err(|e| err(format!("cannot create {}: {e}", log.display())))?;
             }
             chown(&log, u)?;
         }
@@ -252,7 +282,10 @@ impl Cluster {
             .output()
             .map_err(|e| err(format!("cannot run pg_ctl: {e}")))?;
         if !out.status.success() {
-            return Err(err(format!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
+            return Err(err(format!(
+                "pg_ctl stop failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
         }
         Ok(true)
     }

@@ -31,7 +31,11 @@ pub enum StoreError {
     #[error("{0}")]
     Input(#[from] XplanError),
     #[error("geometry of {feature} '{gml_id}': {message}")]
-    Geometry { feature: String, gml_id: String, message: String },
+    Geometry {
+        feature: String,
+        gml_id: String,
+        message: String,
+    },
     #[error("plan {0} not found")]
     NotFound(i64),
 }
@@ -152,10 +156,21 @@ impl Store {
                 url
             }
         };
-        Self::connect_url(&url, cfg.database.max_connections, cfg.storage.srid, cfg.storage.chord_error).await
+        Self::connect_url(
+            &url,
+            cfg.database.max_connections,
+            cfg.storage.srid,
+            cfg.storage.chord_error,
+        )
+        .await
     }
 
-    pub async fn connect_url(url: &str, max_connections: u32, storage_srid: u32, chord_error: f64) -> Result<Store, StoreError> {
+    pub async fn connect_url(
+        url: &str,
+        max_connections: u32,
+        storage_srid: u32,
+        chord_error: f64,
+    ) -> Result<Store, StoreError> {
         let opts = PgConnectOptions::from_str(url)?.application_name("xplanserver");
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
@@ -171,20 +186,39 @@ impl Store {
     }
 
     /// Parses, prepares and stores an input file: all its plans or nothing.
-    pub async fn import(&self, input: InputFile, opts: &ImportOptions) -> Result<ImportResult, StoreError> {
+    pub async fn import(
+        &self,
+        input: InputFile,
+        opts: &ImportOptions,
+    ) -> Result<ImportResult, StoreError> {
         let srid = self.storage_srid;
         let tol = self.chord_error;
         let opts2 = opts.clone();
-        let (prepared, attachments, source_name, source_bytes) = tokio::task::spawn_blocking(move || {
-            let source_bytes = input.gml.len();
-            let doc = crate::xplan::parse_document(input.gml)?;
-            let plans = crate::xplan::split_plans(&doc)?;
-            let prepared = prepare(&doc, &plans, &opts2, srid, tol)?;
-            Ok::<_, StoreError>((prepared, input.attachments, input.source_name, source_bytes))
-        })
-        .await
-        .map_err(|e| StoreError::Cluster(format!("import task failed: {e}")))??;
-        self.write(prepared, &attachments, &source_name, source_bytes as i64).await
+        let (prepared, attachments, source_name, source_bytes) =
+            tokio::task::spawn_blocking(move || {
+                let source_bytes = input.gml.len();
+                let t0 = std::time::Instant::now();
+                let doc = crate::xplan::parse_document(input.gml)?;
+                let plans = crate::xplan::split_plans(&doc)?;
+                let t1 = std::time::Instant::now();
+                let prepared = prepare(&doc, &plans, &opts2, srid, tol)?;
+                tracing::debug!(
+                    file = %input.source_name,
+                    features = doc.features.len(),
+                    parse_ms = (t1 - t0).as_millis() as u64,
+                    prepare_ms = t1.elapsed().as_millis() as u64,
+                    "parsed"
+                );
+                Ok::<_, StoreError>((prepared, input.attachments, input.source_name, source_bytes))
+            })
+            .await
+            .map_err(|e| StoreError::Cluster(format!("import task failed: {e}")))??;
+        let t = std::time::Instant::now();
+        let r = self
+            .write(prepared, &attachments, &source_name, source_bytes as i64)
+            .await;
+        tracing::debug!(file = %source_name, write_ms = t.elapsed().as_millis() as u64, "written");
+        r
     }
 
     /// Writes prepared plans in one transaction.
@@ -291,7 +325,10 @@ impl Store {
 
     /// Lists plans, newest first.
     pub async fn list(&self) -> Result<Vec<PlanSummary>, StoreError> {
-        let rows = sqlx::query(SUMMARY_SQL).bind(None::<i64>).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(SUMMARY_SQL)
+            .bind(None::<i64>)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(summary_from_row).collect()
     }
 
@@ -315,34 +352,41 @@ impl Store {
                 bedeutung: r.get(3),
             })
             .collect();
-        s.attachments = sqlx::query("SELECT name, media_type, size FROM attachments WHERE plan_id = $1 ORDER BY name")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| AttachmentSummary {
-                name: r.get(0),
-                media_type: r.get(1),
-                size: r.get(2),
-            })
-            .collect();
+        s.attachments = sqlx::query(
+            "SELECT name, media_type, size FROM attachments WHERE plan_id = $1 ORDER BY name",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| AttachmentSummary {
+            name: r.get(0),
+            media_type: r.get(1),
+            size: r.get(2),
+        })
+        .collect();
         Ok(s)
     }
 
     /// Deletes a plan with all its rows. Returns false if there was none.
     pub async fn delete(&self, id: i64) -> Result<bool, StoreError> {
-        let r = sqlx::query("DELETE FROM plans WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let r = sqlx::query("DELETE FROM plans WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 
     /// The plan as an XPlanGML document (its original features, in
     /// document order) and its attachments.
     pub async fn export(&self, id: i64) -> Result<(String, Vec<Attachment>), StoreError> {
-        let plan = sqlx::query("SELECT version, root_gml_id, namespaces, root_bounded_by FROM plans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound(id))?;
+        let plan = sqlx::query(
+            "SELECT version, root_gml_id, namespaces, root_bounded_by FROM plans WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound(id))?;
         let version: String = plan.get(0);
         let root_gml_id: Option<String> = plan.get(1);
         let namespaces: Value = plan.get(2);
@@ -354,11 +398,21 @@ impl Store {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_str()?.to_string())))
+                    .filter_map(|p| {
+                        Some((
+                            p.get(0)?.as_str()?.to_string(),
+                            p.get(1)?.as_str()?.to_string(),
+                        ))
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        let prefix_of = |ns: &str| bindings.iter().find(|(_, u)| u == ns).map(|(p, _)| p.clone());
+        let prefix_of = |ns: &str| {
+            bindings
+                .iter()
+                .find(|(_, u)| u == ns)
+                .map(|(p, _)| p.clone())
+        };
         let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let xplan_prefix = prefix_of(xplan_ns);
         let gml_prefix = prefix_of(crate::gml::GML_NS);
@@ -370,7 +424,11 @@ impl Store {
         head.push('<');
         head.push_str(&root_name);
         for (p, u) in &bindings {
-            let attr = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            let attr = if p.is_empty() {
+                "xmlns".to_string()
+            } else {
+                format!("xmlns:{p}")
+            };
             head.push_str(&format!(" {attr}=\"{}\"", xml_escape(u)));
         }
         if xplan_prefix.is_none() {
@@ -393,7 +451,9 @@ impl Store {
             head.push('\n');
         }
         let mut doc = head;
-        let mut rows = sqlx::query("SELECT xml FROM features WHERE plan_id = $1 ORDER BY seq").bind(id).fetch(&self.pool);
+        let mut rows = sqlx::query("SELECT xml FROM features WHERE plan_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch(&self.pool);
         use futures_util::TryStreamExt;
         while let Some(r) = rows.try_next().await? {
             let xml: &str = r.get(0);
@@ -402,17 +462,19 @@ impl Store {
             doc.push_str(&format!("</{gml}:featureMember>\n"));
         }
         doc.push_str(&format!("</{root_name}>\n"));
-        let attachments = sqlx::query("SELECT name, media_type, data FROM attachments WHERE plan_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| Attachment {
-                name: r.get(0),
-                media_type: r.get(1),
-                data: r.get(2),
-            })
-            .collect();
+        let attachments = sqlx::query(
+            "SELECT name, media_type, data FROM attachments WHERE plan_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| Attachment {
+            name: r.get(0),
+            media_type: r.get(1),
+            data: r.get(2),
+        })
+        .collect();
         Ok((doc, attachments))
     }
 
@@ -471,18 +533,22 @@ async fn ensure_database(url: &str) -> Result<(), StoreError> {
     let opts = PgConnectOptions::from_str(url)?;
     let db = opts.get_database().unwrap_or(cluster::DATABASE).to_string();
     let mut admin = sqlx::PgConnection::connect_with(&opts.clone().database("postgres")).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&db)
-        .fetch_one(&mut admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&db)
+            .fetch_one(&mut admin)
+            .await?;
     if !exists {
-        let r = sqlx::query(&format!("CREATE DATABASE \"{}\"", db.replace('"', "\"\""))).execute(&mut admin).await;
+        let r = sqlx::query(&format!("CREATE DATABASE \"{}\"", db.replace('"', "\"\"")))
+            .execute(&mut admin)
+            .await;
         // Another process may have created it meanwhile.
         if let Err(e) = r {
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(&db)
-                .fetch_one(&mut admin)
-                .await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&db)
+                    .fetch_one(&mut admin)
+                    .await?;
             if !exists {
                 return Err(e.into());
             }
@@ -493,7 +559,9 @@ async fn ensure_database(url: &str) -> Result<(), StoreError> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
 }
 
 /// The EPSG code of a geometry, defaulting to the document's.
@@ -519,6 +587,12 @@ fn encode_geometry(
     Ok((native, wkb::to_ewkb(&lin, storage_srid)))
 }
 
+/// Encoded rows of a chunk of features, the offsets of their plan_id
+/// values and the chunk's bbox.
+type RowChunk = (BinaryCopy, Vec<usize>, Bbox);
+/// A geometry as curved EWKB in the plan CRS and linearised EWKB.
+type EncodedPair = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Computes the rows of the plans of a document (CPU work, parallel).
 pub fn prepare(
     doc: &Document,
@@ -530,7 +604,10 @@ pub fn prepare(
     let doc_srid = doc.srs_name.as_deref().and_then(crate::gml::parse_srs_name);
     if let Some(name) = &doc.srs_name {
         if doc_srid.is_none() {
-            return Err(XplanError::NotXPlan(format!("unknown srsName '{name}' on the document envelope")).into());
+            return Err(XplanError::NotXPlan(format!(
+                "unknown srsName '{name}' on the document envelope"
+            ))
+            .into());
         }
     }
     let namespaces = Value::Array(
@@ -555,15 +632,18 @@ pub fn prepare(
                 .and_then(|g| srid_of(&g.geometry, doc_srid))
                 .or(doc_srid)
                 .or_else(|| {
-                    pd.members
-                        .iter()
-                        .find_map(|&i| doc.features[i].geometries.first().and_then(|g| g.geometry.srid))
+                    pd.members.iter().find_map(|&i| {
+                        doc.features[i]
+                            .geometries
+                            .first()
+                            .and_then(|g| g.geometry.srid)
+                    })
                 })
                 .unwrap_or(storage_srid);
 
             // Feature rows, in parallel chunks, then concatenated.
             const FIELDS: i16 = 14;
-            let chunks: Vec<Result<(BinaryCopy, Vec<usize>, Bbox), StoreError>> = pd
+            let chunks: Vec<Result<RowChunk, StoreError>> = pd
                 .members
                 .par_chunks(256)
                 .enumerate()
@@ -591,9 +671,14 @@ pub fn prepare(
                         match g {
                             Some(g) => {
                                 let srid = srid_of(&g.geometry, doc_srid).unwrap_or(plan_srid);
-                                let (native, lin) =
-                                    encode_geometry(&g.geometry.geometry, srid, storage_srid, tol, &mut bbox)
-                                        .map_err(|m| geom_err(f, m))?;
+                                let (native, lin) = encode_geometry(
+                                    &g.geometry.geometry,
+                                    srid,
+                                    storage_srid,
+                                    tol,
+                                    &mut bbox,
+                                )
+                                .map_err(|m| geom_err(f, m))?;
                                 out.bytes(&native);
                                 out.bytes(&lin);
                             }
@@ -623,17 +708,23 @@ pub fn prepare(
             }
             features.extend_raw(&data);
 
-            let encode = |f: &crate::xplan::Feature, prop: &str, bbox: &mut Bbox| -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StoreError> {
+            let encode = |f: &crate::xplan::Feature,
+                          prop: &str,
+                          bbox: &mut Bbox|
+             -> Result<EncodedPair, StoreError> {
                 match f.geometry(prop) {
                     Some(g) => {
                         let srid = srid_of(&g.geometry, doc_srid).unwrap_or(plan_srid);
-                        let (a, b) = encode_geometry(&g.geometry.geometry, srid, storage_srid, tol, bbox).map_err(|m| geom_err(f, m))?;
+                        let (a, b) =
+                            encode_geometry(&g.geometry.geometry, srid, storage_srid, tol, bbox)
+                                .map_err(|m| geom_err(f, m))?;
                         Ok((Some(a), Some(b)))
                     }
                     None => Ok((None, None)),
                 }
             };
-            let (geltungsbereich, geltungsbereich_lin) = encode(plan, "raeumlicherGeltungsbereich", &mut bbox)?;
+            let (geltungsbereich, geltungsbereich_lin) =
+                encode(plan, "raeumlicherGeltungsbereich", &mut bbox)?;
             let bereiche = pd
                 .bereiche
                 .iter()
@@ -655,9 +746,16 @@ pub fn prepare(
                 .status
                 .unwrap_or_else(|| PlanStatus::from_rechtsstand(pd.plan_type, rechtsstand));
             let plan_art = match plan.properties.get("planArt") {
-                Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Object(o)) => o.get("value").and_then(Value::as_str).map(|s| vec![s.to_string()]).unwrap_or_default(),
+                Some(Value::Object(o)) => o
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .map(|s| vec![s.to_string()])
+                    .unwrap_or_default(),
                 _ => Vec::new(),
             };
             let root_bounded_by = if single {
@@ -668,7 +766,10 @@ pub fn prepare(
             Ok(PreparedPlan {
                 name: pd.name(doc).to_string(),
                 nummer: plan.text("nummer").map(str::to_string),
-                internal_id: opts.internal_id.clone().or_else(|| plan.text("internalId").map(str::to_string)),
+                internal_id: opts
+                    .internal_id
+                    .clone()
+                    .or_else(|| plan.text("internalId").map(str::to_string)),
                 plan_type: pd.plan_type.as_str(),
                 plan_class: plan.feature_type.clone(),
                 version: doc.version.as_str(),

@@ -81,12 +81,19 @@ pub fn read_input(path: &Path, limits: &Limits) -> Result<InputFile, XplanError>
         )));
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     read_input_bytes(name, bytes, limits)
 }
 
 /// Reads a plan from bytes (zip recognised by its signature).
-pub fn read_input_bytes(source_name: String, bytes: Vec<u8>, limits: &Limits) -> Result<InputFile, XplanError> {
+pub fn read_input_bytes(
+    source_name: String,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<InputFile, XplanError> {
     if bytes.len() as u64 > limits.max_input_bytes {
         return Err(XplanError::TooLarge(format!(
             "the input has {} bytes, more than the limit of {}",
@@ -128,8 +135,12 @@ fn check_entry_name(name: &str) -> Result<(), XplanError> {
     Ok(())
 }
 
-fn read_archive<R: Read + Seek>(reader: R, limits: &Limits) -> Result<(Vec<u8>, Vec<Attachment>), XplanError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| XplanError::Archive(format!("not a readable zip file: {e}")))?;
+fn read_archive<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Vec<Attachment>), XplanError> {
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| XplanError::Archive(format!("not a readable zip file: {e}")))?;
     if zip.len() > limits.max_entries {
         return Err(XplanError::Archive(format!(
             "the archive has {} members, more than the limit of {}",
@@ -147,14 +158,22 @@ fn read_archive<R: Read + Seek>(reader: R, limits: &Limits) -> Result<(Vec<u8>, 
             .map_err(|e| XplanError::Archive(format!("cannot read archive member {i}: {e}")))?;
         let name = entry
             .name()
-            .map_err(|e| XplanError::Archive(format!("archive member {i} has an unreadable name: {e}")))?
+            .map_err(|e| {
+                XplanError::Archive(format!("archive member {i} has an unreadable name: {e}"))
+            })?
             .to_string();
         check_entry_name(&name)?;
-        if entry.is_dir() || name.starts_with("__MACOSX/") || name.ends_with("/.DS_Store") || name == ".DS_Store" {
+        if entry.is_dir()
+            || name.starts_with("__MACOSX/")
+            || name.ends_with("/.DS_Store")
+            || name == ".DS_Store"
+        {
             continue;
         }
         if entry.is_symlink() {
-            return Err(XplanError::Archive(format!("archive member '{name}' is a symbolic link")));
+            return Err(XplanError::Archive(format!(
+                "archive member '{name}' is a symbolic link"
+            )));
         }
         // Never trust the sizes in the headers: read at most what is left.
         let budget = limits.max_uncompressed_bytes.saturating_sub(total);
@@ -163,14 +182,18 @@ fn read_archive<R: Read + Seek>(reader: R, limits: &Limits) -> Result<(Vec<u8>, 
         (&mut entry)
             .take(budget + 1)
             .read_to_end(&mut data)
-            .map_err(|e| XplanError::Archive(format!("cannot unpack archive member '{name}': {e}")))?;
+            .map_err(|e| {
+                XplanError::Archive(format!("cannot unpack archive member '{name}': {e}"))
+            })?;
         if data.len() as u64 > budget {
             return Err(XplanError::TooLarge(format!(
                 "the archive unpacks to more than {} bytes",
                 limits.max_uncompressed_bytes
             )));
         }
-        if data.len() as u64 > (1 << 20) && data.len() as u64 / compressed > limits.max_compression_ratio {
+        if data.len() as u64 > (1 << 20)
+            && data.len() as u64 / compressed > limits.max_compression_ratio
+        {
             return Err(XplanError::TooLarge(format!(
                 "archive member '{name}' is compressed {}:1, more than the allowed {}:1 (zip bomb?)",
                 data.len() as u64 / compressed,
@@ -189,31 +212,41 @@ fn read_archive<R: Read + Seek>(reader: R, limits: &Limits) -> Result<(Vec<u8>, 
             });
         }
     }
-    let gml = gml.ok_or_else(|| {
-        let similar: Vec<&String> = names
-            .iter()
-            .filter(|n| n.to_ascii_lowercase().ends_with(".gml") || n.eq_ignore_ascii_case("xplan.gml"))
-            .collect();
-        XplanError::Archive(if similar.is_empty() {
-            "the archive has no 'xplan.gml' at its root".to_string()
-        } else {
-            format!(
+    let gml =
+        gml.ok_or_else(|| {
+            let similar: Vec<&String> = names
+                .iter()
+                .filter(|n| {
+                    n.to_ascii_lowercase().ends_with(".gml") || n.eq_ignore_ascii_case("xplan.gml")
+                })
+                .collect();
+            XplanError::Archive(if similar.is_empty() {
+                "the archive has no 'xplan.gml' at its root".to_string()
+            } else {
+                format!(
                 "the archive has no 'xplan.gml' at its root (found {}; the name is case-sensitive)",
                 similar.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
             )
-        })
-    })?;
+            })
+        })?;
     Ok((gml, attachments))
 }
 
 /// Writes an XPlanArchiv: xplan.gml first, then the attachments.
-pub fn write_archive<W: Write + Seek>(out: W, gml: &[u8], attachments: &[Attachment]) -> std::io::Result<()> {
+pub fn write_archive<W: Write + Seek>(
+    out: W,
+    gml: &[u8],
+    attachments: &[Attachment],
+) -> std::io::Result<()> {
     let mut zip = zip::ZipWriter::new(out);
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("xplan.gml", opts).map_err(std::io::Error::other)?;
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xplan.gml", opts)
+        .map_err(std::io::Error::other)?;
     zip.write_all(gml)?;
     for a in attachments {
-        zip.start_file(a.name.as_str(), opts).map_err(std::io::Error::other)?;
+        zip.start_file(a.name.as_str(), opts)
+            .map_err(std::io::Error::other)?;
         zip.write_all(&a.data)?;
     }
     zip.finish().map_err(std::io::Error::other)?;
@@ -228,7 +261,8 @@ mod tests {
         let mut buf = std::io::Cursor::new(Vec::new());
         {
             let mut z = zip::ZipWriter::new(&mut buf);
-            let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
             for (n, d) in entries {
                 z.start_file(*n, o).unwrap();
                 z.write_all(d).unwrap();
@@ -251,7 +285,10 @@ mod tests {
         let z = zip_of(&[("xplan.gml", &big)]);
         let e = read_input_bytes("a.zip".into(), z.clone(), &Limits::default()).unwrap_err();
         assert!(e.to_string().contains("compressed"), "{e}");
-        let limits = Limits { max_uncompressed_bytes: 1 << 20, ..Limits::default() };
+        let limits = Limits {
+            max_uncompressed_bytes: 1 << 20,
+            ..Limits::default()
+        };
         let e = read_input_bytes("a.zip".into(), z, &limits).unwrap_err();
         assert!(e.to_string().contains("unpacks to more than"), "{e}");
     }
@@ -265,7 +302,11 @@ mod tests {
 
     #[test]
     fn attachments_round_trip() {
-        let atts = vec![Attachment { name: "scan.png".into(), media_type: "image/png".into(), data: vec![1, 2, 3] }];
+        let atts = vec![Attachment {
+            name: "scan.png".into(),
+            media_type: "image/png".into(),
+            data: vec![1, 2, 3],
+        }];
         let mut buf = std::io::Cursor::new(Vec::new());
         write_archive(&mut buf, b"<a/>", &atts).unwrap();
         let input = read_input_bytes("x.zip".into(), buf.into_inner(), &Limits::default()).unwrap();

@@ -34,7 +34,9 @@ pub enum XplanError {
 }
 
 /// The XPlanGML versions this server reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Version {
     #[serde(rename = "4.1")]
     V4_1,
@@ -103,7 +105,9 @@ impl Version {
                 rest.replace('/', ".")
             )));
         }
-        Err(XplanError::NotXPlan(format!("namespace '{ns}' is not an XPlanGML namespace")))
+        Err(XplanError::NotXPlan(format!(
+            "namespace '{ns}' is not an XPlanGML namespace"
+        )))
     }
 
     /// The folder of the official schemas below xsd/.

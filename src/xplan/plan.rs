@@ -184,7 +184,9 @@ const BEREICH_MEMBERS: &[&str] = &[
 /// to it; with several, features are assigned by following references from
 /// each plan and its Bereiche, and a feature no plan reaches is an error.
 pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
-    let plans: Vec<usize> = (0..doc.features.len()).filter(|&i| doc.features[i].is_plan()).collect();
+    let plans: Vec<usize> = (0..doc.features.len())
+        .filter(|&i| doc.features[i].is_plan())
+        .collect();
     if plans.is_empty() {
         return Err(XplanError::Structure(
             "the document contains no plan (BP_Plan, FP_Plan, RP_Plan, LP_Plan or SO_Plan)".into(),
@@ -217,9 +219,15 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
         let plan = &doc.features[p];
         let plan_type = PlanType::from_feature_type(&plan.feature_type).expect("plan type");
         // Bereiche: referenced by the plan, or pointing to it.
-        let mut bereiche: Vec<usize> = plan.refs("bereich").filter_map(|t| by_id.get(t).copied()).collect();
+        let mut bereiche: Vec<usize> = plan
+            .refs("bereich")
+            .filter_map(|t| by_id.get(t).copied())
+            .collect();
         for (i, f) in doc.features.iter().enumerate() {
-            if f.is_bereich() && f.refs("gehoertZuPlan").any(|t| t == plan.gml_id) && !bereiche.contains(&i) {
+            if f.is_bereich()
+                && f.refs("gehoertZuPlan").any(|t| t == plan.gml_id)
+                && !bereiche.contains(&i)
+            {
                 bereiche.push(i);
             }
         }
@@ -312,17 +320,50 @@ mod tests {
     #[test]
     fn status_from_rechtsstand() {
         use PlanStatus::*;
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, None), Festgestellt);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, Some(1000)), InAufstellung);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, Some(3000)), Festgestellt);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, Some(4000)), Festgestellt);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, Some(5000)), Archiviert);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::BP, Some(45000)), Festgestellt);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::FP, Some(3000)), InAufstellung);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::FP, Some(4000)), Festgestellt);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::LP, Some(5000)), Archiviert);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::RP, Some(6000)), Archiviert);
-        assert_eq!(PlanStatus::from_rechtsstand(PlanType::SO, Some(1000)), Festgestellt);
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, None),
+            Festgestellt
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, Some(1000)),
+            InAufstellung
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, Some(3000)),
+            Festgestellt
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, Some(4000)),
+            Festgestellt
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, Some(5000)),
+            Archiviert
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::BP, Some(45000)),
+            Festgestellt
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::FP, Some(3000)),
+            InAufstellung
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::FP, Some(4000)),
+            Festgestellt
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::LP, Some(5000)),
+            Archiviert
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::RP, Some(6000)),
+            Archiviert
+        );
+        assert_eq!(
+            PlanStatus::from_rechtsstand(PlanType::SO, Some(1000)),
+            Festgestellt
+        );
         assert_eq!(PlanStatus::parse("IN_AUFSTELLUNG"), Some(InAufstellung));
         assert_eq!(PlanStatus::parse("bogus"), None);
     }

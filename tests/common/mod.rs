@@ -32,11 +32,16 @@ pub fn fixture_plans() -> Vec<PathBuf> {
 pub fn test_data_dir() -> PathBuf {
     std::env::var_os("XPLAN_TEST_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("xplanserver-test-pg-{}", test_port())))
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("xplanserver-test-pg-{}", test_port()))
+        })
 }
 
 pub fn test_port() -> u16 {
-    std::env::var("XPLAN_TEST_DB_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(55439)
+    std::env::var("XPLAN_TEST_DB_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(55439)
 }
 
 /// The admin URL of the test server (starting the managed cluster if needed).
@@ -56,7 +61,11 @@ pub fn admin_url() -> String {
 
 fn with_db(url: &str, db: &str) -> String {
     let opts = sqlx::postgres::PgConnectOptions::from_str(url).unwrap();
-    let (user, host, port) = (opts.get_username().to_string(), opts.get_host().to_string(), opts.get_port());
+    let (user, host, port) = (
+        opts.get_username().to_string(),
+        opts.get_host().to_string(),
+        opts.get_port(),
+    );
     let pw = url
         .split("://")
         .nth(1)
@@ -74,19 +83,30 @@ pub async fn fresh_database() -> String {
     let lock_path = std::env::temp_dir().join(format!("xplan-test-template-{}.lock", test_port()));
     let admin2 = admin.clone();
     tokio::task::spawn_blocking(move || {
-        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).unwrap();
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .unwrap();
         lock.lock().unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let mut c = sqlx::PgConnection::connect(&admin2).await.unwrap();
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(TEMPLATE)
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(TEMPLATE)
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
             // A template from an older build of the migrations is replaced.
             let current = if exists {
-                let mut t = sqlx::PgConnection::connect(&with_db(&admin2, TEMPLATE)).await.unwrap();
+                let mut t = sqlx::PgConnection::connect(&with_db(&admin2, TEMPLATE))
+                    .await
+                    .unwrap();
                 let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
                     .fetch_one(&mut t)
                     .await
@@ -98,10 +118,18 @@ pub async fn fresh_database() -> String {
             };
             if !current {
                 if exists {
-                    sqlx::query(&format!("DROP DATABASE {TEMPLATE}")).execute(&mut c).await.unwrap();
+                    sqlx::query(&format!("DROP DATABASE {TEMPLATE}"))
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
                 }
-                sqlx::query(&format!("CREATE DATABASE {TEMPLATE}")).execute(&mut c).await.unwrap();
-                let pool = sqlx::PgPool::connect(&with_db(&admin2, TEMPLATE)).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {TEMPLATE}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                let pool = sqlx::PgPool::connect(&with_db(&admin2, TEMPLATE))
+                    .await
+                    .unwrap();
                 xplanserver::store::MIGRATOR.run(&pool).await.unwrap();
                 pool.close().await;
             }
@@ -114,7 +142,10 @@ pub async fn fresh_database() -> String {
     let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
     let mut tries = 0;
     loop {
-        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")).execute(&mut c).await {
+        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+            .execute(&mut c)
+            .await
+        {
             Ok(_) => break,
             Err(e) if tries < 20 => {
                 tries += 1;
@@ -130,5 +161,7 @@ pub async fn fresh_database() -> String {
 
 pub async fn fresh_store() -> Store {
     let url = fresh_database().await;
-    Store::connect_url(&url, 4, 25832, 0.05).await.expect("connect to the test database")
+    Store::connect_url(&url, 4, 25832, 0.05)
+        .await
+        .expect("connect to the test database")
 }
