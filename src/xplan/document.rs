@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(f.primary_geometry().unwrap().property, "position");
         assert!(d.source[f.xml.clone()].starts_with("<xplan:BP_BaugebietsTeilFlaeche"));
         assert!(d.source[f.xml.clone()].ends_with("</xplan:BP_BaugebietsTeilFlaeche>"));
-        assert_eq!(f.line, 19);
+        assert_eq!(f.line, 18);
     }
 
     #[test]
