@@ -95,6 +95,8 @@ def main():
     env = dict(os.environ, XPLAN_DB_PORT=str(args.port), XPLAN_LOG="warn")
     env.pop("XPLAN_DATABASE_URL", None)
     run(base + ["db", "start"], env=env)
+    import atexit
+    atexit.register(lambda: subprocess.run(base + ["db", "stop"], env=env, capture_output=True))
     admin = run(base + ["db", "url"], env=env).stdout.strip()
     admin_pg = admin.rsplit("/", 1)[0] + "/postgres"
 
@@ -133,8 +135,10 @@ def main():
             pg = f"PG:host={host} port={port} dbname={db} user={user} password={pw}"
             total, peak = 0.0, 0.0
             for f in files:
-                dt1, rss1 = timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(f), "-append", "-skipfailures",
-                                   "--config", "PG_USE_COPY", "YES"])
+                # generic geometry columns and added fields, so that the
+                # plans of all versions load into the same layers
+                dt1, rss1 = timed(["ogr2ogr", "-f", "PostgreSQL", pg, str(f), "-append", "-addfields",
+                                   "-nlt", "GEOMETRY", "--config", "PG_USE_COPY", "YES"])
                 total += dt1
                 peak = max(peak, rss1)
             ogr.append((total, peak, ogr_rows(ogr_url)))
@@ -151,7 +155,6 @@ def main():
         results[name]["ratio_features_per_s"] = round(
             results[name]["xplanserver"]["features_per_s"] / results[name]["ogr2ogr"]["features_per_s"], 1)
 
-    run(base + ["db", "stop"], env=env)
     (out / "import.json").write_text(json.dumps(results, indent=2))
     print("| set | input | tool | median s | features | features/s | MB/s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|")

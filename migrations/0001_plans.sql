@@ -1,4 +1,6 @@
--- Plans, Bereiche, features and attachments. Geometries: `geom` in the
+-- Plans, Bereiche, features and attachments. Features of a plan are
+-- looked up by (plan_id, gml_id); their document order is `seq` (equal to
+-- the id order, as they are copied in that order). Geometries: `geom` in the
 -- plan's own CRS with curves as written (CURVEPOLYGON, COMPOUNDCURVE, ...),
 -- `geom_lin` linearised (chord error <= 0.05 m) in the storage CRS.
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -68,8 +70,6 @@ CREATE TABLE features (
     xml             text NOT NULL,
     UNIQUE (plan_id, gml_id)
 );
-CREATE INDEX features_plan_idx ON features (plan_id, seq);
-CREATE INDEX features_type_idx ON features (feature_type);
 CREATE INDEX features_geom_lin_idx ON features USING gist (geom_lin);
 
 CREATE TABLE attachments (

@@ -16,4 +16,5 @@ pub mod crs;
 pub mod gml;
 pub mod store;
 pub mod synth;
+pub mod validate;
 pub mod xplan;

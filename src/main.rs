@@ -1,6 +1,7 @@
 //! The xplanserver command line.
 
 use anyhow::{bail, Context};
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,45 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ReportFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// Which validation checks to skip.
+#[derive(clap::Args, Clone, Copy, Default)]
+struct SkipArgs {
+    /// Skip the Flächenschluss check (2.2.1.1).
+    #[arg(long)]
+    skip_flaechenschluss: bool,
+    /// Skip the Geltungsbereich check (2.2.3.1).
+    #[arg(long)]
+    skip_geltungsbereich: bool,
+    /// Skip the ring orientation check (Laufrichtung).
+    #[arg(long)]
+    skip_laufrichtung: bool,
+    /// Skip the semantic conformance rules.
+    #[arg(long)]
+    skip_semantic: bool,
+    /// Skip all geometric checks.
+    #[arg(long)]
+    skip_geometric: bool,
+}
+
+impl SkipArgs {
+    fn options(&self) -> xplanserver::validate::Options {
+        xplanserver::validate::Options {
+            skip_geometric: self.skip_geometric,
+            skip_semantic: self.skip_semantic,
+            skip_flaechenschluss: self.skip_flaechenschluss,
+            skip_geltungsbereich: self.skip_geltungsbereich,
+            skip_laufrichtung: self.skip_laufrichtung,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP endpoints.
@@ -43,10 +83,25 @@ enum Command {
         #[arg(long)]
         bind: Option<String>,
     },
+    /// Validate plans: exit code 0 valid, 1 invalid, 2 could not validate.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        #[command(flatten)]
+        skip: SkipArgs,
+    },
     /// Import XPlanArchiv zips or XPlanGML files (one transaction per file).
+    /// Each file is validated first and refused when invalid.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Import without validating.
+        #[arg(long)]
+        skip_validation: bool,
+        #[command(flatten)]
+        skip: SkipArgs,
         /// Status of the imported plans instead of the one derived from rechtsstand.
         #[arg(long, value_parser = parse_status)]
         status: Option<PlanStatus>,
@@ -139,6 +194,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the program quietly.
+fn out(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write output: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// The first error of a report, for one-line messages.
+fn first_error(r: &xplanserver::validate::ValidationReport) -> String {
+    let sections = [
+        &r.result.syntaktisch,
+        &r.result.geometrisch,
+        &r.result.semantisch,
+    ];
+    let errors: usize = sections.iter().map(|s| s.errors()).sum();
+    match sections
+        .iter()
+        .flat_map(|s| s.findings.iter())
+        .find(|f| f.level == xplanserver::validate::Level::Error)
+    {
+        Some(f) => format!("{errors} errors, first: rule {}: {}", f.rule, f.message),
+        None => "invalid".into(),
+    }
+}
+
 fn one_line(e: &anyhow::Error) -> String {
     let mut s = e.to_string();
     for cause in e.chain().skip(1) {
@@ -167,8 +253,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::connect(&cfg).await?;
             serve(cfg, store).await?;
         }
+        Command::Validate {
+            files,
+            format,
+            skip,
+        } => {
+            let limits = cfg.limits.to_limits();
+            let opts = skip.options();
+            let mut worst = 0u8;
+            for f in &files {
+                let path = f.clone();
+                let result = tokio::task::spawn_blocking(move || {
+                    let input = read_input(&path, &limits)?;
+                    xplanserver::validate::validate(&input, &opts)
+                })
+                .await?;
+                match result {
+                    Ok(report) => {
+                        match format {
+                            ReportFormat::Json => {
+                                out(&(serde_json::to_string_pretty(&report)? + "\n"))
+                            }
+                            ReportFormat::Html => {
+                                out(&xplanserver::validate::report::to_html(&report))
+                            }
+                            ReportFormat::Text => {
+                                out(&xplanserver::validate::report::to_text(&report))
+                            }
+                        }
+                        if !report.valid {
+                            worst = worst.max(1);
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}: {}", f.display(), one_line(&e.into()));
+                        worst = 2;
+                    }
+                }
+            }
+            return Ok(ExitCode::from(worst));
+        }
         Command::Import {
             files,
+            skip_validation,
+            skip,
             status,
             internal_id,
             quiet,
@@ -196,8 +324,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bar.set_message(f.display().to_string());
                 let result = async {
                     let path = f.clone();
-                    let input =
-                        tokio::task::spawn_blocking(move || read_input(&path, &limits)).await??;
+                    let vopts = skip.options();
+                    let input = tokio::task::spawn_blocking(move || {
+                        let input = read_input(&path, &limits)?;
+                        if !skip_validation {
+                            let report = xplanserver::validate::validate(&input, &vopts)?;
+                            if !report.valid {
+                                anyhow::bail!(
+                                    "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
+                                    first_error(&report)
+                                );
+                            }
+                        }
+                        Ok::<_, anyhow::Error>(input)
+                    })
+                    .await??;
                     Ok::<_, anyhow::Error>(store.import(input, &opts).await?)
                 }
                 .await;

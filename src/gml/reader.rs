@@ -74,6 +74,9 @@ pub struct XmlCursor<'a> {
     /// (offset, line) of the last line lookup: offsets mostly grow, so
     /// counting newlines from there keeps line numbers O(n) overall.
     line_cache: std::cell::Cell<(usize, usize)>,
+    /// For a cursor over a fragment of a larger document: the line and
+    /// column of the fragment's first byte, so errors name the document's.
+    base_col: usize,
 }
 
 impl<'a> XmlCursor<'a> {
@@ -88,7 +91,30 @@ impl<'a> XmlCursor<'a> {
             depth: 0,
             pending_end: false,
             line_cache: std::cell::Cell::new((0, 1)),
+            base_col: 0,
         }
+    }
+
+    /// A cursor over a fragment of a document that starts on line
+    /// `base_line` after `base_col` characters of that line, with the
+    /// namespace bindings of the enclosing start tags `scopes` (outermost
+    /// first) in effect.
+    pub fn fragment(
+        src: &'a str,
+        base_line: usize,
+        base_col: usize,
+        scopes: &[&BytesStart<'_>],
+    ) -> Result<Self, GmlError> {
+        let mut c = XmlCursor::new(src);
+        c.line_cache.set((0, base_line));
+        c.base_col = base_col;
+        for s in scopes {
+            c.reader
+                .resolver_mut()
+                .push(s)
+                .map_err(|e| c.error_at(0, format!("bad namespace declaration: {e}")))?;
+        }
+        Ok(c)
     }
 
     pub fn src(&self) -> &'a str {
@@ -122,12 +148,10 @@ impl<'a> XmlCursor<'a> {
         let offset = offset.min(self.src.len());
         let before = &self.src.as_bytes()[..offset];
         let line = self.line_at(offset);
-        let column = offset
-            - before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            + 1;
+        let column = match before.iter().rposition(|&b| b == b'\n') {
+            Some(p) => offset - p,
+            None => offset + self.base_col + 1,
+        };
         GmlError {
             message: message.into(),
             line,
@@ -365,6 +389,10 @@ pub struct ParsedGeometry {
     pub gml_id: Option<String>,
     /// Coordinates had more than two dimensions (only x and y are kept).
     pub had_z: bool,
+    /// For a multi-surface: how many consecutive polygons each member
+    /// contributed (a gml:Surface contributes its patches, which must be
+    /// connected; members must be disjoint). Empty for other geometries.
+    pub surface_members: Vec<usize>,
     /// 1-based line of the geometry element.
     pub line: usize,
 }
@@ -372,6 +400,7 @@ pub struct ParsedGeometry {
 struct Ctx {
     dim: usize,
     had_z: bool,
+    surface_members: Vec<usize>,
 }
 
 /// The GML element names that start a geometry.
@@ -416,7 +445,11 @@ pub fn read_geometry(
     let dim = srs_dimension(cur, e, 2)?;
     let gml_id = cur.attr(e, GML_NS, "id")?;
     let line = cur.line_at(e.offset);
-    let mut ctx = Ctx { dim, had_z: false };
+    let mut ctx = Ctx {
+        dim,
+        had_z: false,
+        surface_members: Vec::new(),
+    };
     let geometry = geometry(cur, e, &mut ctx)?;
     Ok(ParsedGeometry {
         geometry,
@@ -424,6 +457,7 @@ pub fn read_geometry(
         srs_name,
         gml_id,
         had_z: ctx.had_z,
+        surface_members: ctx.surface_members,
         line,
     })
 }
@@ -503,6 +537,7 @@ fn geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Geom
             if patches.len() == 1 {
                 Ok(Geometry::Polygon(patches.pop().unwrap_or_default()))
             } else {
+                ctx.surface_members = vec![patches.len()];
                 Ok(Geometry::MultiSurface(patches))
             }
         }
@@ -514,8 +549,11 @@ fn geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Geom
                         while let Some(s) = cur.next_child(&m.local)? {
                             if s.is_gml("Polygon") {
                                 polys.push(polygon(cur, &s, ctx)?);
+                                ctx.surface_members.push(1);
                             } else if s.is_gml("Surface") {
-                                polys.extend(surface_patches(cur, &s, ctx)?);
+                                let patches = surface_patches(cur, &s, ctx)?;
+                                ctx.surface_members.push(patches.len());
+                                polys.extend(patches);
                             } else {
                                 return Err(unsupported(cur, &s, "gml:MultiSurface"));
                             }

@@ -159,14 +159,216 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, XplanError> {
     }
 }
 
-/// Parses a complete XPlanGML document.
+/// A direct child of the root element, found by the raw scan.
+struct TopLevel<'a> {
+    start: quick_xml::events::BytesStart<'a>,
+    local: String,
+    range: Range<usize>,
+    line: usize,
+    col: usize,
+    /// The elements inside it (features, for member wrappers).
+    children: Vec<Child>,
+}
+
+struct Child {
+    range: Range<usize>,
+    line: usize,
+    col: usize,
+}
+
+/// Incremental line/column of byte offsets that only grow.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineCounter<'_> {
+    fn at(&mut self, offset: usize) -> (usize, usize) {
+        for (i, &b) in self.bytes[self.pos..offset].iter().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.pos + i + 1;
+            }
+        }
+        self.pos = offset;
+        (self.line, offset - self.line_start)
+    }
+}
+
+/// Finds the direct children of the root and their children (the
+/// features) with a raw tokenizer pass, without namespaces or attributes.
+fn scan_top_level<'a>(
+    src: &'a str,
+    body_start: usize,
+    root_name: &str,
+) -> Result<Vec<TopLevel<'a>>, XplanError> {
+    use quick_xml::events::Event;
+    let body = &src[body_start..];
+    let mut r = quick_xml::Reader::from_str(body);
+    // End names are checked here for the top level, and by the feature
+    // parser inside the features.
+    r.config_mut().check_end_names = false;
+    let mut lines = LineCounter {
+        bytes: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        line_start: 0,
+    };
+    let mut out: Vec<TopLevel<'a>> = Vec::new();
+    let mut depth = 0usize;
+    let mut in_root = false;
+    let mut child_start = 0usize;
+    let err = |r: &quick_xml::Reader<&[u8]>, msg: String| {
+        let at = body_start + r.error_position() as usize;
+        let line = src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = at
+            - src.as_bytes()[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        XplanError::Xml(crate::gml::GmlError {
+            message: msg,
+            line,
+            column: col,
+        })
+    };
+    loop {
+        let pos = body_start + r.buffer_position() as usize;
+        let ev = r
+            .read_event()
+            .map_err(|e| err(&r, format!("malformed XML: {e}")))?;
+        let end = body_start + r.buffer_position() as usize;
+        if !in_root {
+            // `body` starts at the root's start tag
+            if let Event::Start(_) = ev {
+                in_root = true;
+            }
+            continue;
+        }
+        match ev {
+            Event::Start(e) | Event::Empty(e) if depth == 0 => {
+                let (line, col) = lines.at(pos);
+                let empty = end > 1 && src.as_bytes()[end - 2] == b'/';
+                let local = {
+                    let n = e.local_name();
+                    let n: &str = n.as_ref();
+                    n.to_string()
+                };
+                out.push(TopLevel {
+                    start: e,
+                    local,
+                    range: pos..end,
+                    line,
+                    col,
+                    children: Vec::new(),
+                });
+                if !empty {
+                    depth = 1;
+                }
+            }
+            Event::Start(_) if depth == 1 => {
+                child_start = pos;
+                depth = 2;
+            }
+            Event::Empty(_) if depth == 1 => {
+                let (line, col) = lines.at(pos);
+                if let Some(t) = out.last_mut() {
+                    t.children.push(Child {
+                        range: pos..end,
+                        line,
+                        col,
+                    });
+                }
+            }
+            Event::Start(_) => {
+                depth += 1;
+                if depth > crate::gml::reader::MAX_DEPTH {
+                    return Err(err(
+                        &r,
+                        format!(
+                            "elements are nested deeper than {} levels",
+                            crate::gml::reader::MAX_DEPTH
+                        ),
+                    ));
+                }
+            }
+            Event::End(e) => {
+                if depth == 0 {
+                    let n = e.name();
+                    let n: &str = n.as_ref();
+                    if n != root_name {
+                        return Err(err(
+                            &r,
+                            format!("malformed XML: expected </{root_name}>, found </{n}>"),
+                        ));
+                    }
+                    break; // end of the root
+                }
+                if depth == 1 {
+                    let n = e.name();
+                    let n: &str = n.as_ref();
+                    let open = out.last().map(|t| {
+                        let q = t.start.name();
+                        let q: &str = q.as_ref();
+                        q.to_string()
+                    });
+                    if open.as_deref() != Some(n) {
+                        return Err(err(
+                            &r,
+                            format!(
+                                "malformed XML: expected </{}>, found </{n}>",
+                                open.unwrap_or_default()
+                            ),
+                        ));
+                    }
+                }
+                depth -= 1;
+                if depth == 1 {
+                    let (line, col) = lines.at(child_start);
+                    if let Some(t) = out.last_mut() {
+                        t.children.push(Child {
+                            range: child_start..end,
+                            line,
+                            col,
+                        });
+                    }
+                } else if depth == 0 {
+                    if let Some(t) = out.last_mut() {
+                        t.range.end = end;
+                    }
+                }
+            }
+            Event::Eof => {
+                return Err(err(
+                    &r,
+                    "unexpected end of document: elements are not closed".into(),
+                ))
+            }
+            Event::Text(t) if depth <= 1 && !t.trim().is_empty() => {
+                return Err(err(&r, "unexpected text between features".into()));
+            }
+            Event::DocType(_) => {
+                return Err(err(&r, "a DOCTYPE declaration is not allowed".into()))
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a complete XPlanGML document. The root and its envelope are read
+/// sequentially; the features are located by a raw scan and then parsed in
+/// parallel, each with the root's namespace bindings in scope.
 pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
     if source.starts_with('\u{feff}') {
         source.drain(..3);
     }
-    // The cursor borrows the source; features only keep byte ranges.
     let (version, root_element, root_gml_id, namespaces, srs_name, bounded_by, features) = {
-        let mut cur = XmlCursor::new(&source);
+        let src: &str = &source;
+        let mut cur = XmlCursor::new(src);
         let root = loop {
             match cur.next_event()? {
                 crate::gml::reader::Ev::Start(e) => break e,
@@ -195,48 +397,102 @@ pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
         }
         let root_gml_id = cur.attr(&root, GML_NS, "id")?;
         let namespaces = cur.namespace_bindings();
+        let root_qname = {
+            let q = root.start.name();
+            let q: &str = q.as_ref();
+            q.to_string()
+        };
+        let t0 = std::time::Instant::now();
+        let top = if root.empty {
+            Vec::new()
+        } else {
+            scan_top_level(src, root.offset, &root_qname)?
+        };
+        tracing::debug!(scan_ms = t0.elapsed().as_millis() as u64, "scanned");
         let mut srs_name = None;
         let mut bounded_by = None;
-        let mut features = Vec::new();
-        let mut reader = FeatureReader {
-            version,
-            srs_name: None,
-        };
-        while let Some(c) = cur.next_child(&root.local)? {
-            match (c.ns, c.local.as_str()) {
-                (NsKind::Gml, "boundedBy") | (NsKind::Other, "boundedBy") => {
-                    let start = c.offset;
-                    srs_name = envelope_srs(&mut cur, &c)?;
-                    bounded_by = Some(start..cur.position());
-                    reader.srs_name = srs_name.clone();
-                }
-                (NsKind::Gml, "featureMember")
-                | (NsKind::Gml, "featureMembers")
-                | (NsKind::Other, "member") => {
-                    while let Some(f) = cur.next_child(&c.local)? {
-                        features.push(reader.feature(&mut cur, f)?);
+        let mut members: Vec<(&TopLevel<'_>, &Child)> = Vec::new();
+        for t in &top {
+            match t.local.as_str() {
+                "boundedBy" => {
+                    let mut c =
+                        XmlCursor::fragment(&src[t.range.clone()], t.line, t.col, &[&root.start])?;
+                    if let crate::gml::reader::Ev::Start(e) = c.next_event()? {
+                        srs_name = envelope_srs(&mut c, &e)?;
                     }
+                    bounded_by = Some(t.range.clone());
                 }
-                (NsKind::Other, "additionalObjects")
-                | (NsKind::Gml, "name")
-                | (NsKind::Gml, "description") => {
-                    cur.skip()?;
+                "featureMember" | "featureMembers" | "member" => {
+                    members.extend(t.children.iter().map(|c| (t, c)))
                 }
-                _ => {
-                    return Err(cur
-                        .error_at(
-                            c.offset,
-                            format!("unexpected element <{}> in the feature collection", c.local),
-                        )
-                        .into())
+                "additionalObjects" | "name" | "description" => {}
+                other => {
+                    return Err(XplanError::Xml(crate::gml::GmlError {
+                        message: format!("unexpected element <{other}> in the feature collection"),
+                        line: t.line,
+                        column: t.col + 1,
+                    }))
                 }
             }
         }
-        let Some(version) = reader.version else {
-            return Err(XplanError::NotXPlan(
-                "the feature collection holds no XPlanGML features".into(),
-            ));
+        let parse_one = |version: Option<Version>,
+                         (t, c): (&TopLevel<'_>, &Child)|
+         -> Result<Feature, XplanError> {
+            let mut fc = XmlCursor::fragment(
+                &src[c.range.clone()],
+                c.line,
+                c.col,
+                &[&root.start, &t.start],
+            )?;
+            let e = match fc.next_event()? {
+                crate::gml::reader::Ev::Start(e) => e,
+                _ => return Err(fc.error_at(0, "feature element expected").into()),
+            };
+            let mut reader = FeatureReader {
+                version,
+                srs_name: srs_name.clone(),
+            };
+            let mut f = reader.feature(&mut fc, e)?;
+            f.xml = c.range.start + f.xml.start..c.range.start + f.xml.end;
+            Ok(f)
         };
+        // The version: from the root, else from the first feature.
+        let version = match version {
+            Some(v) => v,
+            None => {
+                let Some(&first) = members.first() else {
+                    return Err(XplanError::NotXPlan(
+                        "the feature collection holds no XPlanGML features".into(),
+                    ));
+                };
+                let mut fc = XmlCursor::fragment(
+                    &src[first.1.range.clone()],
+                    first.1.line,
+                    first.1.col,
+                    &[&root.start, &first.0.start],
+                )?;
+                match fc.next_event()? {
+                    crate::gml::reader::Ev::Start(e) => Version::from_namespace(&e.ns_uri)
+                        .map_err(|_| {
+                            XplanError::NotXPlan(format!(
+                                "feature <{}> (line {}) is not in an XPlanGML namespace",
+                                e.local, first.1.line
+                            ))
+                        })?,
+                    _ => {
+                        return Err(XplanError::NotXPlan(
+                            "the feature collection holds no XPlanGML features".into(),
+                        ))
+                    }
+                }
+            }
+        };
+        use rayon::prelude::*;
+        let features = members
+            .par_iter()
+            .with_min_len(64)
+            .map(|&m| parse_one(Some(version), m))
+            .collect::<Result<Vec<Feature>, XplanError>>()?;
         (
             version,
             root.local.clone(),

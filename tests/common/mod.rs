@@ -107,12 +107,18 @@ pub async fn fresh_database() -> String {
                 let mut t = sqlx::PgConnection::connect(&with_db(&admin2, TEMPLATE))
                     .await
                     .unwrap();
-                let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-                    .fetch_one(&mut t)
-                    .await
-                    .unwrap_or(-1);
+                let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT version, checksum FROM _sqlx_migrations ORDER BY version",
+                )
+                .fetch_all(&mut t)
+                .await
+                .unwrap_or_default();
                 t.close().await.unwrap();
-                applied == xplanserver::store::MIGRATOR.iter().count() as i64
+                let ours: Vec<(i64, Vec<u8>)> = xplanserver::store::MIGRATOR
+                    .iter()
+                    .map(|m| (m.version, m.checksum.to_vec()))
+                    .collect();
+                applied == ours
             } else {
                 false
             };

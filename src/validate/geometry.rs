@@ -1,0 +1,339 @@
+//! Geometric rules: 2.2.2.1 (geometrically correct areas and curves) and
+//! XLink integrity.
+
+use super::{Finding, Level};
+use crate::gml::arc::linearize_curve;
+use crate::gml::reader::ParsedGeometry;
+use crate::gml::{Coord, Curve, Geometry, Polygon, Segment};
+use crate::xplan::Document;
+use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, Validation};
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// Linearisation tolerance for the checks (m), as xPlanBox validates.
+pub const CHECK_CHORD_ERROR: f64 = 0.1;
+
+pub const RULE_GEOMETRY: &str = "2.2.2.1";
+pub const RULE_XLINK: &str = "XLink-Integrität";
+
+/// Checks 2.2.2.1 on every geometry of every feature (in parallel).
+pub fn check_geometries(doc: &Document, skip_orientation: bool) -> Vec<Finding> {
+    doc.features
+        .par_iter()
+        .flat_map_iter(|f| {
+            let mut out = Vec::new();
+            for g in &f.geometries {
+                for (level, message, at) in check_geometry(&g.geometry, skip_orientation) {
+                    out.push(Finding {
+                        rule: RULE_GEOMETRY.into(),
+                        level,
+                        message: format!(
+                            "{} '{}', {}: {message}",
+                            f.feature_type, f.gml_id, g.property
+                        ),
+                        gml_ids: vec![f.gml_id.clone()],
+                        line: Some(g.geometry.line),
+                        location: at.map(|c| [c.x, c.y]),
+                    });
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+type Problem = (Level, String, Option<Coord>);
+
+/// The problems of one geometry: (level, message, location).
+pub fn check_geometry(g: &ParsedGeometry, skip_orientation: bool) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if g.had_z {
+        out.push((Level::Error, "only 2D coordinates are allowed".into(), None));
+    }
+    match &g.geometry {
+        Geometry::Point(_) | Geometry::MultiPoint(_) => {}
+        Geometry::Curve(c) => check_curve(c, "curve", false, &mut out),
+        Geometry::MultiCurve(cs) => cs
+            .iter()
+            .for_each(|c| check_curve(c, "curve", false, &mut out)),
+        Geometry::Polygon(p) => check_polygon(p, skip_orientation, &mut out),
+        Geometry::MultiSurface(ps) => {
+            for p in ps {
+                check_polygon(p, skip_orientation, &mut out);
+            }
+            if ps.len() > 1 && out.iter().all(|(l, _, _)| *l != Level::Error) {
+                check_surface_members(ps, &g.surface_members, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Members of a multi-surface must be disjoint (touching in points only);
+/// the patches of one gml:Surface may share edges but must not overlap and
+/// must form one connected area.
+fn check_surface_members(ps: &[Polygon], members: &[usize], out: &mut Vec<Problem>) {
+    // member index of each polygon
+    let mut member_of = Vec::with_capacity(ps.len());
+    for (m, &n) in members.iter().enumerate() {
+        member_of.extend(std::iter::repeat_n(m, n));
+    }
+    if member_of.len() != ps.len() {
+        member_of = (0..ps.len()).collect();
+    }
+    let geo_polys: Vec<geo::Polygon<f64>> = ps.iter().map(to_geo).collect();
+    let mp = geo::MultiPolygon(geo_polys.clone());
+    for e in mp.validation_errors() {
+        match e {
+            InvalidMultiPolygon::ElementsOverlaps(a, b) => {
+                let what = if member_of[a.0] == member_of[b.0] {
+                    "patches"
+                } else {
+                    "surfaces"
+                };
+                out.push((
+                    Level::Error,
+                    format!(
+                        "the {what} {} and {} of the multi-surface overlap",
+                        a.0 + 1,
+                        b.0 + 1
+                    ),
+                    first_point(&ps[a.0]),
+                ));
+            }
+            InvalidMultiPolygon::ElementsTouchOnALine(a, b) => {
+                if member_of[a.0] != member_of[b.0] {
+                    out.push((
+                        Level::Error,
+                        format!(
+                            "the surfaces {} and {} of the multi-surface touch along a line",
+                            a.0 + 1,
+                            b.0 + 1
+                        ),
+                        first_point(&ps[a.0]),
+                    ));
+                }
+            }
+            InvalidMultiPolygon::InvalidPolygon(..) => {}
+        }
+    }
+    // connectivity of the patches of each surface
+    let mut start = 0;
+    for &n in members {
+        if n > 1 && start + n <= geo_polys.len() {
+            let union = geo::unary_union(&geo_polys[start..start + n]);
+            if union.0.len() > 1 {
+                out.push((
+                    Level::Error,
+                    format!("the {n} patches of surface {} are not connected", start + 1),
+                    first_point(&ps[start]),
+                ));
+            }
+        }
+        start += n;
+    }
+}
+
+fn first_point(p: &Polygon) -> Option<Coord> {
+    p.exterior.segments.first().and_then(Segment::first)
+}
+
+fn ring_name(i: usize) -> String {
+    if i == 0 {
+        "exterior ring".into()
+    } else {
+        format!("interior ring {i}")
+    }
+}
+
+/// Segment continuity and, for rings (2.2.2.1 is about areas),
+/// duplicate consecutive control points: one finding per ring.
+fn check_curve(c: &Curve, what: &str, duplicates: bool, out: &mut Vec<Problem>) {
+    let mut prev_end: Option<Coord> = None;
+    let mut dup: Option<(usize, Coord)> = None;
+    for (i, s) in c.segments.iter().enumerate() {
+        if let (Some(end), Some(start)) = (prev_end, s.first()) {
+            if end != start {
+                out.push((
+                    Level::Error,
+                    format!(
+                        "{what}: gap between curve segment {i} and {} ({:.4} m)",
+                        i + 1,
+                        ((end.x - start.x).powi(2) + (end.y - start.y).powi(2)).sqrt()
+                    ),
+                    Some(end),
+                ));
+            }
+        }
+        let pts: &[Coord] = match s {
+            Segment::Line(p) | Segment::Arcs(p) => p,
+            Segment::Circle(p) => p,
+        };
+        for w in pts.windows(2) {
+            if w[0] == w[1] {
+                let d = dup.get_or_insert((0, w[0]));
+                d.0 += 1;
+            }
+        }
+        prev_end = s.last();
+    }
+    if let (true, Some((n, at))) = (duplicates, dup) {
+        out.push((
+            Level::Error,
+            format!(
+                "{what}: {n} duplicate consecutive point{}",
+                if n == 1 { "" } else { "s" }
+            ),
+            Some(at),
+        ));
+    }
+}
+
+/// Twice the signed area (> 0 counter-clockwise).
+fn signed_area2(pts: &[Coord]) -> f64 {
+    if pts.len() < 3 {
+        return 0.0;
+    }
+    let o = pts[0];
+    pts.windows(2)
+        .map(|w| (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y))
+        .sum()
+}
+
+fn to_geo_ring(pts: &[Coord]) -> geo::LineString<f64> {
+    let mut v: Vec<geo::Coord<f64>> = pts.iter().map(|c| geo::Coord { x: c.x, y: c.y }).collect();
+    if v.first() != v.last() {
+        if let Some(&f) = v.first() {
+            v.push(f);
+        }
+    }
+    geo::LineString(v)
+}
+
+fn to_geo(p: &Polygon) -> geo::Polygon<f64> {
+    geo::Polygon::new(
+        to_geo_ring(&linearize_curve(&p.exterior, CHECK_CHORD_ERROR)),
+        p.interiors
+            .iter()
+            .map(|r| to_geo_ring(&linearize_curve(r, CHECK_CHORD_ERROR)))
+            .collect(),
+    )
+}
+
+fn check_polygon(p: &Polygon, skip_orientation: bool, out: &mut Vec<Problem>) {
+    let mut structural = false;
+    let mut lin = Vec::new();
+    for (i, r) in p.rings().enumerate() {
+        let name = ring_name(i);
+        check_curve(r, &name, true, out);
+        let first = r.segments.first().and_then(Segment::first);
+        let last = r.segments.last().and_then(Segment::last);
+        if first != last {
+            out.push((Level::Error, format!("{name} is not closed"), last));
+            structural = true;
+        }
+        let pts = linearize_curve(r, CHECK_CHORD_ERROR);
+        let distinct: HashSet<(u64, u64)> =
+            pts.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+        if distinct.len() < 3 {
+            out.push((
+                Level::Error,
+                format!("{name} has fewer than 3 distinct points"),
+                first,
+            ));
+            structural = true;
+        }
+        if !skip_orientation && distinct.len() >= 3 {
+            let a = signed_area2(&pts);
+            if i == 0 && a < 0.0 {
+                out.push((
+                    Level::Error,
+                    "exterior ring runs clockwise (must be counter-clockwise)".into(),
+                    first,
+                ));
+            } else if i > 0 && a > 0.0 {
+                out.push((
+                    Level::Error,
+                    format!("{name} runs counter-clockwise (must be clockwise)"),
+                    first,
+                ));
+            }
+        }
+        lin.push(pts);
+    }
+    if structural {
+        return;
+    }
+    let gp = to_geo(p);
+    for e in gp.validation_errors() {
+        let msg = match e {
+            InvalidPolygon::TooFewPointsInRing(_) | InvalidPolygon::NonFiniteCoord(..) => continue,
+            InvalidPolygon::SelfIntersection(role) => {
+                format!("{} intersects or touches itself", role_name(&role))
+            }
+            InvalidPolygon::InteriorRingNotContainedInExteriorRing(role) => {
+                format!("{} is not inside the exterior ring", role_name(&role))
+            }
+            InvalidPolygon::IntersectingRingsOnALine(a, b) => {
+                format!(
+                    "{} and {} touch along a line (at most one common point is allowed)",
+                    role_name(&a),
+                    role_name(&b)
+                )
+            }
+            InvalidPolygon::IntersectingRingsOnAnArea(a, b) => {
+                format!("{} and {} cross", role_name(&a), role_name(&b))
+            }
+        };
+        out.push((
+            Level::Error,
+            msg,
+            lin.first().and_then(|r| r.first().copied()),
+        ));
+    }
+}
+
+fn role_name(r: &geo::algorithm::validation::RingRole) -> String {
+    use geo::algorithm::validation::RingRole;
+    match r {
+        RingRole::Exterior => "exterior ring".into(),
+        RingRole::Interior(i) => format!("interior ring {}", i + 1),
+    }
+}
+
+/// Every document-local xlink:href resolves to a feature; non-local
+/// references are reported (only document-local links are supported).
+pub fn check_xlinks(doc: &Document) -> Vec<Finding> {
+    let ids: HashSet<&str> = doc.features.iter().map(|f| f.gml_id.as_str()).collect();
+    let mut out = Vec::new();
+    for f in &doc.features {
+        for r in &f.references {
+            match r.local_target() {
+                Some(t) if ids.contains(t) => {}
+                Some(t) => out.push(Finding {
+                    rule: RULE_XLINK.into(),
+                    level: Level::Error,
+                    message: format!(
+                        "{} '{}': {} references '#{t}', which is not in the document",
+                        f.feature_type, f.gml_id, r.property
+                    ),
+                    gml_ids: vec![f.gml_id.clone()],
+                    line: Some(f.line),
+                    location: None,
+                }),
+                None => out.push(Finding {
+                    rule: RULE_XLINK.into(),
+                    level: Level::Error,
+                    message: format!(
+                        "{} '{}': {} references '{}', but only document-local references (#id) are supported",
+                        f.feature_type, f.gml_id, r.property, r.href
+                    ),
+                    gml_ids: vec![f.gml_id.clone()],
+                    line: Some(f.line),
+                    location: None,
+                }),
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,278 @@
+//! Validation of XPlanGML documents: syntactic (XSD), geometric (2.2.2.1,
+//! XLink integrity) and the report. If the syntax is invalid, the other
+//! checks are reported as not run.
+
+pub mod geometry;
+pub mod report;
+pub mod xsd;
+
+use crate::xplan::{parse_document, InputFile, Version, XplanError};
+use serde::Serialize;
+
+/// Which checks to skip.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub skip_geometric: bool,
+    pub skip_semantic: bool,
+    pub skip_flaechenschluss: bool,
+    pub skip_geltungsbereich: bool,
+    pub skip_laufrichtung: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// One finding: rule number, level, message, offending gml:ids, line and
+/// coordinate (in the plan CRS) where it happens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub level: Level,
+    pub message: String,
+    #[serde(rename = "gmlIds")]
+    pub gml_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<[f64; 2]>,
+}
+
+/// Whether a part of the validation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Executed,
+    Skipped,
+    /// Not run because the document is syntactically invalid.
+    NotRunSyntaxErrors,
+    /// This server does not implement the checks yet.
+    NotImplemented,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub status: Status,
+    /// `None` when the section did not run.
+    pub valid: Option<bool>,
+    pub findings: Vec<Finding>,
+}
+
+impl Section {
+    fn not_run(status: Status) -> Section {
+        Section {
+            status,
+            valid: None,
+            findings: Vec::new(),
+        }
+    }
+    fn executed(findings: Vec<Finding>) -> Section {
+        Section {
+            status: Status::Executed,
+            valid: Some(findings.iter().all(|f| f.level != Level::Error)),
+            findings,
+        }
+    }
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Error)
+            .count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Warning)
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub plan_type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalReference {
+    pub name: String,
+    /// AVAILABLE (in the archive), MISSING, UNCHECKED (absolute URL).
+    pub status: &'static str,
+}
+
+/// The validation report (structured like xPlanBox's ValidationReport).
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    pub filename: String,
+    pub version: Option<Version>,
+    pub valid: bool,
+    #[serde(rename = "documentSummary")]
+    pub document_summary: Vec<PlanSummary>,
+    /// [min_x, min_y, max_x, max_y] in the plan CRS, and the CRS.
+    pub bbox: Option<[f64; 4]>,
+    pub crs: Option<String>,
+    #[serde(rename = "externalReferences")]
+    pub external_references: Vec<ExternalReference>,
+    #[serde(rename = "validationResult")]
+    pub result: ValidationResult,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationResult {
+    pub syntaktisch: Section,
+    pub geometrisch: Section,
+    pub semantisch: Section,
+}
+
+/// Validates a plan file.
+pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, XplanError> {
+    let mut report = ValidationReport {
+        filename: input.source_name.clone(),
+        version: None,
+        valid: false,
+        document_summary: Vec::new(),
+        bbox: None,
+        crs: None,
+        external_references: Vec::new(),
+        result: ValidationResult {
+            syntaktisch: Section::not_run(Status::Executed),
+            geometrisch: Section::not_run(Status::NotRunSyntaxErrors),
+            semantisch: Section::not_run(Status::NotRunSyntaxErrors),
+        },
+    };
+    let doc = match parse_document(input.gml.clone()) {
+        Ok(d) => d,
+        Err(XplanError::Xml(e)) => {
+            report.result.syntaktisch = Section::executed(vec![Finding {
+                rule: "XML".into(),
+                level: Level::Error,
+                message: e.message.clone(),
+                gml_ids: vec![],
+                line: Some(e.line),
+                location: None,
+            }]);
+            return Ok(report);
+        }
+        Err(e) => return Err(e),
+    };
+    report.version = Some(doc.version);
+    report.crs = doc.srs_name.clone();
+    let schemas = xsd::schemas().map_err(|e| XplanError::Structure(e.to_string()))?;
+    let (xsd_result, geometric) = rayon::join(
+        || schemas.validate(doc.version, doc.source.as_bytes(), 1000),
+        || {
+            if opts.skip_geometric {
+                None
+            } else {
+                let mut f = geometry::check_geometries(&doc, opts.skip_laufrichtung);
+                f.extend(geometry::check_xlinks(&doc));
+                Some(f)
+            }
+        },
+    );
+    let xsd_messages = xsd_result.map_err(|e| XplanError::Structure(e.to_string()))?;
+    report.result.syntaktisch = Section::executed(
+        xsd_messages
+            .into_iter()
+            .map(|m| Finding {
+                rule: "XSD".into(),
+                level: if m.warning {
+                    Level::Warning
+                } else {
+                    Level::Error
+                },
+                message: format!("{} (line {}, column {})", m.message, m.line, m.column),
+                gml_ids: vec![],
+                line: Some(m.line),
+                location: None,
+            })
+            .collect(),
+    );
+    // Plans, bbox, external references: available whenever the document parsed.
+    for f in doc.features.iter().filter(|f| f.is_plan()) {
+        report.document_summary.push(PlanSummary {
+            name: f.text("name").unwrap_or("").to_string(),
+            plan_type: f.feature_type.clone(),
+        });
+    }
+    let mut bbox = crate::gml::Bbox::empty();
+    for f in &doc.features {
+        for g in &f.geometries {
+            if let Some(b) = g.geometry.geometry.bbox() {
+                bbox.merge(&b);
+            }
+        }
+    }
+    report.bbox = bbox
+        .is_valid()
+        .then_some([bbox.min_x, bbox.min_y, bbox.max_x, bbox.max_y]);
+    report.external_references = external_references(&doc, input);
+
+    if report.result.syntaktisch.valid != Some(true) {
+        return Ok(report);
+    }
+    report.result.geometrisch = match geometric {
+        Some(f) => Section::executed(f),
+        None => Section::not_run(Status::Skipped),
+    };
+    report.result.semantisch = if opts.skip_semantic {
+        Section::not_run(Status::Skipped)
+    } else {
+        Section::not_run(Status::NotImplemented)
+    };
+    report.valid = [
+        &report.result.syntaktisch,
+        &report.result.geometrisch,
+        &report.result.semantisch,
+    ]
+    .iter()
+    .all(|s| s.valid != Some(false));
+    Ok(report)
+}
+
+/// All referenzURL / georefURL values; relative ones are looked up in the
+/// archive.
+fn external_references(doc: &crate::xplan::Document, input: &InputFile) -> Vec<ExternalReference> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    if k == "referenzURL" || k == "georefURL" {
+                        if let Some(s) = v.as_str() {
+                            out.push(s.to_string());
+                        }
+                    }
+                    walk(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for f in &doc.features {
+        for v in f.properties.values() {
+            walk(v, &mut names);
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let absolute = name.contains("://") || name.starts_with("www.");
+            let status = if absolute {
+                "UNCHECKED"
+            } else if input.attachments.iter().any(|a| a.name == name) {
+                "AVAILABLE"
+            } else {
+                "MISSING"
+            };
+            ExternalReference { name, status }
+        })
+        .collect()
+}

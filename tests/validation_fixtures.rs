@@ -1,0 +1,172 @@
+//! Conformance harness: every case of fixtures/validation/expectations.toml
+//! in a scope this server implements is checked against our outcome; the
+//! cases of scopes not implemented yet are listed, not counted as passed.
+
+mod common;
+
+use serde::Deserialize;
+use xplanserver::gml::reader::{read_geometry, Ev, XmlCursor};
+use xplanserver::validate::geometry::{check_geometries, check_geometry, check_xlinks};
+use xplanserver::validate::{validate, Level, Options};
+use xplanserver::xplan::archive::read_input_bytes;
+use xplanserver::xplan::{parse_document, read_input, Limits};
+
+#[derive(Deserialize)]
+struct Expectations {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    file: String,
+    scope: String,
+    valid: bool,
+    errors: Option<usize>,
+    warnings: Option<usize>,
+    our_errors: Option<usize>,
+    /// Our answer where it differs from xPlanBox's, explained in `note`.
+    our_valid: Option<bool>,
+    #[serde(default)]
+    skip_laufrichtung: bool,
+    note: Option<String>,
+}
+
+/// (valid, errors, warnings) of our validation in the case's scope, or
+/// None when the scope is not implemented.
+fn outcome(case: &Case) -> Option<(bool, usize, usize)> {
+    let path = common::fixtures().join(&case.file);
+    let opts = Options {
+        skip_laufrichtung: case.skip_laufrichtung,
+        ..Options::default()
+    };
+    match case.scope.as_str() {
+        "geometry" => {
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            // A bare ring is inspected as the exterior of a polygon.
+            let body = match text.find("?>") {
+                Some(p) if text.starts_with("<?xml") => text[p + 2..].to_string(),
+                _ => text.clone(),
+            };
+            let first = body.trim_start();
+            if first.starts_with("<gml:LinearRing") || first.starts_with("<gml:Ring") {
+                text = format!(
+                    r#"<gml:Polygon xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="wrapper"><gml:exterior>{body}</gml:exterior></gml:Polygon>"#
+                );
+            }
+            let mut cur = XmlCursor::new(&text);
+            let root = loop {
+                match cur.next_event().unwrap() {
+                    Ev::Start(e) => break e,
+                    _ => continue,
+                }
+            };
+            let g = read_geometry(&mut cur, &root, None).unwrap();
+            let problems = check_geometry(&g, case.skip_laufrichtung);
+            for p in &problems {
+                eprintln!("  {}: {:?} {}", case.file, p.0, p.1);
+            }
+            let errors = problems.iter().filter(|p| p.0 == Level::Error).count();
+            let warnings = problems.len() - errors;
+            Some((errors == 0, errors, warnings))
+        }
+        "geometric" => {
+            // xPlanBox's GeometricValidatorImpl scope: the geometric checks
+            // on the document, whatever its schema validity
+            let input = read_input(&path, &Limits::default()).unwrap();
+            let doc = parse_document(input.gml).unwrap();
+            let mut findings = check_geometries(&doc, case.skip_laufrichtung);
+            findings.extend(check_xlinks(&doc));
+            for f in findings.iter().take(5) {
+                eprintln!("  {}: {:?} {}", case.file, f.level, f.message);
+            }
+            let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+            Some((errors == 0, errors, findings.len() - errors))
+        }
+        "syntactic" => {
+            let input = read_input(&path, &Limits::default()).unwrap();
+            let r = validate(&input, &opts).unwrap();
+            let s = &r.result.syntaktisch;
+            assert!(
+                s.valid.is_some(),
+                "{}: the syntactic validation ran",
+                case.file
+            );
+            Some((s.valid == Some(true), s.errors(), s.warnings()))
+        }
+        "rejected" => {
+            let bytes = std::fs::read(&path).unwrap();
+            let rejected = match read_input_bytes(case.file.clone(), bytes, &Limits::default()) {
+                Err(_) => true,
+                Ok(input) => {
+                    let r = validate(&input, &opts).unwrap();
+                    !r.valid && r.result.syntaktisch.valid == Some(false)
+                }
+            };
+            Some((!rejected, usize::from(rejected), 0))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn fixtures_validate_as_expected() {
+    let text =
+        std::fs::read_to_string(common::fixtures().join("validation/expectations.toml")).unwrap();
+    let exp: Expectations = toml::from_str(&text).unwrap();
+    let (mut checked, mut not_covered) = (0, Vec::new());
+    let mut failures = Vec::new();
+    for case in &exp.case {
+        let Some((valid, errors, warnings)) = outcome(case) else {
+            not_covered.push(format!("{} ({})", case.file, case.scope));
+            continue;
+        };
+        checked += 1;
+        let mut why = Vec::new();
+        let expected_valid = case.our_valid.unwrap_or(case.valid);
+        if valid != expected_valid {
+            why.push(format!("valid={valid}, expected {expected_valid}"));
+        }
+        if case.our_valid.is_some() || case.our_errors.is_some() {
+            assert!(
+                case.note.is_some(),
+                "{}: a deviation from xPlanBox needs a note",
+                case.file
+            );
+        }
+        if let Some(e) = case.our_errors.or(case.errors) {
+            if errors != e {
+                why.push(format!("{errors} errors, expected {e}"));
+            }
+        }
+        if let Some(w) = case.warnings {
+            if warnings != w {
+                why.push(format!("{warnings} warnings, expected {w}"));
+            }
+        }
+        if !why.is_empty() {
+            failures.push(format!(
+                "{} [{}]: {}",
+                case.file,
+                case.scope,
+                why.join("; ")
+            ));
+        }
+    }
+    eprintln!(
+        "{checked} cases checked; {} not covered yet:",
+        not_covered.len()
+    );
+    for n in &not_covered {
+        eprintln!("  not covered: {n}");
+    }
+    assert!(
+        checked >= 30,
+        "the implemented scopes cover the syntax, geometry and plan cases"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
