@@ -38,7 +38,7 @@ pub enum NsKind {
 pub struct Elem<'a> {
     pub ns: NsKind,
     /// The namespace URI (empty for no namespace).
-    pub ns_uri: String,
+    pub ns_uri: Cow<'static, str>,
     pub local: String,
     pub start: BytesStart<'a>,
     /// Byte offset of the `<` of the start tag.
@@ -232,7 +232,7 @@ impl<'a> XmlCursor<'a> {
 
     fn start(
         &mut self,
-        res: (NsKind, String),
+        res: (NsKind, Cow<'static, str>),
         start: BytesStart<'a>,
         offset: usize,
         empty: bool,
@@ -363,7 +363,22 @@ impl<'a> XmlCursor<'a> {
     }
 }
 
-fn resolve(res: &ResolveResult<'_>) -> (NsKind, String) {
+/// Namespaces seen on almost every element: no allocation for them.
+const KNOWN_NS: &[&str] = &[
+    GML_NS,
+    XLINK_NS,
+    "http://www.xplanung.de/xplangml/4/1",
+    "http://www.xplanung.de/xplangml/5/0",
+    "http://www.xplanung.de/xplangml/5/1",
+    "http://www.xplanung.de/xplangml/5/2",
+    "http://www.xplanung.de/xplangml/5/3",
+    "http://www.xplanung.de/xplangml/5/4",
+    "http://www.xplanung.de/xplangml/6/0",
+    "http://www.opengis.net/wfs/2.0",
+    GML31_NS,
+];
+
+fn resolve(res: &ResolveResult<'_>) -> (NsKind, Cow<'static, str>) {
     match res {
         ResolveResult::Bound(n) => {
             let n: &str = n.as_ref();
@@ -372,9 +387,13 @@ fn resolve(res: &ResolveResult<'_>) -> (NsKind, String) {
                 XLINK_NS => NsKind::Xlink,
                 _ => NsKind::Other,
             };
-            (kind, n.to_string())
+            let uri = match KNOWN_NS.iter().find(|k| **k == n) {
+                Some(k) => Cow::Borrowed(*k),
+                None => Cow::Owned(n.to_string()),
+            };
+            (kind, uri)
         }
-        _ => (NsKind::None, String::new()),
+        _ => (NsKind::None, Cow::Borrowed("")),
     }
 }
 

@@ -186,39 +186,61 @@ impl Store {
     }
 
     /// Parses, prepares and stores an input file: all its plans or nothing.
+    /// Plans are prepared on a blocking thread while the previous ones are
+    /// written, all in one transaction.
     pub async fn import(
         &self,
         input: InputFile,
         opts: &ImportOptions,
     ) -> Result<ImportResult, StoreError> {
-        let srid = self.storage_srid;
-        let tol = self.chord_error;
-        let opts2 = opts.clone();
-        let (prepared, attachments, source_name, source_bytes) =
-            tokio::task::spawn_blocking(move || {
-                let source_bytes = input.gml.len();
-                let t0 = std::time::Instant::now();
-                let doc = crate::xplan::parse_document(input.gml)?;
-                let plans = crate::xplan::split_plans(&doc)?;
-                let t1 = std::time::Instant::now();
-                let prepared = prepare(&doc, &plans, &opts2, srid, tol)?;
-                tracing::debug!(
-                    file = %input.source_name,
-                    features = doc.features.len(),
-                    parse_ms = (t1 - t0).as_millis() as u64,
-                    prepare_ms = t1.elapsed().as_millis() as u64,
-                    "parsed"
-                );
-                Ok::<_, StoreError>((prepared, input.attachments, input.source_name, source_bytes))
-            })
-            .await
-            .map_err(|e| StoreError::Cluster(format!("import task failed: {e}")))??;
-        let t = std::time::Instant::now();
-        let r = self
-            .write(prepared, &attachments, &source_name, source_bytes as i64)
-            .await;
-        tracing::debug!(file = %source_name, write_ms = t.elapsed().as_millis() as u64, "written");
-        r
+        let failed =
+            |e: tokio::task::JoinError| StoreError::Cluster(format!("import task failed: {e}"));
+        let InputFile {
+            source_name,
+            gml,
+            attachments,
+        } = input;
+        let source_bytes = gml.len() as i64;
+        let t0 = std::time::Instant::now();
+        let (doc, plans) = tokio::task::spawn_blocking(move || {
+            let doc = crate::xplan::parse_document(gml)?;
+            let plans = crate::xplan::split_plans(&doc)?;
+            Ok::<_, StoreError>((doc, plans))
+        })
+        .await
+        .map_err(failed)??;
+        tracing::debug!(file = %source_name, features = doc.features.len(), parse_ms = t0.elapsed().as_millis() as u64, "parsed");
+        let preparer = Preparer::new(&doc, plans.len(), opts, self.storage_srid, self.chord_error)?;
+        let (tx_plans, mut rx_plans) =
+            tokio::sync::mpsc::channel::<Result<PreparedPlan, StoreError>>(2);
+        let producer = tokio::task::spawn_blocking(move || {
+            for pd in &plans {
+                let p = preparer.plan(&doc, pd);
+                let stop = p.is_err();
+                if tx_plans.blocking_send(p).is_err() || stop {
+                    break;
+                }
+            }
+        });
+        let t1 = std::time::Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::new();
+        let mut total = 0;
+        while let Some(p) = rx_plans.recv().await {
+            let p = p?;
+            total += p.feature_count;
+            ids.push(
+                self.write_plan(&mut tx, p, &attachments, &source_name, source_bytes)
+                    .await?,
+            );
+        }
+        producer.await.map_err(failed)?;
+        tx.commit().await?;
+        tracing::debug!(file = %source_name, write_ms = t1.elapsed().as_millis() as u64, "written");
+        Ok(ImportResult {
+            plan_ids: ids,
+            features: total,
+        })
     }
 
     /// Writes prepared plans in one transaction.
@@ -232,95 +254,110 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(prepared.len());
         let mut total = 0;
-        for mut p in prepared {
-            let bbox = p.bbox.filter(Bbox::is_valid);
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO plans (name, nummer, internal_id, plan_type, plan_class, version, gml_id, rechtsstand, status,
-                    plan_art, gemeinde, ags, srid, storage_srid, geltungsbereich, geltungsbereich_lin, bbox, feature_count,
-                    root_element, root_gml_id, namespaces, root_bounded_by, source_file, source_bytes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                    ST_GeomFromEWKB($15), ST_GeomFromEWKB($16),
-                    CASE WHEN $17::float8 IS NULL THEN NULL ELSE ST_MakeEnvelope($17, $18, $19, $20, $14) END,
-                    $21, $22, $23, $24, $25, $26, $27)
-                 RETURNING id",
-            )
-            .bind(&p.name)
-            .bind(&p.nummer)
-            .bind(&p.internal_id)
-            .bind(p.plan_type)
-            .bind(&p.plan_class)
-            .bind(p.version)
-            .bind(&p.gml_id)
-            .bind(p.rechtsstand)
-            .bind(p.status.as_str())
-            .bind(&p.plan_art)
-            .bind(&p.gemeinde)
-            .bind(&p.ags)
-            .bind(p.srid)
-            .bind(self.storage_srid as i32)
-            .bind(&p.geltungsbereich)
-            .bind(&p.geltungsbereich_lin)
-            .bind(bbox.map(|b| b.min_x))
-            .bind(bbox.map(|b| b.min_y))
-            .bind(bbox.map(|b| b.max_x))
-            .bind(bbox.map(|b| b.max_y))
-            .bind(p.feature_count as i32)
-            .bind(&p.root_element)
-            .bind(&p.root_gml_id)
-            .bind(&p.namespaces)
-            .bind(&p.root_bounded_by)
-            .bind(source_name)
-            .bind(source_bytes)
-            .fetch_one(&mut *tx)
-            .await?;
-            for b in &p.bereiche {
-                sqlx::query(
-                    "INSERT INTO bereiche (plan_id, gml_id, nummer, name, bedeutung, geltungsbereich, geltungsbereich_lin)
-                     VALUES ($1, $2, $3, $4, $5, ST_GeomFromEWKB($6), ST_GeomFromEWKB($7))",
-                )
-                .bind(id)
-                .bind(&b.gml_id)
-                .bind(b.nummer)
-                .bind(&b.name)
-                .bind(b.bedeutung)
-                .bind(&b.geltungsbereich)
-                .bind(&b.geltungsbereich_lin)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for &off in &p.plan_id_offsets {
-                p.features.patch_i64(off, id);
-            }
-            let data = std::mem::replace(&mut p.features, BinaryCopy::new(0, 0)).finish();
-            let mut copy = tx
-                .copy_in_raw(
-                    "COPY features (plan_id, seq, gml_id, feature_type, bereich_gml_id, ebene, rechtscharakter,
-                        flaechenschluss, geom_property, geom_kind, properties, geom, geom_lin, xml)
-                     FROM STDIN (FORMAT binary)",
-                )
-                .await?;
-            for chunk in data.chunks(1 << 20) {
-                copy.send(chunk).await?;
-            }
-            copy.finish().await?;
-            for a in attachments {
-                sqlx::query("INSERT INTO attachments (plan_id, name, media_type, size, data) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(&a.name)
-                    .bind(&a.media_type)
-                    .bind(a.data.len() as i64)
-                    .bind(&a.data)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        for p in prepared {
             total += p.feature_count;
-            ids.push(id);
+            ids.push(
+                self.write_plan(&mut tx, p, attachments, source_name, source_bytes)
+                    .await?,
+            );
         }
         tx.commit().await?;
         Ok(ImportResult {
             plan_ids: ids,
             features: total,
         })
+    }
+
+    /// Writes one prepared plan on a connection (inside the caller's transaction).
+    async fn write_plan(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        mut p: PreparedPlan,
+        attachments: &[Attachment],
+        source_name: &str,
+        source_bytes: i64,
+    ) -> Result<i64, StoreError> {
+        let bbox = p.bbox.filter(Bbox::is_valid);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO plans (name, nummer, internal_id, plan_type, plan_class, version, gml_id, rechtsstand, status,
+                plan_art, gemeinde, ags, srid, storage_srid, geltungsbereich, geltungsbereich_lin, bbox, feature_count,
+                root_element, root_gml_id, namespaces, root_bounded_by, source_file, source_bytes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                ST_GeomFromEWKB($15), ST_GeomFromEWKB($16),
+                CASE WHEN $17::float8 IS NULL THEN NULL ELSE ST_MakeEnvelope($17, $18, $19, $20, $14) END,
+                $21, $22, $23, $24, $25, $26, $27)
+             RETURNING id",
+        )
+        .bind(&p.name)
+        .bind(&p.nummer)
+        .bind(&p.internal_id)
+        .bind(p.plan_type)
+        .bind(&p.plan_class)
+        .bind(p.version)
+        .bind(&p.gml_id)
+        .bind(p.rechtsstand)
+        .bind(p.status.as_str())
+        .bind(&p.plan_art)
+        .bind(&p.gemeinde)
+        .bind(&p.ags)
+        .bind(p.srid)
+        .bind(self.storage_srid as i32)
+        .bind(&p.geltungsbereich)
+        .bind(&p.geltungsbereich_lin)
+        .bind(bbox.map(|b| b.min_x))
+        .bind(bbox.map(|b| b.min_y))
+        .bind(bbox.map(|b| b.max_x))
+        .bind(bbox.map(|b| b.max_y))
+        .bind(p.feature_count as i32)
+        .bind(&p.root_element)
+        .bind(&p.root_gml_id)
+        .bind(&p.namespaces)
+        .bind(&p.root_bounded_by)
+        .bind(source_name)
+        .bind(source_bytes)
+        .fetch_one(&mut *conn)
+        .await?;
+        for b in &p.bereiche {
+            sqlx::query(
+                "INSERT INTO bereiche (plan_id, gml_id, nummer, name, bedeutung, geltungsbereich, geltungsbereich_lin)
+                 VALUES ($1, $2, $3, $4, $5, ST_GeomFromEWKB($6), ST_GeomFromEWKB($7))",
+            )
+            .bind(id)
+            .bind(&b.gml_id)
+            .bind(b.nummer)
+            .bind(&b.name)
+            .bind(b.bedeutung)
+            .bind(&b.geltungsbereich)
+            .bind(&b.geltungsbereich_lin)
+            .execute(&mut *conn)
+            .await?;
+        }
+        for &off in &p.plan_id_offsets {
+            p.features.patch_i64(off, id);
+        }
+        let data = std::mem::replace(&mut p.features, BinaryCopy::new(0, 0)).finish();
+        let mut copy = conn
+            .copy_in_raw(
+                "COPY features (plan_id, seq, gml_id, feature_type, bereich_gml_id, ebene, rechtscharakter,
+                    flaechenschluss, geom_property, geom_kind, properties, geom, geom_lin, xml)
+                 FROM STDIN (FORMAT binary)",
+            )
+            .await?;
+        for chunk in data.chunks(1 << 20) {
+            copy.send(chunk).await?;
+        }
+        copy.finish().await?;
+        for a in attachments {
+            sqlx::query("INSERT INTO attachments (plan_id, name, media_type, size, data) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(&a.name)
+                .bind(&a.media_type)
+                .bind(a.data.len() as i64)
+                .bind(&a.data)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(id)
     }
 
     /// Lists plans, newest first.
@@ -601,25 +638,66 @@ pub fn prepare(
     storage_srid: u32,
     tol: f64,
 ) -> Result<Vec<PreparedPlan>, StoreError> {
-    let doc_srid = doc.srs_name.as_deref().and_then(crate::gml::parse_srs_name);
-    if let Some(name) = &doc.srs_name {
-        if doc_srid.is_none() {
-            return Err(XplanError::NotXPlan(format!(
-                "unknown srsName '{name}' on the document envelope"
-            ))
-            .into());
+    let p = Preparer::new(doc, plans.len(), opts, storage_srid, tol)?;
+    plans.iter().map(|pd| p.plan(doc, pd)).collect()
+}
+
+/// What the rows of every plan of a document share.
+pub struct Preparer {
+    doc_srid: Option<u32>,
+    namespaces: Value,
+    single: bool,
+    opts: ImportOptions,
+    storage_srid: u32,
+    tol: f64,
+}
+
+impl Preparer {
+    pub fn new(
+        doc: &Document,
+        plan_count: usize,
+        opts: &ImportOptions,
+        storage_srid: u32,
+        tol: f64,
+    ) -> Result<Preparer, StoreError> {
+        let doc_srid = doc.srs_name.as_deref().and_then(crate::gml::parse_srs_name);
+        if let Some(name) = &doc.srs_name {
+            if doc_srid.is_none() {
+                return Err(XplanError::NotXPlan(format!(
+                    "unknown srsName '{name}' on the document envelope"
+                ))
+                .into());
+            }
         }
+        let namespaces = Value::Array(
+            doc.namespaces
+                .iter()
+                .map(|(p, u)| {
+                    Value::Array(vec![Value::String(p.clone()), Value::String(u.clone())])
+                })
+                .collect(),
+        );
+        Ok(Preparer {
+            doc_srid,
+            namespaces,
+            single: plan_count == 1,
+            opts: opts.clone(),
+            storage_srid,
+            tol,
+        })
     }
-    let namespaces = Value::Array(
-        doc.namespaces
-            .iter()
-            .map(|(p, u)| Value::Array(vec![Value::String(p.clone()), Value::String(u.clone())]))
-            .collect(),
-    );
-    let single = plans.len() == 1;
-    plans
-        .iter()
-        .map(|pd| {
+
+    /// The rows of one plan (features encoded in parallel).
+    pub fn plan(&self, doc: &Document, pd: &PlanData) -> Result<PreparedPlan, StoreError> {
+        let (doc_srid, storage_srid, tol, single, opts) = (
+            self.doc_srid,
+            self.storage_srid,
+            self.tol,
+            self.single,
+            &self.opts,
+        );
+        let namespaces = &self.namespaces;
+        {
             let plan = &doc.features[pd.plan];
             let geom_err = |f: &crate::xplan::Feature, message: String| StoreError::Geometry {
                 feature: f.feature_type.clone(),
@@ -792,6 +870,6 @@ pub fn prepare(
                 plan_id_offsets,
                 feature_count: pd.members.len(),
             })
-        })
-        .collect()
+        }
+    }
 }

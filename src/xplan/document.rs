@@ -186,15 +186,133 @@ struct LineCounter<'a> {
 
 impl LineCounter<'_> {
     fn at(&mut self, offset: usize) -> (usize, usize) {
-        for (i, &b) in self.bytes[self.pos..offset].iter().enumerate() {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_start = self.pos + i + 1;
-            }
+        let seg = &self.bytes[self.pos..offset];
+        let n = memchr::memchr_iter(b'\n', seg).count();
+        if n > 0 {
+            self.line += n;
+            self.line_start = self.pos + memchr::memrchr(b'\n', seg).map_or(0, |p| p + 1);
         }
         self.pos = offset;
         (self.line, offset - self.line_start)
     }
+}
+
+/// The index of the `>` that ends the tag starting at `lt` (quotes respected).
+fn tag_end(b: &[u8], lt: usize) -> Option<usize> {
+    let mut quote = 0u8;
+    for (i, &c) in b[lt..].iter().enumerate() {
+        match c {
+            b'"' | b'\'' if quote == 0 => quote = c,
+            c if c == quote => quote = 0,
+            b'>' if quote == 0 => return Some(lt + i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Skips whitespace, comments and processing instructions.
+fn skip_misc(src: &str, mut pos: usize, end: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    loop {
+        while pos < end && b[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if src[pos..end].starts_with("<!--") {
+            pos += src[pos..end].find("-->")? + 3;
+        } else if src[pos..end].starts_with("<?") {
+            pos += src[pos..end].find("?>")? + 2;
+        } else {
+            return Some(pos);
+        }
+    }
+}
+
+/// The fast path of [`scan_top_level`]: the top-level elements and the
+/// feature in each member wrapper, found by text search (no tokenizing).
+/// Returns None where the document is not of the usual shape (one feature
+/// per wrapper, no text between members); the features are then parsed in
+/// full anyway, and any doubt falls back to the tokenizer.
+fn fast_top_level<'a>(src: &'a str, body: usize, root_qname: &str) -> Option<Vec<TopLevel<'a>>> {
+    let b = src.as_bytes();
+    let end_tag = format!("</{root_qname}");
+    let root_end = src.rfind(&end_tag)?;
+    let mut lines = LineCounter {
+        bytes: b,
+        pos: 0,
+        line: 1,
+        line_start: 0,
+    };
+    let mut out = Vec::new();
+    let mut pos = body;
+    loop {
+        pos = skip_misc(src, pos, root_end)?;
+        if pos >= root_end {
+            break;
+        }
+        if b[pos] != b'<' || b.get(pos + 1) == Some(&b'/') || b.get(pos + 1) == Some(&b'!') {
+            return None;
+        }
+        let gt = tag_end(b, pos)?;
+        let name_len = src[pos + 1..gt]
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .unwrap_or(gt - pos - 1);
+        let qname = &src[pos + 1..pos + 1 + name_len];
+        let local = qname.rsplit(':').next().unwrap_or(qname).to_string();
+        let empty = b[gt - 1] == b'/';
+        let content_end = if empty { gt - 1 } else { gt };
+        let start =
+            quick_xml::events::BytesStart::from_content(&src[pos + 1..content_end], name_len);
+        let (line, col) = lines.at(pos);
+        if empty {
+            out.push(TopLevel {
+                start,
+                local,
+                range: pos..gt + 1,
+                line,
+                col,
+                children: Vec::new(),
+            });
+            pos = gt + 1;
+            continue;
+        }
+        let close = format!("</{qname}");
+        let cstart = gt + 1 + src[gt + 1..root_end].find(&close)?;
+        let cgt = tag_end(b, cstart)?;
+        if src[cstart + close.len()..cgt].trim() != "" {
+            return None;
+        }
+        let mut children = Vec::new();
+        if matches!(local.as_str(), "featureMember" | "member") {
+            let f = skip_misc(src, gt + 1, cstart)?;
+            if f < cstart {
+                // the feature ends at the last '>' before the wrapper's end tag
+                let fend = src[f..cstart].trim_end();
+                let fend = f + fend.len();
+                if !src[f..fend].ends_with('>') || src[f..fend].ends_with("-->") {
+                    return None;
+                }
+                let (line, col) = lines.at(f);
+                children.push(Child {
+                    range: f..fend,
+                    line,
+                    col,
+                });
+            }
+        } else if local == "featureMembers" {
+            return None;
+        }
+        out.push(TopLevel {
+            start,
+            local,
+            range: pos..cgt + 1,
+            line,
+            col,
+            children,
+        });
+        pos = cgt + 1;
+    }
+    Some(out)
 }
 
 /// Finds the direct children of the root and their children (the
@@ -359,6 +477,103 @@ fn scan_top_level<'a>(
     Ok(out)
 }
 
+/// Reads the envelope and the features of the top-level elements `top`.
+type Members = (Version, Option<String>, Option<Range<usize>>, Vec<Feature>);
+
+fn read_members(
+    src: &str,
+    root: &Elem<'_>,
+    top: &[TopLevel<'_>],
+    version: Option<Version>,
+) -> Result<Members, XplanError> {
+    let mut srs_name = None;
+    let mut bounded_by = None;
+    let mut members: Vec<(&TopLevel<'_>, &Child)> = Vec::new();
+    for t in top {
+        match t.local.as_str() {
+            "boundedBy" => {
+                let mut c =
+                    XmlCursor::fragment(&src[t.range.clone()], t.line, t.col, &[&root.start])?;
+                if let crate::gml::reader::Ev::Start(e) = c.next_event()? {
+                    srs_name = envelope_srs(&mut c, &e)?;
+                }
+                bounded_by = Some(t.range.clone());
+            }
+            "featureMember" | "featureMembers" | "member" => {
+                members.extend(t.children.iter().map(|c| (t, c)))
+            }
+            "additionalObjects" | "name" | "description" => {}
+            other => {
+                return Err(XplanError::Xml(crate::gml::GmlError {
+                    message: format!("unexpected element <{other}> in the feature collection"),
+                    line: t.line,
+                    column: t.col + 1,
+                }))
+            }
+        }
+    }
+    let parse_one = |version: Option<Version>,
+                     (t, c): (&TopLevel<'_>, &Child)|
+     -> Result<Feature, XplanError> {
+        let mut fc = XmlCursor::fragment(
+            &src[c.range.clone()],
+            c.line,
+            c.col,
+            &[&root.start, &t.start],
+        )?;
+        let e = match fc.next_event()? {
+            crate::gml::reader::Ev::Start(e) => e,
+            _ => return Err(fc.error_at(0, "feature element expected").into()),
+        };
+        let mut reader = FeatureReader {
+            version,
+            srs_name: srs_name.clone(),
+        };
+        let mut f = reader.feature(&mut fc, e)?;
+        f.xml = c.range.start + f.xml.start..c.range.start + f.xml.end;
+        Ok(f)
+    };
+    // The version: from the root, else from the first feature.
+    let version = match version {
+        Some(v) => v,
+        None => {
+            let Some(&first) = members.first() else {
+                return Err(XplanError::NotXPlan(
+                    "the feature collection holds no XPlanGML features".into(),
+                ));
+            };
+            let mut fc = XmlCursor::fragment(
+                &src[first.1.range.clone()],
+                first.1.line,
+                first.1.col,
+                &[&root.start, &first.0.start],
+            )?;
+            match fc.next_event()? {
+                crate::gml::reader::Ev::Start(e) => {
+                    Version::from_namespace(&e.ns_uri).map_err(|_| {
+                        XplanError::NotXPlan(format!(
+                            "feature <{}> (line {}) is not in an XPlanGML namespace",
+                            e.local, first.1.line
+                        ))
+                    })?
+                }
+                _ => {
+                    return Err(XplanError::NotXPlan(
+                        "the feature collection holds no XPlanGML features".into(),
+                    ))
+                }
+            }
+        }
+    };
+    use rayon::prelude::*;
+    let features = members
+        .par_iter()
+        .with_min_len(64)
+        .map(|&m| parse_one(Some(version), m))
+        .collect::<Result<Vec<Feature>, XplanError>>()?;
+    Ok((version, srs_name, bounded_by, features))
+}
+
 /// Parses a complete XPlanGML document. The root and its envelope are read
 /// sequentially; the features are located by a raw scan and then parsed in
 /// parallel, each with the root's namespace bindings in scope.
@@ -402,97 +617,31 @@ pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
             let q: &str = q.as_ref();
             q.to_string()
         };
+        let body = cur.position();
         let t0 = std::time::Instant::now();
-        let top = if root.empty {
-            Vec::new()
+        // Fast path: members located by text search; any doubt, and every
+        // error, goes through the tokenizer for the authoritative answer.
+        let fast = if root.empty {
+            None
         } else {
-            scan_top_level(src, root.offset, &root_qname)?
+            fast_top_level(src, body, &root_qname)
         };
-        tracing::debug!(scan_ms = t0.elapsed().as_millis() as u64, "scanned");
-        let mut srs_name = None;
-        let mut bounded_by = None;
-        let mut members: Vec<(&TopLevel<'_>, &Child)> = Vec::new();
-        for t in &top {
-            match t.local.as_str() {
-                "boundedBy" => {
-                    let mut c =
-                        XmlCursor::fragment(&src[t.range.clone()], t.line, t.col, &[&root.start])?;
-                    if let crate::gml::reader::Ev::Start(e) = c.next_event()? {
-                        srs_name = envelope_srs(&mut c, &e)?;
-                    }
-                    bounded_by = Some(t.range.clone());
-                }
-                "featureMember" | "featureMembers" | "member" => {
-                    members.extend(t.children.iter().map(|c| (t, c)))
-                }
-                "additionalObjects" | "name" | "description" => {}
-                other => {
-                    return Err(XplanError::Xml(crate::gml::GmlError {
-                        message: format!("unexpected element <{other}> in the feature collection"),
-                        line: t.line,
-                        column: t.col + 1,
-                    }))
-                }
-            }
-        }
-        let parse_one = |version: Option<Version>,
-                         (t, c): (&TopLevel<'_>, &Child)|
-         -> Result<Feature, XplanError> {
-            let mut fc = XmlCursor::fragment(
-                &src[c.range.clone()],
-                c.line,
-                c.col,
-                &[&root.start, &t.start],
-            )?;
-            let e = match fc.next_event()? {
-                crate::gml::reader::Ev::Start(e) => e,
-                _ => return Err(fc.error_at(0, "feature element expected").into()),
-            };
-            let mut reader = FeatureReader {
-                version,
-                srs_name: srs_name.clone(),
-            };
-            let mut f = reader.feature(&mut fc, e)?;
-            f.xml = c.range.start + f.xml.start..c.range.start + f.xml.end;
-            Ok(f)
+        let read = match fast {
+            Some(top) => read_members(src, &root, &top, version).ok(),
+            None => None,
         };
-        // The version: from the root, else from the first feature.
-        let version = match version {
-            Some(v) => v,
+        let (version, srs_name, bounded_by, features) = match read {
+            Some(r) => r,
             None => {
-                let Some(&first) = members.first() else {
-                    return Err(XplanError::NotXPlan(
-                        "the feature collection holds no XPlanGML features".into(),
-                    ));
+                let top = if root.empty {
+                    Vec::new()
+                } else {
+                    scan_top_level(src, root.offset, &root_qname)?
                 };
-                let mut fc = XmlCursor::fragment(
-                    &src[first.1.range.clone()],
-                    first.1.line,
-                    first.1.col,
-                    &[&root.start, &first.0.start],
-                )?;
-                match fc.next_event()? {
-                    crate::gml::reader::Ev::Start(e) => Version::from_namespace(&e.ns_uri)
-                        .map_err(|_| {
-                            XplanError::NotXPlan(format!(
-                                "feature <{}> (line {}) is not in an XPlanGML namespace",
-                                e.local, first.1.line
-                            ))
-                        })?,
-                    _ => {
-                        return Err(XplanError::NotXPlan(
-                            "the feature collection holds no XPlanGML features".into(),
-                        ))
-                    }
-                }
+                read_members(src, &root, &top, version)?
             }
         };
-        use rayon::prelude::*;
-        let features = members
-            .par_iter()
-            .with_min_len(64)
-            .map(|&m| parse_one(Some(version), m))
-            .collect::<Result<Vec<Feature>, XplanError>>()?;
+        tracing::debug!(read_ms = t0.elapsed().as_millis() as u64, "features read");
         (
             version,
             root.local.clone(),
@@ -641,7 +790,7 @@ impl FeatureReader {
                             });
                             value = Some(Value::Null);
                         } else if c.ns == NsKind::Other
-                            && self.version.map(|v| v.namespace()) == Some(c.ns_uri.as_str())
+                            && self.version.map(|v| v.namespace()) == Some(c.ns_uri.as_ref())
                         {
                             let mut obj = Map::new();
                             obj.insert("@type".into(), Value::String(c.local.clone()));

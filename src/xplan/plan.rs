@@ -213,6 +213,15 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
         }
     }
 
+    // Bereiche pointing to their plan (gehoertZuPlan), by plan gml:id.
+    let mut bereiche_of_plan: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in doc.features.iter().enumerate() {
+        if f.is_bereich() {
+            for t in f.refs("gehoertZuPlan") {
+                bereiche_of_plan.entry(t).or_default().push(i);
+            }
+        }
+    }
     let mut out = Vec::with_capacity(plans.len());
     let mut reached = vec![false; doc.features.len()];
     for &p in &plans {
@@ -223,11 +232,12 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
             .refs("bereich")
             .filter_map(|t| by_id.get(t).copied())
             .collect();
-        for (i, f) in doc.features.iter().enumerate() {
-            if f.is_bereich()
-                && f.refs("gehoertZuPlan").any(|t| t == plan.gml_id)
-                && !bereiche.contains(&i)
-            {
+        for &i in bereiche_of_plan
+            .get(plan.gml_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            if !bereiche.contains(&i) {
                 bereiche.push(i);
             }
         }
