@@ -1,0 +1,241 @@
+//! The validator: schema validation offline and thread-safe, reports, the
+//! validate CLI and validation before import.
+
+mod common;
+
+use std::process::Command;
+use xplanserver::validate::{validate, Level, Options, Status};
+use xplanserver::xplan::archive::read_input_bytes;
+use xplanserver::xplan::{read_input, Limits};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_xplanserver")
+}
+
+fn fixture(path: &str) -> xplanserver::xplan::InputFile {
+    read_input(&common::fixtures().join(path), &Limits::default()).unwrap()
+}
+
+#[test]
+fn schema_errors_name_line_column_and_element() {
+    let r = validate(
+        &fixture("validation/syntax/BP_6.0_syntaxErrors.gml"),
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!r.valid);
+    let s = &r.result.syntaktisch;
+    assert_eq!(s.valid, Some(false));
+    assert!(s.errors() > 0);
+    for f in &s.findings {
+        assert!(f.line.unwrap() > 1, "{f:?}");
+        assert!(
+            f.message.contains("line ") && f.message.contains("xplan:"),
+            "{}",
+            f.message
+        );
+    }
+    // the other checks do not guess on a syntactically invalid plan
+    assert_eq!(r.result.geometrisch.status, Status::NotRunSyntaxErrors);
+    assert_eq!(r.result.semantisch.status, Status::NotRunSyntaxErrors);
+}
+
+#[test]
+fn every_valid_version_passes_the_schema() {
+    for f in [
+        "plans/Eidelstedt_4_V4.zip",
+        "plans/BP2135.zip",
+        "plans/BPlan001_5-1.gml",
+        "plans/BPlan004_5-2.zip",
+        "plans/BP_5.3.zip",
+        "plans/BPlan002_5-4.gml",
+        "plans/BPlan004_6-0.zip",
+        "plans/FNP_Test_60.zip",
+        "plans/LP-Test_60.zip",
+    ] {
+        let r = validate(&fixture(f), &Options::default()).unwrap();
+        assert_eq!(
+            r.result.syntaktisch.valid,
+            Some(true),
+            "{f}: {:?}",
+            r.result.syntaktisch.findings
+        );
+    }
+}
+
+#[test]
+fn wfs_feature_collection_root_validates_offline() {
+    // the WFS 2.0 import of XPlanung-Operationen.xsd resolves locally
+    let gml = fixture("plans/BPlan001_6-0.zip").gml;
+    let start = gml.find("<xplan:XPlanAuszug").unwrap();
+    let open_end = start + gml[start..].find('>').unwrap();
+    let open = &gml[start..open_end];
+    let wfs = format!(
+        "{}<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs/2.0\"{} timeStamp=\"2026-01-01T00:00:00\" numberMatched=\"unknown\" numberReturned=\"0\">{}</wfs:FeatureCollection>",
+        &gml[..start],
+        open.trim_start_matches("<xplan:XPlanAuszug").replace(" gml:id=\"GML_c0490d13-8f76-4583-b348-56957aad0813\"", "").replace("xmlns:wfs=\"http://www.opengis.net/wfs\"", ""),
+        gml[open_end + 1..gml.rfind("</xplan:XPlanAuszug>").unwrap()]
+            .replacen("<gml:boundedBy>", "<wfs:boundedBy>", 1)
+            .replacen("</gml:boundedBy>", "</wfs:boundedBy>", 1)
+            .replace("<gml:featureMember>", "<wfs:member>")
+            .replace("</gml:featureMember>", "</wfs:member>")
+    );
+    let input = read_input_bytes("wfs.gml".into(), wfs.into_bytes(), &Limits::default()).unwrap();
+    let r = validate(&input, &Options::default()).unwrap();
+    assert_eq!(
+        r.result.syntaktisch.valid,
+        Some(true),
+        "{:?}",
+        r.result.syntaktisch.findings
+    );
+}
+
+#[test]
+fn entities_never_reach_the_schema_validator() {
+    let r = validate(
+        &fixture("validation/rejected/BP_5.0_Entity.zip"),
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!r.valid);
+    assert_eq!(r.result.syntaktisch.findings.len(), 1);
+    assert!(r.result.syntaktisch.findings[0].message.contains("DOCTYPE"));
+}
+
+#[test]
+fn concurrent_validations_share_the_compiled_schemas() {
+    let good = fixture("plans/BPlan001_6-0.zip");
+    let bad = fixture("validation/syntax/BP_6.0_syntaxErrors.gml");
+    let expected_bad = validate(&bad, &Options::default())
+        .unwrap()
+        .result
+        .syntaktisch
+        .errors();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (good, bad) = (&good, &bad);
+            s.spawn(move || {
+                for i in 0..10 {
+                    let (input, valid) = if (t + i) % 2 == 0 {
+                        (good, true)
+                    } else {
+                        (bad, false)
+                    };
+                    let r = validate(input, &Options::default()).unwrap();
+                    assert_eq!(r.result.syntaktisch.valid, Some(valid));
+                    if !valid {
+                        assert_eq!(r.result.syntaktisch.errors(), expected_bad);
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn report_has_the_xplanbox_shape_and_geojson_of_findings() {
+    let r = validate(&fixture("plans/BP2070.zip"), &Options::default()).unwrap();
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["version"], "5.0");
+    assert_eq!(j["documentSummary"][0]["type"], "BP_Plan");
+    assert_eq!(j["validationResult"]["syntaktisch"]["valid"], true);
+    assert_eq!(j["validationResult"]["geometrisch"]["valid"], false);
+    assert_eq!(
+        j["validationResult"]["semantisch"]["status"],
+        "not_implemented"
+    );
+    let f = &j["validationResult"]["geometrisch"]["findings"][0];
+    assert_eq!(f["rule"], "2.2.2.1");
+    assert!(f["gmlIds"][0].as_str().unwrap().starts_with("GML_"));
+    assert!(f["line"].as_u64().unwrap() > 0);
+    let gj = xplanserver::validate::report::findings_geojson(&r);
+    assert_eq!(
+        gj["features"].as_array().unwrap().len(),
+        r.result.geometrisch.errors()
+    );
+    let html = xplanserver::validate::report::to_html(&r);
+    assert!(html.contains("Regel 2.2.2.1") && html.contains("nicht valide"));
+    // skipping the orientation check changes nothing here, skipping geometry does
+    let r2 = validate(
+        &fixture("plans/BP2070.zip"),
+        &Options {
+            skip_geometric: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r2.result.geometrisch.status, Status::Skipped);
+    assert!(r2.valid);
+    assert!(r
+        .result
+        .geometrisch
+        .findings
+        .iter()
+        .all(|f| f.level == Level::Error));
+}
+
+#[test]
+fn validate_cli_exit_codes_and_formats() {
+    let run = |args: &[&str]| Command::new(bin()).args(args).output().unwrap();
+    let plans = common::fixtures().join("plans");
+    let ok = run(&["validate", plans.join("BPlan001_6-0.zip").to_str().unwrap()]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("VALID"));
+    let bad = run(&[
+        "validate",
+        "--format",
+        "json",
+        plans.join("LA67.zip").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(j["validationResult"]["geometrisch"]["valid"], false);
+    let html = run(&[
+        "validate",
+        "--format",
+        "html",
+        plans.join("LA67.zip").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&html.stdout).starts_with("<!DOCTYPE html>"));
+    let missing = run(&["validate", "/nonexistent/plan.gml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: "));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_refuses_invalid_plans_unless_told_otherwise() {
+    let url = common::fresh_database().await;
+    let la67 = common::fixtures().join("plans/LA67.zip");
+    let out = Command::new(bin())
+        .args(["--database-url", &url, "import"])
+        .arg(&la67)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid") && stderr.contains("2.2.2.1"),
+        "{stderr}"
+    );
+    let store = xplanserver::store::Store::connect_url(&url, 1, 25832, 0.05)
+        .await
+        .unwrap();
+    assert!(store.list().await.unwrap().is_empty());
+    let out = Command::new(bin())
+        .args(["--database-url", &url, "import", "--skip-validation"])
+        .arg(&la67)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(store.list().await.unwrap().len(), 1);
+}
