@@ -9,9 +9,7 @@ use xplanserver::store::{ImportOptions, StoreError};
 use xplanserver::xplan::archive::read_input_bytes;
 use xplanserver::xplan::{parse_document, read_input, Limits, PlanStatus};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_xplanserver")
-}
+use common::bin;
 
 /// Features of a document as comparable values.
 fn feature_set(gml: String) -> Vec<(String, String, serde_json::Value, Vec<String>)> {
@@ -114,16 +112,7 @@ async fn import_export_round_trip_of_every_fixture_plan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_metadata_status_and_delete() {
     let store = common::fresh_store().await;
-    let input = read_input(
-        &common::fixtures().join("plans/BPlan004_6-0.zip"),
-        &Limits::default(),
-    )
-    .unwrap();
-    let r = store
-        .import(input, &ImportOptions::default())
-        .await
-        .unwrap();
-    let id = r.plan_ids[0];
+    let id = common::import_fixture(&store, "plans/BPlan004_6-0.zip").await;
     let p = store.get(id).await.unwrap();
     assert_eq!(p.name, "BPlan004_6-0");
     assert_eq!(p.plan_type, "BP");
@@ -168,22 +157,14 @@ async fn plan_metadata_status_and_delete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gauss_krueger_plan_is_stored_in_the_storage_crs() {
     let store = common::fresh_store().await;
-    let input = read_input(
-        &common::fixtures().join("plans/FPlan.zip"),
-        &Limits::default(),
-    )
-    .unwrap();
-    let r = store
-        .import(input, &ImportOptions::default())
-        .await
-        .unwrap();
-    let p = store.get(r.plan_ids[0]).await.unwrap();
+    let id = common::import_fixture(&store, "plans/FPlan.zip").await;
+    let p = store.get(id).await.unwrap();
     assert_eq!(p.srid, 31467);
     let b = p.bbox.unwrap();
     // UTM32 eastings are six digits (GK zone 3 has seven, starting with 3)
     assert!(b[0] > 100_000.0 && b[2] < 1_000_000.0, "{b:?}");
     let srids: Vec<(i32, i32)> = sqlx::query_as("SELECT DISTINCT ST_SRID(geom), ST_SRID(geom_lin) FROM features WHERE plan_id = $1 AND geom IS NOT NULL")
-        .bind(r.plan_ids[0])
+        .bind(id)
         .fetch_all(&store.pool)
         .await
         .unwrap();

@@ -6,15 +6,9 @@ mod common;
 use std::process::Command;
 use xplanserver::validate::{validate, Level, Options, Status};
 use xplanserver::xplan::archive::read_input_bytes;
-use xplanserver::xplan::{read_input, Limits};
+use xplanserver::xplan::Limits;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_xplanserver")
-}
-
-fn fixture(path: &str) -> xplanserver::xplan::InputFile {
-    read_input(&common::fixtures().join(path), &Limits::default()).unwrap()
-}
+use common::{bin, fixture_input as fixture};
 
 #[test]
 fn schema_errors_name_line_column_and_element() {

@@ -19,6 +19,32 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// A fixture read as a plan input (zip or GML), by path below fixtures/.
+pub fn fixture_input(rel: &str) -> xplanserver::xplan::InputFile {
+    xplanserver::xplan::read_input(
+        &fixtures().join(rel),
+        &xplanserver::xplan::Limits::default(),
+    )
+    .unwrap()
+}
+
+/// Imports a fixture plan (without validation) and returns its plan id.
+pub async fn import_fixture(store: &Store, rel: &str) -> i64 {
+    store
+        .import(
+            fixture_input(rel),
+            &xplanserver::store::ImportOptions::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .plan_ids[0]
+}
+
+/// The xplanserver binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_xplanserver")
+}
+
 pub fn fixture_plans() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join("plans"))
         .expect("fixtures/plans")
