@@ -82,6 +82,18 @@ fn outcome(case: &Case) -> Option<(bool, usize, usize)> {
             let errors = findings.iter().filter(|f| f.level == Level::Error).count();
             Some((errors == 0, errors, findings.len() - errors))
         }
+        "geltungsbereich" => {
+            // GeltungsbereichInspector scope: rule 2.2.3.1 only
+            let input = read_input(&path, &Limits::default()).unwrap();
+            let doc = parse_document(input.gml).unwrap();
+            let plans = xplanserver::xplan::split_plans(&doc).unwrap();
+            let findings = xplanserver::validate::geltungsbereich::check(&doc, &plans);
+            for f in findings.iter().take(5) {
+                eprintln!("  {}: {:?} {}", case.file, f.level, f.message);
+            }
+            let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+            Some((errors == 0, errors, findings.len() - errors))
+        }
         "syntactic" => {
             let input = read_input(&path, &Limits::default()).unwrap();
             let r = validate(&input, &opts).unwrap();

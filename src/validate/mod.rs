@@ -1,7 +1,8 @@
 //! Validation of XPlanGML documents: syntactic (XSD), geometric (2.2.2.1,
-//! XLink integrity) and the report. If the syntax is invalid, the other
+//! 2.2.3.1 Geltungsbereich, XLink integrity) and the report. If the syntax is invalid, the other
 //! checks are reported as not run.
 
+pub mod geltungsbereich;
 pub mod geometry;
 pub mod report;
 pub mod xsd;
@@ -170,6 +171,19 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
             } else {
                 let mut f = geometry::check_geometries(&doc, opts.skip_laufrichtung);
                 f.extend(geometry::check_xlinks(&doc));
+                if !opts.skip_geltungsbereich {
+                    match crate::xplan::split_plans(&doc) {
+                        Ok(plans) => f.extend(geltungsbereich::check(&doc, &plans)),
+                        Err(e) => f.push(Finding {
+                            rule: "Struktur".into(),
+                            level: Level::Error,
+                            message: e.to_string(),
+                            gml_ids: vec![],
+                            line: None,
+                            location: None,
+                        }),
+                    }
+                }
                 Some(f)
             }
         },
