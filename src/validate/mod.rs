@@ -2,6 +2,7 @@
 //! 2.2.3.1 Geltungsbereich, XLink integrity) and the report. If the syntax is invalid, the other
 //! checks are reported as not run.
 
+pub mod flaechenschluss;
 pub mod geltungsbereich;
 pub mod geometry;
 pub mod report;
@@ -171,9 +172,16 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
             } else {
                 let mut f = geometry::check_geometries(&doc, opts.skip_laufrichtung);
                 f.extend(geometry::check_xlinks(&doc));
-                if !opts.skip_geltungsbereich {
+                if !opts.skip_geltungsbereich || !opts.skip_flaechenschluss {
                     match crate::xplan::split_plans(&doc) {
-                        Ok(plans) => f.extend(geltungsbereich::check(&doc, &plans)),
+                        Ok(plans) => {
+                            if !opts.skip_geltungsbereich {
+                                f.extend(geltungsbereich::check(&doc, &plans));
+                            }
+                            if !opts.skip_flaechenschluss {
+                                f.extend(flaechenschluss::check(&doc, &plans));
+                            }
+                        }
                         Err(e) => f.push(Finding {
                             rule: "Struktur".into(),
                             level: Level::Error,
