@@ -51,6 +51,12 @@ fn at(p: &geo::Polygon<f64>) -> Option<[f64; 2]> {
     p.centroid().map(|c| [c.x(), c.y()])
 }
 
+/// Cascaded union (much faster than folding for thousands of areas).
+fn union_of(parts: &[&geo::MultiPolygon<f64>]) -> geo::MultiPolygon<f64> {
+    let polys: Vec<&geo::Polygon<f64>> = parts.iter().flat_map(|m| m.0.iter()).collect();
+    geo::unary_union(polys)
+}
+
 pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
     let gap_level = if doc.version >= Version::V6_0 {
         Level::Error
@@ -131,15 +137,10 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
             .collect();
         let mut targets: Vec<(&Feature, geo::MultiPolygon<f64>, geo::MultiPolygon<f64>)> =
             Vec::new();
-        if let (Some(gb), Some(first)) = (
-            area_of(plan, "raeumlicherGeltungsbereich"),
-            for_plan.first(),
-        ) {
-            let union = for_plan
-                .iter()
-                .skip(1)
-                .fold((*first).clone(), |acc, m| acc.union(*m));
-            targets.push((plan, gb, union));
+        if let Some(gb) = area_of(plan, "raeumlicherGeltungsbereich") {
+            if !for_plan.is_empty() {
+                targets.push((plan, gb, union_of(&for_plan)));
+            }
         }
         for &b in &pd.bereiche {
             let f = &doc.features[b];
@@ -154,11 +155,7 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
             if mine.is_empty() {
                 continue;
             }
-            let u = mine
-                .iter()
-                .skip(1)
-                .fold(mine[0].clone(), |acc, m| acc.union(*m));
-            targets.push((f, gb, u));
+            targets.push((f, gb, union_of(&mine)));
         }
         for (owner, gb, covered) in targets {
             for part in significant(&covered.difference(&gb)) {
