@@ -282,16 +282,7 @@ async fn killed_import_leaves_no_partial_plan() {
         .execute(&store.pool)
         .await
         .unwrap();
-    let out = Command::new(bin())
-        .args(["--database-url", &url, "import", "--quiet"])
-        .arg(&big)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::cli_import(&url, &["--quiet"], &big, true);
     let rows: Vec<(i64, i32)> = sqlx::query_as("SELECT id, feature_count FROM plans")
         .fetch_all(&store.pool)
         .await

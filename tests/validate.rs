@@ -226,15 +226,6 @@ async fn import_refuses_invalid_plans_unless_told_otherwise() {
         .await
         .unwrap();
     assert!(store.list().await.unwrap().is_empty());
-    let out = Command::new(bin())
-        .args(["--database-url", &url, "import", "--skip-validation"])
-        .arg(&la67)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::cli_import(&url, &["--skip-validation"], &la67, true);
     assert_eq!(store.list().await.unwrap().len(), 1);
 }

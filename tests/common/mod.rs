@@ -40,6 +40,30 @@ pub async fn import_fixture(store: &Store, rel: &str) -> i64 {
         .plan_ids[0]
 }
 
+/// Runs `xplanserver --database-url URL import ARGS... FILE`; asserts success
+/// when `expect_success`, returns the output.
+pub fn cli_import(
+    url: &str,
+    args: &[&str],
+    file: &Path,
+    expect_success: bool,
+) -> std::process::Output {
+    let out = std::process::Command::new(bin())
+        .args(["--database-url", url, "import"])
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    if expect_success {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
 /// The xplanserver binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_xplanserver")
