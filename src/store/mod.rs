@@ -488,7 +488,7 @@ impl Store {
             head.push('\n');
         }
         let mut doc = head;
-        let mut rows = sqlx::query("SELECT xml FROM features WHERE plan_id = $1 ORDER BY id")
+        let mut rows = sqlx::query("SELECT xml FROM features WHERE plan_id = $1 ORDER BY seq")
             .bind(id)
             .fetch(&self.pool);
         use futures_util::TryStreamExt;
