@@ -325,21 +325,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let result = async {
                     let path = f.clone();
                     let vopts = skip.options();
-                    let input = tokio::task::spawn_blocking(move || {
+                    // One parse: the validator's document is the one stored.
+                    let (doc, attachments, name) = tokio::task::spawn_blocking(move || {
                         let input = read_input(&path, &limits)?;
-                        if !skip_validation {
-                            let report = xplanserver::validate::validate(&input, &vopts)?;
-                            if !report.valid {
-                                anyhow::bail!(
+                        let doc = if skip_validation {
+                            xplanserver::xplan::parse_document(input.gml)?
+                        } else {
+                            let (report, doc) = xplanserver::validate::validate_text(
+                                &input.source_name,
+                                input.gml,
+                                &input.attachments,
+                                &vopts,
+                            )?;
+                            match doc {
+                                Some(d) if report.valid => d,
+                                _ => anyhow::bail!(
                                     "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
                                     first_error(&report)
-                                );
+                                ),
                             }
-                        }
-                        Ok::<_, anyhow::Error>(input)
+                        };
+                        Ok::<_, anyhow::Error>((doc, input.attachments, input.source_name))
                     })
                     .await??;
-                    Ok::<_, anyhow::Error>(store.import(input, &opts).await?)
+                    Ok::<_, anyhow::Error>(store.import_document(doc, attachments, name, &opts).await?)
                 }
                 .await;
                 match result {

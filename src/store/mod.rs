@@ -200,16 +200,33 @@ impl Store {
             gml,
             attachments,
         } = input;
-        let source_bytes = gml.len() as i64;
         let t0 = std::time::Instant::now();
+        let doc = tokio::task::spawn_blocking(move || crate::xplan::parse_document(gml))
+            .await
+            .map_err(failed)??;
+        tracing::debug!(file = %source_name, features = doc.features.len(), parse_ms = t0.elapsed().as_millis() as u64, "parsed");
+        self.import_document(doc, attachments, source_name, opts)
+            .await
+    }
+
+    /// Stores an already parsed document (e.g. the one the validator read):
+    /// all its plans or nothing.
+    pub async fn import_document(
+        &self,
+        doc: Document,
+        attachments: Vec<Attachment>,
+        source_name: String,
+        opts: &ImportOptions,
+    ) -> Result<ImportResult, StoreError> {
+        let failed =
+            |e: tokio::task::JoinError| StoreError::Cluster(format!("import task failed: {e}"));
+        let source_bytes = doc.source.len() as i64;
         let (doc, plans) = tokio::task::spawn_blocking(move || {
-            let doc = crate::xplan::parse_document(gml)?;
             let plans = crate::xplan::split_plans(&doc)?;
             Ok::<_, StoreError>((doc, plans))
         })
         .await
         .map_err(failed)??;
-        tracing::debug!(file = %source_name, features = doc.features.len(), parse_ms = t0.elapsed().as_millis() as u64, "parsed");
         let preparer = Preparer::new(&doc, plans.len(), opts, self.storage_srid, self.chord_error)?;
         let (tx_plans, mut rx_plans) =
             tokio::sync::mpsc::channel::<Result<PreparedPlan, StoreError>>(2);

@@ -132,8 +132,25 @@ pub struct ValidationResult {
 
 /// Validates a plan file.
 pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, XplanError> {
+    validate_text(
+        &input.source_name,
+        input.gml.clone(),
+        &input.attachments,
+        opts,
+    )
+    .map(|(r, _)| r)
+}
+
+/// Validates a document given as text, and returns the parsed document
+/// too (None when it could not be parsed), so that an import can reuse it.
+pub fn validate_text(
+    source_name: &str,
+    gml: String,
+    attachments: &[crate::xplan::Attachment],
+    opts: &Options,
+) -> Result<(ValidationReport, Option<crate::xplan::Document>), XplanError> {
     let mut report = ValidationReport {
-        filename: input.source_name.clone(),
+        filename: source_name.to_string(),
         version: None,
         valid: false,
         document_summary: Vec::new(),
@@ -146,7 +163,7 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
             semantisch: Section::not_run(Status::NotRunSyntaxErrors),
         },
     };
-    let doc = match parse_document(input.gml.clone()) {
+    let doc = match parse_document(gml) {
         Ok(d) => d,
         Err(XplanError::Xml(e)) => {
             report.result.syntaktisch = Section::executed(vec![Finding {
@@ -157,7 +174,7 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
                 line: Some(e.line),
                 location: None,
             }]);
-            return Ok(report);
+            return Ok((report, None));
         }
         Err(e) => return Err(e),
     };
@@ -232,10 +249,10 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
     report.bbox = bbox
         .is_valid()
         .then_some([bbox.min_x, bbox.min_y, bbox.max_x, bbox.max_y]);
-    report.external_references = external_references(&doc, input);
+    report.external_references = external_references(&doc, attachments);
 
     if report.result.syntaktisch.valid != Some(true) {
-        return Ok(report);
+        return Ok((report, Some(doc)));
     }
     report.result.geometrisch = match geometric {
         Some(f) => Section::executed(f),
@@ -253,12 +270,15 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
     ]
     .iter()
     .all(|s| s.valid != Some(false));
-    Ok(report)
+    Ok((report, Some(doc)))
 }
 
 /// All referenzURL / georefURL values; relative ones are looked up in the
 /// archive.
-fn external_references(doc: &crate::xplan::Document, input: &InputFile) -> Vec<ExternalReference> {
+fn external_references(
+    doc: &crate::xplan::Document,
+    attachments: &[crate::xplan::Attachment],
+) -> Vec<ExternalReference> {
     fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(o) => {
@@ -289,7 +309,7 @@ fn external_references(doc: &crate::xplan::Document, input: &InputFile) -> Vec<E
             let absolute = name.contains("://") || name.starts_with("www.");
             let status = if absolute {
                 "UNCHECKED"
-            } else if input.attachments.iter().any(|a| a.name == name) {
+            } else if attachments.iter().any(|a| a.name == name) {
                 "AVAILABLE"
             } else {
                 "MISSING"
