@@ -265,7 +265,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let path = f.clone();
                 let result = tokio::task::spawn_blocking(move || {
                     let input = read_input(&path, &limits)?;
-                    xplanserver::validate::validate(&input, &opts)
+                    xplanserver::validate::validate_text(
+                        &input.source_name,
+                        input.gml,
+                        &input.attachments,
+                        &opts,
+                    )
+                    .map(|(report, _)| report)
                 })
                 .await?;
                 match result {
