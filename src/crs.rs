@@ -64,11 +64,6 @@ pub fn transform(g: &mut Geometry, from: u32, to: u32) -> Result<(), CrsError> {
     })
 }
 
-/// Checks that PROJ knows an EPSG code (and can reach EPSG:4326 from it).
-pub fn is_known(epsg: u32) -> bool {
-    epsg == 4326 || transformer(epsg, 4326).is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,6 +91,7 @@ fn every_fixture_plan_is_read_completely() {
         plans.len() >= 24,
         "fixtures/plans should hold the 24 plans of the manifest"
     );
+    let mut total_named = 0;
     for path in plans {
         let input = read_input(&path, &Limits::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -121,13 +122,39 @@ fn every_fixture_plan_is_read_completely() {
         );
         let split = split_plans(&doc).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!split.is_empty());
-        let members: usize = split.iter().map(|p| p.members.len()).sum();
-        assert!(
-            members >= doc.features.len(),
-            "{}: every feature belongs to a plan",
-            path.display()
-        );
+        // every feature that names its Bereich is assigned to that Bereich
+        let mut named_count = 0;
+        for pd in &split {
+            for &m in &pd.members {
+                let f = &doc.features[m];
+                let named = f
+                    .references
+                    .iter()
+                    .filter(|r| {
+                        r.property.starts_with("gehoertZu") && r.property.ends_with("Bereich")
+                    })
+                    .filter_map(|r| r.local_target())
+                    .find(|t| pd.bereiche.iter().any(|&b| doc.features[b].gml_id == *t));
+                if let Some(b) = named {
+                    named_count += 1;
+                    assert_eq!(
+                        pd.bereich_of.get(&m).map(String::as_str),
+                        Some(b),
+                        "{}: {} '{}' names Bereich {b}",
+                        path.display(),
+                        f.feature_type,
+                        f.gml_id
+                    );
+                }
+            }
+        }
+        total_named += named_count;
     }
+    // the Bereich check above is not vacuous: most objects name their Bereich
+    assert!(
+        total_named > 5000,
+        "{total_named} objects name their Bereich"
+    );
 }
 
 fn dist(a: Coord, b: Coord) -> f64 {

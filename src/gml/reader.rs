@@ -125,10 +125,6 @@ impl<'a> XmlCursor<'a> {
         self.reader.buffer_position() as usize
     }
 
-    pub fn depth(&self) -> usize {
-        self.depth
-    }
-
     /// The 1-based line of byte `offset`.
     pub fn line_at(&self, offset: usize) -> usize {
         let offset = offset.min(self.src.len());
@@ -590,12 +586,12 @@ fn geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &mut Ctx) -> Result<Geom
     }
 }
 
-/// Skips gml:name, gml:description, gml:boundedBy and the like; anything
-/// else is an error.
-fn skip_meta(cur: &mut XmlCursor<'_>, m: &Elem<'_>, within: &str) -> Result<(), GmlError> {
-    if m.ns == NsKind::Gml
+/// gml:name, gml:description, gml:boundedBy and the other standard GML
+/// properties that carry no XPlanGML content (skipped by the readers).
+pub fn is_gml_metadata(e: &Elem<'_>) -> bool {
+    e.ns == NsKind::Gml
         && matches!(
-            m.local.as_str(),
+            e.local.as_str(),
             "name"
                 | "description"
                 | "descriptionReference"
@@ -603,7 +599,12 @@ fn skip_meta(cur: &mut XmlCursor<'_>, m: &Elem<'_>, within: &str) -> Result<(), 
                 | "metaDataProperty"
                 | "boundedBy"
         )
-    {
+}
+
+/// Skips gml:name, gml:description, gml:boundedBy and the like; anything
+/// else is an error.
+fn skip_meta(cur: &mut XmlCursor<'_>, m: &Elem<'_>, within: &str) -> Result<(), GmlError> {
+    if is_gml_metadata(m) {
         cur.skip()?;
         Ok(())
     } else {

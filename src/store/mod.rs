@@ -260,31 +260,6 @@ impl Store {
         })
     }
 
-    /// Writes prepared plans in one transaction.
-    pub async fn write(
-        &self,
-        prepared: Vec<PreparedPlan>,
-        attachments: &[Attachment],
-        source_name: &str,
-        source_bytes: i64,
-    ) -> Result<ImportResult, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut ids = Vec::with_capacity(prepared.len());
-        let mut total = 0;
-        for p in prepared {
-            total += p.feature_count;
-            ids.push(
-                self.write_plan(&mut tx, p, attachments, source_name, source_bytes)
-                    .await?,
-            );
-        }
-        tx.commit().await?;
-        Ok(ImportResult {
-            plan_ids: ids,
-            features: total,
-        })
-    }
-
     /// Writes one prepared plan on a connection (inside the caller's transaction).
     async fn write_plan(
         &self,
@@ -532,7 +507,7 @@ impl Store {
         Ok((doc, attachments))
     }
 
-    /// Number of rows per table for a plan (for tests and `show`).
+    /// Number of (features, bereiche, attachments) rows of a plan.
     pub async fn row_counts(&self, id: i64) -> Result<(i64, i64, i64), StoreError> {
         let r = sqlx::query(
             "SELECT (SELECT count(*) FROM features WHERE plan_id = $1), (SELECT count(*) FROM bereiche WHERE plan_id = $1),

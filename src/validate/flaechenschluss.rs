@@ -9,7 +9,8 @@
 //! (Kompensationsbereich) or 2000 are not considered; landscape plans (LP)
 //! and Änderungspläne (aendertPlan / aendertPlanBereich) are exempt.
 
-use super::geltungsbereich::to_geo;
+use super::geltungsbereich::CHORD;
+use super::geometry::to_geo_area;
 use super::{Finding, Level};
 use crate::xplan::{Document, Feature, PlanData, PlanType, Version};
 use geo::{Area, BooleanOps, BoundingRect, Buffer, Centroid, Intersects};
@@ -23,20 +24,11 @@ fn is_flaechenschluss_object(f: &Feature) -> Option<geo::MultiPolygon<f64>> {
     if f.bool("flaechenschluss") != Some(true) || f.int("ebene").unwrap_or(0) != 0 {
         return None;
     }
-    let g = f.geometry("position")?;
-    match to_geo(&g.geometry.geometry) {
-        geo::Geometry::Polygon(p) => Some(geo::MultiPolygon(vec![p])),
-        geo::Geometry::MultiPolygon(m) => Some(m),
-        _ => None,
-    }
+    area_of(f, "position")
 }
 
 fn area_of(f: &Feature, property: &str) -> Option<geo::MultiPolygon<f64>> {
-    match to_geo(&f.geometry(property)?.geometry.geometry) {
-        geo::Geometry::Polygon(p) => Some(geo::MultiPolygon(vec![p])),
-        geo::Geometry::MultiPolygon(m) => Some(m),
-        _ => None,
-    }
+    to_geo_area(&f.geometry(property)?.geometry.geometry, CHORD)
 }
 
 /// Parts of `m` that survive a negative buffer of 1 mm.
@@ -158,12 +150,18 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
             targets.push((f, gb, union_of(&mine)));
         }
         for (owner, gb, covered) in targets {
-            for part in significant(&covered.difference(&gb)) {
+            let overhangs = significant(&covered.difference(&gb))
+                .into_iter()
+                .map(|p| (p, "extend beyond"));
+            let gaps = significant(&gb.difference(&covered))
+                .into_iter()
+                .map(|p| (p, "leave a gap in"));
+            for (part, what) in overhangs.chain(gaps) {
                 out.push(Finding {
                     rule: RULE.into(),
                     level: gap_level,
                     message: format!(
-                        "the Flächenschlussobjekte extend beyond the Geltungsbereich of {} '{}' by {:.3} m²",
+                        "the Flächenschlussobjekte {what} the Geltungsbereich of {} '{}' ({:.3} m²)",
                         owner.feature_type,
                         owner.gml_id,
                         part.unsigned_area()
@@ -171,21 +169,6 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                     gml_ids: vec![owner.gml_id.clone()],
                     line: Some(owner.line),
                     location: at(&part),
-                });
-            }
-            for gap in significant(&gb.difference(&covered)) {
-                out.push(Finding {
-                    rule: RULE.into(),
-                    level: gap_level,
-                    message: format!(
-                        "the Flächenschlussobjekte do not cover the Geltungsbereich of {} '{}': gap of {:.3} m²",
-                        owner.feature_type,
-                        owner.gml_id,
-                        gap.unsigned_area()
-                    ),
-                    gml_ids: vec![owner.gml_id.clone()],
-                    line: Some(owner.line),
-                    location: at(&gap),
                 });
             }
         }

@@ -8,9 +8,8 @@
 //! Not for BP_HoehenMass and BP_AbstandsMass, nor for presentation objects.
 //! Tolerance: the Geltungsbereich buffered by 2 mm.
 
+use super::geometry::{to_geo, to_geo_area};
 use super::{Finding, Level};
-use crate::gml::arc::linearize;
-use crate::gml::{Coord, Geometry};
 use crate::xplan::{Document, Feature, PlanData, Version};
 use geo::indexed::PreparedGeometry;
 use geo::{BoundingRect, Buffer, Relate};
@@ -19,7 +18,8 @@ use rayon::prelude::*;
 pub const RULE: &str = "2.2.3.1";
 /// Buffer of the Geltungsbereich (m).
 pub const TOLERANCE: f64 = 0.002;
-const CHORD: f64 = 0.01;
+/// Linearisation for the area checks: well below the 2 mm tolerance.
+pub const CHORD: f64 = 0.01;
 
 const EXEMPT: &[&str] = &[
     "BP_HoehenMass",
@@ -34,42 +34,9 @@ const EXEMPT: &[&str] = &[
     "XP_Praesentationsobjekt",
 ];
 
-fn coord(c: Coord) -> geo::Coord<f64> {
-    geo::Coord { x: c.x, y: c.y }
-}
-
-/// The linearised geometry as a geo geometry.
-pub fn to_geo(g: &Geometry) -> geo::Geometry<f64> {
-    let line = |c: &crate::gml::Curve| {
-        geo::LineString(c.control_points().into_iter().map(coord).collect())
-    };
-    let poly = |p: &crate::gml::Polygon| {
-        geo::Polygon::new(line(&p.exterior), p.interiors.iter().map(line).collect())
-    };
-    match linearize(g, CHORD) {
-        Geometry::Point(c) => geo::Geometry::Point(geo::Point(coord(c))),
-        Geometry::MultiPoint(ps) => geo::Geometry::MultiPoint(geo::MultiPoint(
-            ps.into_iter().map(|c| geo::Point(coord(c))).collect(),
-        )),
-        Geometry::Curve(c) => geo::Geometry::LineString(line(&c)),
-        Geometry::MultiCurve(cs) => {
-            geo::Geometry::MultiLineString(geo::MultiLineString(cs.iter().map(line).collect()))
-        }
-        Geometry::Polygon(p) => geo::Geometry::Polygon(poly(&p)),
-        Geometry::MultiSurface(ps) => {
-            geo::Geometry::MultiPolygon(geo::MultiPolygon(ps.iter().map(poly).collect()))
-        }
-    }
-}
-
 /// A Geltungsbereich buffered by the tolerance.
 fn area(f: &Feature, property: &str) -> Option<geo::MultiPolygon<f64>> {
-    let g = f.geometry(property)?;
-    let mp = match to_geo(&g.geometry.geometry) {
-        geo::Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),
-        geo::Geometry::MultiPolygon(m) => m,
-        _ => return None,
-    };
+    let mp = to_geo_area(&f.geometry(property)?.geometry.geometry, CHORD)?;
     Some(mp.buffer(TOLERANCE))
 }
 
@@ -141,7 +108,7 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                     } else if !exempt_plan {
                         required.extend(plan_idx.map(|a| (a, OF_PLAN)));
                     }
-                    let geom = to_geo(&g.geometry.geometry);
+                    let geom = to_geo(&g.geometry.geometry, CHORD);
                     let bbox = geom.bounding_rect();
                     let mut outside: Vec<&str> = Vec::new();
                     for (a, what) in required {

@@ -56,13 +56,17 @@ pub fn check_geometry(g: &ParsedGeometry, skip_orientation: bool) -> Vec<Problem
         Geometry::MultiCurve(cs) => cs
             .iter()
             .for_each(|c| check_curve(c, "curve", false, &mut out)),
-        Geometry::Polygon(p) => check_polygon(p, skip_orientation, &mut out),
+        Geometry::Polygon(p) => {
+            check_polygon(p, skip_orientation, &mut out);
+        }
         Geometry::MultiSurface(ps) => {
-            for p in ps {
-                check_polygon(p, skip_orientation, &mut out);
-            }
+            let polys: Vec<Option<geo::Polygon<f64>>> = ps
+                .iter()
+                .map(|p| check_polygon(p, skip_orientation, &mut out))
+                .collect();
             if ps.len() > 1 && out.iter().all(|(l, _, _)| *l != Level::Error) {
-                check_surface_members(ps, &g.surface_members, &mut out);
+                let polys: Vec<geo::Polygon<f64>> = polys.into_iter().flatten().collect();
+                check_surface_members(ps, polys, &g.surface_members, &mut out);
             }
         }
     }
@@ -72,7 +76,12 @@ pub fn check_geometry(g: &ParsedGeometry, skip_orientation: bool) -> Vec<Problem
 /// Members of a multi-surface must be disjoint (touching in points only);
 /// the patches of one gml:Surface may share edges but must not overlap and
 /// must form one connected area.
-fn check_surface_members(ps: &[Polygon], members: &[usize], out: &mut Vec<Problem>) {
+fn check_surface_members(
+    ps: &[Polygon],
+    geo_polys: Vec<geo::Polygon<f64>>,
+    members: &[usize],
+    out: &mut Vec<Problem>,
+) {
     // member index of each polygon
     let mut member_of = Vec::with_capacity(ps.len());
     for (m, &n) in members.iter().enumerate() {
@@ -81,8 +90,8 @@ fn check_surface_members(ps: &[Polygon], members: &[usize], out: &mut Vec<Proble
     if member_of.len() != ps.len() {
         member_of = (0..ps.len()).collect();
     }
-    let geo_polys: Vec<geo::Polygon<f64>> = ps.iter().map(to_geo).collect();
-    let mp = geo::MultiPolygon(geo_polys.clone());
+    let mp = geo::MultiPolygon(geo_polys);
+    let geo_polys = &mp.0;
     for e in mp.validation_errors() {
         match e {
             InvalidMultiPolygon::ElementsOverlaps(a, b) => {
@@ -200,27 +209,56 @@ fn signed_area2(pts: &[Coord]) -> f64 {
         .sum()
 }
 
-fn to_geo_ring(pts: &[Coord]) -> geo::LineString<f64> {
-    let mut v: Vec<geo::Coord<f64>> = pts.iter().map(|c| geo::Coord { x: c.x, y: c.y }).collect();
-    if v.first() != v.last() {
-        if let Some(&f) = v.first() {
-            v.push(f);
+fn geo_line(pts: &[Coord]) -> geo::LineString<f64> {
+    geo::LineString(pts.iter().map(|c| geo::Coord { x: c.x, y: c.y }).collect())
+}
+
+/// The geometry linearised with chord error `tol`, as a geo geometry
+/// (geo closes polygon rings itself). Shared by all geometric rules.
+pub fn to_geo(g: &Geometry, tol: f64) -> geo::Geometry<f64> {
+    let poly = |p: &Polygon| {
+        geo::Polygon::new(
+            geo_line(&linearize_curve(&p.exterior, tol)),
+            p.interiors
+                .iter()
+                .map(|r| geo_line(&linearize_curve(r, tol)))
+                .collect(),
+        )
+    };
+    match g {
+        Geometry::Point(c) => geo::Geometry::Point(geo::Point::new(c.x, c.y)),
+        Geometry::MultiPoint(ps) => geo::Geometry::MultiPoint(geo::MultiPoint(
+            ps.iter().map(|c| geo::Point::new(c.x, c.y)).collect(),
+        )),
+        Geometry::Curve(c) => geo::Geometry::LineString(geo_line(&linearize_curve(c, tol))),
+        Geometry::MultiCurve(cs) => geo::Geometry::MultiLineString(geo::MultiLineString(
+            cs.iter()
+                .map(|c| geo_line(&linearize_curve(c, tol)))
+                .collect(),
+        )),
+        Geometry::Polygon(p) => geo::Geometry::Polygon(poly(p)),
+        Geometry::MultiSurface(ps) => {
+            geo::Geometry::MultiPolygon(geo::MultiPolygon(ps.iter().map(poly).collect()))
         }
     }
-    geo::LineString(v)
 }
 
-fn to_geo(p: &Polygon) -> geo::Polygon<f64> {
-    geo::Polygon::new(
-        to_geo_ring(&linearize_curve(&p.exterior, CHECK_CHORD_ERROR)),
-        p.interiors
-            .iter()
-            .map(|r| to_geo_ring(&linearize_curve(r, CHECK_CHORD_ERROR)))
-            .collect(),
-    )
+/// An areal geometry as a geo multi-polygon (None for points and lines).
+pub fn to_geo_area(g: &Geometry, tol: f64) -> Option<geo::MultiPolygon<f64>> {
+    match to_geo(g, tol) {
+        geo::Geometry::Polygon(p) => Some(geo::MultiPolygon(vec![p])),
+        geo::Geometry::MultiPolygon(m) => Some(m),
+        _ => None,
+    }
 }
 
-fn check_polygon(p: &Polygon, skip_orientation: bool, out: &mut Vec<Problem>) {
+/// Checks one polygon; returns it as a geo polygon (from the rings
+/// linearised for the checks) unless a ring is structurally broken.
+fn check_polygon(
+    p: &Polygon,
+    skip_orientation: bool,
+    out: &mut Vec<Problem>,
+) -> Option<geo::Polygon<f64>> {
     let mut structural = false;
     let mut lin = Vec::new();
     for (i, r) in p.rings().enumerate() {
@@ -262,9 +300,13 @@ fn check_polygon(p: &Polygon, skip_orientation: bool, out: &mut Vec<Problem>) {
         lin.push(pts);
     }
     if structural {
-        return;
+        return None;
     }
-    let gp = to_geo(p);
+    let mut rings = lin.iter().map(|r| geo_line(r));
+    let gp = geo::Polygon::new(
+        rings.next().unwrap_or_else(|| geo::LineString(vec![])),
+        rings.collect(),
+    );
     for e in gp.validation_errors() {
         let msg = match e {
             InvalidPolygon::TooFewPointsInRing(_) | InvalidPolygon::NonFiniteCoord(..) => continue,
@@ -291,6 +333,7 @@ fn check_polygon(p: &Polygon, skip_orientation: bool, out: &mut Vec<Problem>) {
             lin.first().and_then(|r| r.first().copied()),
         ));
     }
+    Some(gp)
 }
 
 fn role_name(r: &geo::algorithm::validation::RingRole) -> String {

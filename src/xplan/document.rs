@@ -738,17 +738,7 @@ impl FeatureReader {
         f: &mut Feature,
     ) -> Result<(), XplanError> {
         while let Some(p) = cur.next_child(&parent.local)? {
-            if p.ns == NsKind::Gml
-                && matches!(
-                    p.local.as_str(),
-                    "boundedBy"
-                        | "name"
-                        | "description"
-                        | "identifier"
-                        | "metaDataProperty"
-                        | "descriptionReference"
-                )
-            {
+            if crate::gml::reader::is_gml_metadata(&p) {
                 cur.skip()?;
                 continue;
             }
