@@ -25,6 +25,51 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub storage: StorageConfig,
     pub limits: LimitsConfig,
+    pub render: RenderConfig,
+    pub service: ServiceConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenderConfig {
+    /// Style file replacing the built-in cartography (styles/xplanung.toml).
+    pub style_file: Option<PathBuf>,
+    /// Largest WMS image width and height in pixels.
+    pub max_width: u32,
+    pub max_height: u32,
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        RenderConfig {
+            style_file: None,
+            max_width: 4096,
+            max_height: 4096,
+        }
+    }
+}
+
+/// Metadata of the OGC services.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Public base URL (e.g. https://plaene.example.org) used in
+    /// capabilities; default: taken from each request's Host header.
+    pub public_url: Option<String>,
+    pub title: String,
+    pub abstract_text: String,
+    pub provider: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            public_url: None,
+            title: "XPlanServer".into(),
+            abstract_text: "Bauleitpläne und andere Pläne nach XPlanung".into(),
+            provider: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +221,12 @@ impl Config {
         }
         if let Some(v) = get("XPLAN_STORAGE_SRID") {
             self.storage.srid = parse("XPLAN_STORAGE_SRID", v)?;
+        }
+        if let Some(v) = get("XPLAN_PUBLIC_URL") {
+            self.service.public_url = (!v.trim().is_empty()).then_some(v);
+        }
+        if let Some(v) = get("XPLAN_STYLE_FILE") {
+            self.render.style_file = (!v.trim().is_empty()).then(|| PathBuf::from(v));
         }
         if let Some(v) = get("XPLAN_MAX_INPUT_BYTES") {
             self.limits.max_input_bytes = parse("XPLAN_MAX_INPUT_BYTES", v)?;

@@ -64,6 +64,36 @@ pub fn transform(g: &mut Geometry, from: u32, to: u32) -> Result<(), CrsError> {
     })
 }
 
+/// Transforms an array of (x, y) points in place (a no-op when `from == to`).
+pub fn transform_xy(points: &mut [[f64; 2]], from: u32, to: u32) -> Result<(), CrsError> {
+    if from == to {
+        return Ok(());
+    }
+    let p = transformer(from, to)?;
+    for c in points.iter_mut() {
+        let (x, y) = p.convert((c[0], c[1])).map_err(|e| CrsError::Transform {
+            from,
+            to,
+            x: c[0],
+            y: c[1],
+            message: e.to_string(),
+        })?;
+        *c = [x, y];
+    }
+    Ok(())
+}
+
+/// Whether PROJ knows EPSG:`srid`.
+pub fn is_known(srid: u32) -> bool {
+    transformer(srid, 4326).is_ok()
+}
+
+/// True for geographic CRSs (degrees), whose WMS 1.3.0 axis order is
+/// latitude first for the EPSG codes this server offers.
+pub fn is_geographic(srid: u32) -> bool {
+    matches!(srid, 4326 | 4258)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

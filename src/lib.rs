@@ -8,12 +8,15 @@
 //! - `api`: HTTP endpoints (the only module besides `ows` that knows actix-web)
 //! - `config`: configuration
 //!
-//! (`ows` joins with the WMS/WFS issues.)
+//! - `render`: map data in memory, styles, rasteriser (no async)
+//! - `ows`: OGC services (WMS), the other module that knows actix-web
 
 pub mod api;
 pub mod config;
 pub mod crs;
 pub mod gml;
+pub mod ows;
+pub mod render;
 pub mod store;
 pub mod synth;
 pub mod validate;

@@ -545,7 +545,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     use actix_web::{web, App, HttpServer};
-    let data = web::Data::new(store);
+    use std::sync::Arc;
     let workers = if cfg.server.workers == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -553,11 +553,39 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     } else {
         cfg.server.workers
     };
-    tracing::info!("serving on http://{}", cfg.server.bind);
+    // rendering and other CPU work share one pool of `workers` threads
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build_global();
+    let styles = match &cfg.render.style_file {
+        Some(f) => xplanserver::render::Styles::from_file(f)?,
+        None => xplanserver::render::Styles::builtin()?,
+    };
+    let maps = Arc::new(xplanserver::render::MapData::new(styles, cfg.storage.srid));
+    let t0 = std::time::Instant::now();
+    store.sync_all(&maps).await?;
+    let snapshot = maps.snapshot();
+    tracing::info!(
+        "maps: {} plans, {} features loaded in {:.1} s",
+        snapshot.len(),
+        snapshot.iter().map(|p| p.features.len()).sum::<usize>(),
+        t0.elapsed().as_secs_f64()
+    );
+    drop(snapshot);
+    tokio::spawn(store.clone().follow_plan_changes(maps.clone()));
+    let data = web::Data::new(store.clone());
+    let ows = web::Data::new(xplanserver::ows::OwsState {
+        maps,
+        store,
+        config: cfg.clone(),
+    });
+    tracing::info!("serving on http://{} (WMS: /wms)", cfg.server.bind);
     HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(ows.clone())
             .configure(xplanserver::api::configure)
+            .configure(xplanserver::ows::configure)
     })
     .workers(workers)
     .bind(&cfg.server.bind)

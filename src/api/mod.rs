@@ -69,7 +69,52 @@ async fn get_plan(
     Ok(HttpResponse::Ok().json(store.get(id).await?))
 }
 
+fn problem(status: StatusCode, detail: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+        }))
+}
+
+/// An attached document of a plan (PDF, scan, ...), with its media type.
+#[get("/api/v1/plans/{id}/documents/{name}")]
+async fn get_document(
+    store: web::Data<Store>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, name) = path.into_inner();
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(problem(
+            StatusCode::NOT_FOUND,
+            format!("'{id}' is not a plan id"),
+        ));
+    };
+    Ok(match store.attachment(id, &name).await? {
+        Some((media_type, data)) => HttpResponse::Ok()
+            .content_type(media_type)
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "inline; filename=\"{}\"",
+                    name.replace(['"', '\\', '\n', '\r'], "_")
+                ),
+            ))
+            .body(data),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            format!("plan {id} has no document '{name}'"),
+        ),
+    })
+}
+
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health).service(list_plans).service(get_plan);
+    cfg.service(health)
+        .service(list_plans)
+        .service(get_plan)
+        .service(get_document);
 }

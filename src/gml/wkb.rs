@@ -216,3 +216,207 @@ mod tests {
         assert_eq!(w.len(), 13 + 48);
     }
 }
+
+/// A linear geometry flattened for drawing and indexing: all coordinates in
+/// one array, `ends[i]` the end of part i (ring, line or single point).
+/// `dim` is 0 for points, 1 for lines, 2 for areas (rings of all polygons;
+/// drawn with the even-odd rule).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Paths {
+    pub dim: u8,
+    pub coords: Vec<[f64; 2]>,
+    pub ends: Vec<u32>,
+}
+
+impl Paths {
+    pub fn parts(&self) -> impl Iterator<Item = &[[f64; 2]]> {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&e| {
+            let s = &self.coords[start..e as usize];
+            start = e as usize;
+            s
+        })
+    }
+
+    /// [minx, miny, maxx, maxy], or None when empty.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        let mut it = self.coords.iter();
+        let f = it.next()?;
+        let mut b = [f[0], f[1], f[0], f[1]];
+        for c in it {
+            b[0] = b[0].min(c[0]);
+            b[1] = b[1].min(c[1]);
+            b[2] = b[2].max(c[0]);
+            b[3] = b[3].max(c[1]);
+        }
+        Some(b)
+    }
+}
+
+/// Reads (E)WKB of linear types (points, lines, polygons, their multi forms
+/// and collections; Z/M dropped) into [`Paths`]. Parts of lower dimension
+/// than the highest one in a collection are dropped.
+pub fn read_paths(bytes: &[u8]) -> Result<Paths, String> {
+    let mut r = WkbReader { b: bytes, pos: 0 };
+    let mut p = Paths::default();
+    r.geometry(&mut p, 0)?;
+    Ok(p)
+}
+
+struct WkbReader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl WkbReader<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let s = self.b.get(self.pos..self.pos + N).ok_or("truncated WKB")?;
+        self.pos += N;
+        Ok(s.try_into().expect("length checked"))
+    }
+
+    fn u32(&mut self, le: bool) -> Result<u32, String> {
+        let b = self.take::<4>()?;
+        Ok(if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    }
+
+    fn f64(&mut self, le: bool) -> Result<f64, String> {
+        let b = self.take::<8>()?;
+        Ok(if le {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
+    }
+
+    fn coords(&mut self, p: &mut Paths, le: bool, n: u32, extra: usize) -> Result<(), String> {
+        if (n as usize) * (16 + 8 * extra) > self.b.len() - self.pos {
+            return Err("truncated WKB".into());
+        }
+        for _ in 0..n {
+            let x = self.f64(le)?;
+            let y = self.f64(le)?;
+            for _ in 0..extra {
+                self.f64(le)?;
+            }
+            p.coords.push([x, y]);
+        }
+        p.ends.push(p.coords.len() as u32);
+        Ok(())
+    }
+
+    fn geometry(&mut self, p: &mut Paths, depth: u32) -> Result<(), String> {
+        if depth > 32 {
+            return Err("WKB nested too deeply".into());
+        }
+        let le = self.take::<1>()?[0] == 1;
+        let raw = self.u32(le)?;
+        if raw & SRID_FLAG != 0 {
+            self.u32(le)?;
+        }
+        let mut extra = 0;
+        if raw & 0x8000_0000 != 0 {
+            extra += 1;
+        }
+        if raw & 0x4000_0000 != 0 {
+            extra += 1;
+        }
+        let mut ty = raw & 0x0FFF_FFFF;
+        // ISO WKB: 1000s for Z, 2000s for M, 3000s for ZM
+        if ty >= 1000 {
+            extra += (ty / 1000) as usize - usize::from(ty / 1000 == 3);
+            ty %= 1000;
+        }
+        let set_dim = |p: &mut Paths, d: u8| -> bool {
+            if p.coords.is_empty() || d > p.dim {
+                if d > p.dim {
+                    p.coords.clear();
+                    p.ends.clear();
+                }
+                p.dim = d;
+                true
+            } else {
+                d == p.dim
+            }
+        };
+        match ty {
+            POINT => {
+                let keep = set_dim(p, 0);
+                let mut tmp = Paths::default();
+                self.coords(&mut tmp, le, 1, extra)?;
+                if keep && !tmp.coords[0][0].is_nan() {
+                    p.coords.extend(tmp.coords);
+                    p.ends.push(p.coords.len() as u32);
+                }
+            }
+            LINESTRING => {
+                let keep = set_dim(p, 1);
+                let n = self.u32(le)?;
+                let mut tmp = Paths::default();
+                self.coords(&mut tmp, le, n, extra)?;
+                if keep && n > 0 {
+                    p.coords.extend(tmp.coords);
+                    p.ends.push(p.coords.len() as u32);
+                }
+            }
+            POLYGON => {
+                let keep = set_dim(p, 2);
+                let rings = self.u32(le)?;
+                let mut tmp = Paths::default();
+                for _ in 0..rings {
+                    let n = self.u32(le)?;
+                    self.coords(&mut tmp, le, n, extra)?;
+                }
+                if keep {
+                    let base = p.coords.len() as u32;
+                    p.coords.extend(tmp.coords);
+                    p.ends.extend(tmp.ends.iter().map(|e| e + base));
+                }
+            }
+            MULTIPOINT | MULTILINESTRING | MULTIPOLYGON | 7 => {
+                let n = self.u32(le)?;
+                for _ in 0..n {
+                    self.geometry(p, depth + 1)?;
+                }
+            }
+            t => return Err(format!("WKB type {t} is not linear")),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod paths_tests {
+    use super::*;
+
+    #[test]
+    fn reads_back_linear_ewkb() {
+        let ring = Curve::line(vec![
+            Coord::new(0.0, 0.0),
+            Coord::new(4.0, 0.0),
+            Coord::new(4.0, 3.0),
+            Coord::new(0.0, 0.0),
+        ]);
+        let g = Geometry::MultiSurface(vec![
+            Polygon {
+                exterior: ring.clone(),
+                interiors: vec![],
+            },
+            Polygon {
+                exterior: ring,
+                interiors: vec![],
+            },
+        ]);
+        let p = read_paths(&to_ewkb(&g, 25832)).unwrap();
+        assert_eq!(p.dim, 2);
+        assert_eq!(p.ends, vec![4, 8]);
+        assert_eq!(p.bbox(), Some([0.0, 0.0, 4.0, 3.0]));
+        let pt = read_paths(&to_ewkb(&Geometry::Point(Coord::new(1.0, 2.0)), 25832)).unwrap();
+        assert_eq!((pt.dim, pt.coords.clone()), (0, vec![[1.0, 2.0]]));
+        assert!(read_paths(&[1, 2, 0]).is_err());
+    }
+}

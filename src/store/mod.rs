@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod copy;
+pub mod maps;
 
 use crate::config::Config;
 use crate::gml::{arc, wkb, Bbox, Geometry};

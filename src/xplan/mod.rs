@@ -1,6 +1,7 @@
 //! XPlanGML versions, the feature model, plan splitting and XPlanArchiv.
 
 pub mod archive;
+pub mod codelists;
 pub mod document;
 pub mod plan;
 

@@ -1,0 +1,156 @@
+//! OGC web services over the map data: WMS 1.3.0 and 1.1.1. Request
+//! parsing (KVP, case-insensitive names), capabilities and OGC exception
+//! reports. CPU work (rendering, encoding) runs on the rayon pool, never on
+//! the async executor.
+
+pub mod wms;
+pub mod wms_info;
+
+use crate::config::Config;
+use crate::render::MapData;
+use crate::store::Store;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use std::sync::Arc;
+
+/// Shared state of the OGC endpoints.
+pub struct OwsState {
+    pub maps: Arc<MapData>,
+    pub store: Store,
+    pub config: Config,
+}
+
+/// Key-value parameters of a request; names are case-insensitive.
+pub struct Kvp(Vec<(String, String)>);
+
+impl Kvp {
+    pub fn from_query(q: &str) -> Result<Kvp, OwsError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).map_err(|e| {
+            OwsError::new(
+                None,
+                "InvalidParameterValue",
+                format!("bad query string: {e}"),
+            )
+        })?;
+        Ok(Kvp(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, OwsError> {
+        match self.get(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(OwsError::new(
+                Some(name),
+                "MissingParameterValue",
+                format!("the parameter {} is missing", name.to_ascii_uppercase()),
+            )),
+        }
+    }
+}
+
+/// An OGC service exception.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct OwsError {
+    pub code: &'static str,
+    pub locator: Option<String>,
+    pub message: String,
+    pub status: StatusCode,
+}
+
+impl OwsError {
+    pub fn new(locator: Option<&str>, code: &'static str, message: impl Into<String>) -> OwsError {
+        OwsError {
+            code,
+            locator: locator.map(|l| l.to_ascii_uppercase()),
+            message: message.into(),
+            status: StatusCode::BAD_REQUEST,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> OwsError {
+        OwsError {
+            code: "NoApplicableCode",
+            locator: None,
+            message: message.into(),
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> OwsError {
+        OwsError {
+            code: "InvalidParameterValue",
+            locator: None,
+            message: message.into(),
+            status: StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+/// Escapes text for XML content and attributes.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Runs CPU work on the rayon pool and awaits its result.
+pub async fn on_cpu<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, OwsError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.await
+        .map_err(|_| OwsError::internal("the rendering task failed"))
+}
+
+/// The base URL of this server as clients see it.
+pub fn base_url(state: &OwsState, req: &HttpRequest) -> String {
+    if let Some(u) = &state.config.service.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let ci = req.connection_info();
+    format!("{}://{}", ci.scheme(), ci.host())
+}
+
+pub fn xml_response(body: String, content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(body)
+}
+
+/// Registers the OGC routes.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    wms::configure(cfg);
+}
