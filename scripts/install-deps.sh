@@ -20,7 +20,16 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+install_python_packages() {
+  # OWSLib: a real WMS/WFS client for the test suite (from PyPI)
+  if ! python3 -c "import owslib" 2>/dev/null; then
+    echo "installing: OWSLib (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore OWSLib >/dev/null
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_python_packages
   exit 0
 fi
 
@@ -40,3 +49,4 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q "^15 *main .* online"; then
   $SUDO pg_ctlcluster 15 main stop || true
 fi
+install_python_packages

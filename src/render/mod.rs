@@ -123,8 +123,24 @@ struct Item {
     feature: u32,
 }
 
-/// Renders a map. CPU work: call from rayon or a blocking thread.
+/// Renders a map. CPU work: call from rayon or a blocking thread. Large
+/// images are drawn in horizontal bands in parallel.
 pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {
+    let threads = rayon::current_num_threads();
+    let bands = if (req.width as u64) * (req.height as u64) >= 400_000 && threads > 1 {
+        threads.min(req.height as usize / 64).max(1)
+    } else {
+        1
+    };
+    render_in_bands(data, req, bands)
+}
+
+/// Renders a map in `bands` horizontal bands (drawn in parallel).
+pub fn render_in_bands(
+    data: &MapData,
+    req: &MapRequest,
+    bands: usize,
+) -> Result<Pixmap, RenderError> {
     let (w, h) = (req.width, req.height);
     let mut pm =
         Pixmap::new(w, h).ok_or_else(|| RenderError::Request(format!("bad image size {w}x{h}")))?;
@@ -223,10 +239,10 @@ pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {
             draw::draw_feature(pm, f, paths, rule, &styles.labels, view);
         }
     };
-    let threads = rayon::current_num_threads();
-    if (w as u64) * (h as u64) >= 400_000 && threads > 1 && h >= 128 {
-        let bands = threads.min(h as usize / 64).max(1);
+    let bands = bands.clamp(1, h as usize);
+    if bands > 1 {
         let band_h = (h as usize).div_ceil(bands);
+        let bands = (h as usize).div_ceil(band_h);
         let parts: Vec<Option<Pixmap>> = (0..bands)
             .into_par_iter()
             .map(|i| {

@@ -221,3 +221,102 @@ pub async fn fresh_store() -> Store {
         .await
         .expect("connect to the test database")
 }
+
+/// A running `xplanserver serve` on a free port, killed on drop.
+pub struct Server {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+/// A plain HTTP response.
+pub struct Response {
+    pub status: u16,
+    pub headers: String,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+}
+
+impl Server {
+    pub fn start(url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(bin())
+            .args(["--database-url", url, "serve", "--bind"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env("XPLAN_WORKERS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let s = Server { port, child };
+        let t0 = std::time::Instant::now();
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && s.get("/health").status == 200
+            {
+                break;
+            }
+            assert!(t0.elapsed().as_secs() < 60, "server did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        s
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// GET with HTTP/1.0 (connection closed after the response).
+    pub fn get(&self, path: &str) -> Response {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            c,
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            self.port
+        )
+        .unwrap();
+        let mut buf = vec![];
+        c.read_to_end(&mut buf).unwrap();
+        let split = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("HTTP header end");
+        let headers = String::from_utf8_lossy(&buf[..split]).into_owned();
+        let status = headers
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        Response {
+            status,
+            headers,
+            body: buf[split + 4..].to_vec(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

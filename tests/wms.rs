@@ -1,0 +1,536 @@
+//! WMS end to end: a real server process on a real PostGIS, read by real
+//! clients (GDAL's WMS driver, OWSLib), golden images, GetFeatureInfo,
+//! axis order, exceptions, and maps that follow imports and deletes.
+
+mod common;
+
+use common::{cli_import, fixtures, fresh_database, Server};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<[u8; 4]>) {
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "not a PNG: {}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+    );
+    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
+    dec.set_transformations(png::Transformations::EXPAND);
+    let mut r = dec.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    let info = r.next_frame(&mut buf).unwrap();
+    let ch = r.output_color_type().0.samples();
+    let px = buf[..info.buffer_size()]
+        .chunks(ch)
+        .map(|c| match ch {
+            4 => [c[0], c[1], c[2], c[3]],
+            3 => [c[0], c[1], c[2], 255],
+            2 => [c[0], c[0], c[0], c[1]],
+            _ => [c[0], c[0], c[0], 255],
+        })
+        .collect();
+    (info.width, info.height, px)
+}
+
+/// Share of pixels that differ by more than `tol` in some channel.
+fn diff_share(a: &[[u8; 4]], b: &[[u8; 4]], tol: u8) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let n = a
+        .iter()
+        .zip(b)
+        .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > tol))
+        .count();
+    n as f64 / a.len() as f64
+}
+
+fn distinct_colours(px: &[[u8; 4]]) -> usize {
+    px.iter().collect::<std::collections::HashSet<_>>().len()
+}
+
+/// Compares with fixtures/golden/NAME.png (tolerant); XPLAN_UPDATE_GOLDEN=1 rewrites it.
+fn golden(name: &str, png: &[u8]) {
+    let path: PathBuf = fixtures().join("golden").join(format!("{name}.png"));
+    if std::env::var_os("XPLAN_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, png).unwrap();
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} missing (run with XPLAN_UPDATE_GOLDEN=1)",
+            path.display()
+        )
+    });
+    let (w1, h1, a) = decode_png(png);
+    let (w2, h2, b) = decode_png(&expected);
+    assert!(
+        distinct_colours(&b) > 20,
+        "{name}: the golden image is nearly blank"
+    );
+    assert_eq!((w1, h1), (w2, h2), "{name}: size");
+    let share = diff_share(&a, &b, 48);
+    if share > 0.005 {
+        let out = std::env::temp_dir().join(format!("{name}-actual.png"));
+        std::fs::write(&out, png).unwrap();
+        panic!(
+            "{name}: {:.2} % of the pixels differ from the golden image (actual: {})",
+            share * 100.0,
+            out.display()
+        );
+    }
+}
+
+fn xmllint_valid(xml: &str, schema: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("doc.xml");
+    std::fs::write(&f, xml).unwrap();
+    let ogc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("xsd/ogc");
+    let out = Command::new("xmllint")
+        .args(["--nonet", "--noout", "--schema"])
+        .arg(ogc.join(schema))
+        .arg(&f)
+        .env("XML_CATALOG_FILES", ogc.join("catalog.xml"))
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn exception_code(body: &str) -> String {
+    let i = body
+        .find("code=\"")
+        .unwrap_or_else(|| panic!("no exception code in {body}"));
+    body[i + 6..].split('"').next().unwrap().to_string()
+}
+
+const BP_BBOX: &str = "555019,5937400,555600,5937900";
+
+fn getmap(s: &Server, extra: &str) -> common::Response {
+    let format = if extra.contains("FORMAT=") {
+        ""
+    } else {
+        "FORMAT=image/png&"
+    };
+    s.get(&format!(
+        "/wms?SERVICE=WMS&REQUEST=GetMap&STYLES=&{format}{extra}"
+    ))
+}
+
+#[tokio::test]
+async fn wms_serves_plans_to_real_clients() {
+    let url = fresh_database().await;
+    for f in [
+        "plans/BPlan001_5-1.gml",
+        "plans/FNP_Test_60.zip",
+        "plans/BPlan002_5-4.gml",
+    ] {
+        cli_import(&url, &["--skip-validation"], &fixtures().join(f), true);
+    }
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let bp_id: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE name = 'BPlan001_5-1'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let s = Server::start(&url);
+
+    // --- capabilities: schema-valid, all layers with stable names
+    let caps = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities");
+    assert_eq!(caps.status, 200);
+    let caps_text = caps.text();
+    xmllint_valid(
+        &caps_text,
+        "schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd",
+    )
+    .expect("capabilities 1.3.0 valid against the WMS schema");
+    for name in [
+        "vektordaten",
+        "bp_objekte",
+        "bp_baugebteilfl",
+        "bp_gruenfl",
+        "fp_objekte",
+        "fp_bebausfl",
+        "bp_plan",
+    ] {
+        assert!(
+            caps_text.contains(&format!("<Name>{name}</Name>")),
+            "layer {name} missing"
+        );
+    }
+    assert!(caps_text.contains("<CRS>EPSG:3857</CRS>") && caps_text.contains("<CRS>CRS:84</CRS>"));
+    let caps111 = s.get("/wms?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetCapabilities");
+    assert_eq!(caps111.status, 200);
+    assert!(caps111
+        .text()
+        .contains("<WMT_MS_Capabilities version=\"1.1.1\""));
+    assert!(caps111.text().contains("<SRS>EPSG:25832</SRS>"));
+
+    // --- GDAL's WMS driver reads both versions and lists the layers
+    for v in ["1.3.0", "1.1.1"] {
+        let out = Command::new("gdalinfo")
+            .arg(format!(
+                "WMS:{}",
+                s.url(&format!(
+                    "/wms?SERVICE=WMS&VERSION={v}&REQUEST=GetCapabilities"
+                ))
+            ))
+            .env("GDAL_HTTP_TIMEOUT", "30")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "gdalinfo {v}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("LAYERS=bp_baugebteilfl"),
+            "gdalinfo {v}: {text}"
+        );
+        assert!(text.contains("LAYERS=fp_objekte"), "gdalinfo {v}");
+    }
+    // GDAL fetches a map through the driver (gdal_translate of a window)
+    let tmp = tempfile::tempdir().unwrap();
+    let out_tif = tmp.path().join("map.tif");
+    let out = Command::new("gdal_translate")
+        .args(["-of", "GTiff", "-outsize", "256", "256", "-projwin", "555019", "5937900", "555600", "5937400"])
+        .arg(format!(
+            "WMS:{}",
+            s.url("/wms?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=bp_objekte&SRS=EPSG:25832&BBOX=555019,5937400,555600,5937900&FORMAT=image/png")
+        ))
+        .arg(&out_tif)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gdal_translate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = Command::new("gdalinfo")
+        .args(["-stats"])
+        .arg(&out_tif)
+        .output()
+        .unwrap();
+    let st = String::from_utf8_lossy(&stats.stdout);
+    assert!(st.contains("STATISTICS_STDDEV"), "{st}");
+    assert!(
+        !st.contains("STATISTICS_STDDEV=0\n"),
+        "GDAL got a blank map: {st}"
+    );
+
+    // --- OWSLib as a client
+    let script = format!(
+        r#"
+import json
+from owslib.wms import WebMapService
+wms = WebMapService("{}", version="1.3.0")
+names = sorted(wms.contents)
+img = wms.getmap(layers=["bp_objekte"], styles=[""], srs="EPSG:25832", bbox=({}), size=(256, 256), format="image/png")
+data = img.read()
+print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has": "bp_baugebteilfl" in names,
+  "png": data[:8] == b"\x89PNG\r\n\x1a\n", "ops": [op.name for op in wms.operations]}}))
+"#,
+        s.url("/wms"),
+        BP_BBOX
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "OWSLib: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["has"], true, "{r}");
+    assert_eq!(r["png"], true, "{r}");
+    assert!(r["layers"].as_u64().unwrap() > 250, "{r}");
+    assert!(
+        r["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == "GetFeatureInfo"),
+        "{r}"
+    );
+
+    // --- golden images: styles, CRSs, sizes
+    let m = getmap(
+        &s,
+        &format!(
+            "VERSION=1.3.0&LAYERS=vektordaten&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=800&HEIGHT=688"
+        ),
+    );
+    assert_eq!(m.status, 200);
+    assert_eq!(m.header("content-type").as_deref(), Some("image/png"));
+    golden("bplan001_5-1_25832_800", &m.body);
+    let (_, _, px) = decode_png(&m.body);
+    assert!(distinct_colours(&px) > 50, "map is nearly blank");
+    let m = getmap(&s, "VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:3857&BBOX=1094389,7091491,1095376,7092322&WIDTH=512&HEIGHT=431&TRANSPARENT=TRUE");
+    golden("bplan001_5-1_3857_512", &m.body);
+    let m = getmap(&s, "VERSION=1.3.0&LAYERS=fp_objekte&CRS=EPSG:25832&BBOX=540859,5953267,547599,5959401&WIDTH=600&HEIGHT=546");
+    golden("fnp_60_25832_600", &m.body);
+    let m = getmap(&s, "VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX=555120,5937730,555260,5937870&WIDTH=400&HEIGHT=400");
+    golden("bplan001_5-1_labels_400", &m.body);
+
+    // --- axis order: EPSG:4326 is lat/lon in 1.3.0, lon/lat in 1.1.1 and CRS:84
+    let (lon0, lat0, lon1, lat1) = (9.8440, 53.5850, 9.8520, 53.5900);
+    let a = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:4326&BBOX={lat0},{lon0},{lat1},{lon1}&WIDTH=300&HEIGHT=300"));
+    let b = getmap(&s, &format!("VERSION=1.1.1&LAYERS=bp_objekte&SRS=EPSG:4326&BBOX={lon0},{lat0},{lon1},{lat1}&WIDTH=300&HEIGHT=300"));
+    let c = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=CRS:84&BBOX={lon0},{lat0},{lon1},{lat1}&WIDTH=300&HEIGHT=300"));
+    let swapped = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:4326&BBOX={lon0},{lat0},{lon1},{lat1}&WIDTH=300&HEIGHT=300"));
+    let (_, _, pa) = decode_png(&a.body);
+    assert!(distinct_colours(&pa) > 20, "4326 map blank");
+    assert_eq!(
+        a.body, b.body,
+        "1.3.0 lat/lon and 1.1.1 lon/lat give the same map"
+    );
+    assert_eq!(a.body, c.body, "CRS:84 is lon/lat");
+    assert_ne!(
+        a.body, swapped.body,
+        "lon/lat read as lat/lon must not give the same map"
+    );
+
+    // --- formats
+    let p8 = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=300&HEIGHT=300&FORMAT=image/png;%20mode=8bit"));
+    let (_, _, px8) = decode_png(&p8.body);
+    assert!(distinct_colours(&px8) <= 256 && distinct_colours(&px8) > 5);
+    let jpg = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=300&HEIGHT=300&FORMAT=image/jpeg"));
+    assert_eq!(jpg.header("content-type").as_deref(), Some("image/jpeg"));
+    assert_eq!(&jpg.body[..2], &[0xFF, 0xD8]);
+    let bg = getmap(&s, "VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX=0,0,100,100&WIDTH=20&HEIGHT=20&BGCOLOR=0x336699");
+    let (_, _, pbg) = decode_png(&bg.body);
+    assert!(pbg.iter().all(|p| *p == [0x33, 0x66, 0x99, 255]), "BGCOLOR");
+    let tr = getmap(&s, "VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX=0,0,100,100&WIDTH=20&HEIGHT=20&TRANSPARENT=TRUE");
+    let (_, _, ptr) = decode_png(&tr.body);
+    assert!(ptr.iter().all(|p| p[3] == 0), "TRANSPARENT");
+
+    // --- GetFeatureInfo returns the feature under the click
+    let (gml_id, x, y): (String, f64, f64) = sqlx::query_as(
+        "SELECT gml_id, ST_X(p), ST_Y(p) FROM (SELECT gml_id, ST_PointOnSurface(geom_lin) p FROM features
+         WHERE plan_id = $1 AND feature_type = 'BP_GruenFlaeche' ORDER BY ST_Area(geom_lin) DESC LIMIT 1) t",
+    )
+    .bind(bp_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (w, h) = (400u32, 400u32);
+    let bbox = [x - 100.0, y - 100.0, x + 100.0, y + 100.0];
+    let (i, j) = (
+        ((x - bbox[0]) / 200.0 * w as f64) as u32,
+        ((bbox[3] - y) / 200.0 * h as f64) as u32,
+    );
+    let gfi = |layers: &str, fmt: &str, extra: &str| {
+        s.get(&format!(
+            "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS={layers}&QUERY_LAYERS={layers}&STYLES=&CRS=EPSG:25832&BBOX={},{},{},{}&WIDTH={w}&HEIGHT={h}&I={i}&J={j}&INFO_FORMAT={fmt}{extra}",
+            bbox[0], bbox[1], bbox[2], bbox[3]
+        ))
+    };
+    let r = gfi("bp_gruenfl", "application/json", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let js: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(js["features"][0]["id"], gml_id.as_str(), "{js}");
+    assert_eq!(
+        js["features"][0]["properties"]["featureType"],
+        "BP_GruenFlaeche"
+    );
+    let r = gfi("vektordaten", "application/json", "&FEATURE_COUNT=50");
+    let js: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let ids: Vec<&str> = js["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&gml_id.as_str()), "{ids:?}");
+    assert!(!ids.iter().any(|id| id.is_empty()));
+    let html = gfi("bp_gruenfl", "text/html", "").text();
+    assert!(
+        html.contains(&gml_id) && html.contains("<table>") && html.contains("BPlan001_5-1"),
+        "{html}"
+    );
+    // a code with its readable label from the schema (rechtscharakter 1000 = Festsetzung)
+    assert!(html.contains("(1000)"), "code-list labels: {html}");
+    let gml = gfi("bp_gruenfl", "application/vnd.ogc.gml", "").text();
+    assert!(
+        gml.contains("<wfs:FeatureCollection") && gml.contains(&format!("gml:id=\"{gml_id}\"")),
+        "{gml}"
+    );
+    // outside every plan: nothing
+    let far = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=vektordaten&QUERY_LAYERS=vektordaten&STYLES=&CRS=EPSG:25832&BBOX=0,0,100,100&WIDTH=10&HEIGHT=10&I=5&J=5&INFO_FORMAT=application/json");
+    let js: serde_json::Value = serde_json::from_slice(&far.body).unwrap();
+    assert_eq!(js["features"].as_array().unwrap().len(), 0);
+
+    // --- legend
+    let leg =
+        s.get("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=bp_baugebteilfl&FORMAT=image/png");
+    assert_eq!(leg.status, 200);
+    let (lw, lh, lpx) = decode_png(&leg.body);
+    assert!(lw > 100 && lh >= 5 * 22, "one row per rule: {lw}x{lh}");
+    assert!(
+        lpx.iter()
+            .any(|p| p[..3] == [0xCF, 0x93, 0x77] && p[3] == 255),
+        "W colour in legend"
+    );
+
+    // --- exceptions
+    let cases: &[(&str, u16, &str)] = &[
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=nope&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "LayerNotDefined"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&CRS=EPSG:9999&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "InvalidCRS"),
+        ("/wms?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&SRS=EPSG:9999&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "InvalidSRS"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=5000&HEIGHT=10&FORMAT=image/png", 400, "InvalidParameterValue"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&CRS=EPSG:25832&BBOX=1,1,0,0&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "InvalidParameterValue"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&FORMAT=image/gif", 400, "InvalidFormat"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=fancy&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "StyleNotDefined"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_objekte&STYLES=&CRS=EPSG:25832&WIDTH=10&HEIGHT=10&FORMAT=image/png", 400, "MissingParameterValue"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=Transmogrify", 400, "OperationNotSupported"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0", 400, "MissingParameterValue"),
+        ("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=bp_objekte&QUERY_LAYERS=bp_objekte&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=10&HEIGHT=10&I=50&J=2&INFO_FORMAT=text/html", 400, "InvalidPoint"),
+        ("/wms/nowhere?SERVICE=WMS&REQUEST=GetCapabilities", 404, "InvalidParameterValue"),
+        ("/wms/plan/999999?SERVICE=WMS&REQUEST=GetCapabilities", 404, "InvalidParameterValue"),
+    ];
+    for (path, status, code) in cases {
+        let r = s.get(path);
+        assert_eq!(r.status, *status, "{path}: {}", r.text());
+        let body = r.text();
+        assert!(body.contains("ServiceExceptionReport"), "{path}: {body}");
+        assert_eq!(exception_code(&body), *code, "{path}");
+        if path.contains("1.3.0") {
+            xmllint_valid(&body, "schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd")
+                .expect("exception report valid");
+        }
+    }
+    let inimage = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=nope&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=200&HEIGHT=100&FORMAT=image/png&EXCEPTIONS=INIMAGE");
+    let (iw, ih, ipx) = decode_png(&inimage.body);
+    assert_eq!((iw, ih), (200, 100));
+    assert!(
+        ipx.iter().any(|p| p[0] > 150 && p[1] < 80),
+        "INIMAGE draws the message in red"
+    );
+    let blank = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=nope&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=50&HEIGHT=40&FORMAT=image/png&EXCEPTIONS=BLANK&TRANSPARENT=TRUE");
+    let (_, _, bpx) = decode_png(&blank.body);
+    assert!(bpx.iter().all(|p| p[3] == 0), "BLANK is empty");
+
+    // --- scoped services
+    let fp = s.get("/wms/fp?SERVICE=WMS&REQUEST=GetCapabilities").text();
+    assert!(
+        fp.contains("<Name>fp_bebausfl</Name>") && !fp.contains("<Name>bp_baugebteilfl</Name>")
+    );
+    let one = s.get(&format!(
+        "/wms/plan/{bp_id}?SERVICE=WMS&REQUEST=GetCapabilities"
+    ));
+    assert_eq!(one.status, 200);
+    let one = one.text();
+    assert!(
+        one.contains("<Name>bp_gruenfl</Name>") && !one.contains("<Name>bp_baulin</Name>"),
+        "per-plan WMS lists the layers with data"
+    );
+    assert!(one.contains("xlink:href=\"http://127.0.0.1"));
+    let by_name = s.get("/wms/plan/BPlan001_5-1?SERVICE=WMS&REQUEST=GetCapabilities");
+    assert_eq!(by_name.status, 200);
+    let fest = s.get(&format!("/wms/archiviert?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=vektordaten&STYLES=&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=100&HEIGHT=100&FORMAT=image/png&TRANSPARENT=TRUE"));
+    let (_, _, fpx) = decode_png(&fest.body);
+    assert!(
+        fpx.iter().all(|p| p[3] == 0),
+        "no archived plans: the archive WMS draws nothing"
+    );
+}
+
+/// Sum of non-transparent pixels of a transparent GetMap.
+fn painted(s: &Server, path: &str) -> usize {
+    let r = s.get(path);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (_, _, px) = decode_png(&r.body);
+    px.iter().filter(|p| p[3] > 0).count()
+}
+
+#[tokio::test]
+async fn maps_follow_imports_and_deletes_without_restart() {
+    let url = fresh_database().await;
+    let s = Server::start(&url);
+    let map = format!(
+        "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=vektordaten&STYLES=&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=128&HEIGHT=128&FORMAT=image/png&TRANSPARENT=TRUE"
+    );
+    assert_eq!(painted(&s, &map), 0, "empty database, empty map");
+    let out = cli_import(
+        &url,
+        &["--skip-validation"],
+        &fixtures().join("plans/BPlan001_5-1.gml"),
+        true,
+    );
+    let id: i64 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wait = |cond: &dyn Fn() -> bool, what: &str| {
+        let t0 = std::time::Instant::now();
+        while !cond() {
+            assert!(t0.elapsed().as_secs() < 20, "{what} did not happen");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        t0.elapsed()
+    };
+    let took = wait(&|| painted(&s, &map) > 1000, "the imported plan showing up");
+    eprintln!("plan visible {took:?} after the import finished");
+    assert_eq!(
+        s.get(&format!(
+            "/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"
+        ))
+        .status,
+        200
+    );
+    let del = Command::new(common::bin())
+        .args(["--database-url", &url, "delete", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(del.status.success());
+    wait(&|| painted(&s, &map) == 0, "the deleted plan disappearing");
+    assert_eq!(
+        s.get(&format!(
+            "/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"
+        ))
+        .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn parallel_bands_draw_the_same_image_as_one_pass() {
+    let store = common::fresh_store().await;
+    common::import_fixture(&store, "plans/BPlan001_5-1.gml").await;
+    let maps = std::sync::Arc::new(xplanserver::render::MapData::new(
+        xplanserver::render::Styles::builtin().unwrap(),
+        store.storage_srid,
+    ));
+    store.sync_all(&maps).await.unwrap();
+    let styles_layers: Vec<u32> = (0..maps.styles.read().unwrap().layers.len() as u32).collect();
+    let req = xplanserver::render::MapRequest {
+        bbox: [555019.0, 5937400.0, 555600.0, 5937900.0],
+        srid: 25832,
+        width: 900,
+        height: 777,
+        layers: styles_layers,
+        filter: xplanserver::render::PlanFilter::All,
+        background: xplanserver::render::Color::WHITE,
+    };
+    let one = xplanserver::render::render_in_bands(&maps, &req, 1).unwrap();
+    let four = xplanserver::render::render_in_bands(&maps, &req, 4).unwrap();
+    let seven = xplanserver::render::render_in_bands(&maps, &req, 7).unwrap();
+    let px = |p: &tiny_skia::Pixmap| -> Vec<[u8; 4]> {
+        p.data()
+            .chunks(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+            .collect()
+    };
+    let (a, b, c) = (px(&one), px(&four), px(&seven));
+    assert!(distinct_colours(&a) > 50);
+    // anti-aliasing at band edges may differ by a shade; nothing more
+    assert!(diff_share(&a, &b, 24) < 0.0005, "4 bands differ");
+    assert!(diff_share(&a, &c, 24) < 0.0005, "7 bands differ");
+}
