@@ -553,6 +553,14 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     } else {
         cfg.server.workers
     };
+    // Images are drawn into and encoded from buffers of a few MB per
+    // request; keep such buffers in the heap for reuse instead of mapping
+    // and zeroing fresh pages for every request (glibc's default).
+    #[cfg(target_env = "gnu")]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
     // rendering and other CPU work share one pool of `workers` threads
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)

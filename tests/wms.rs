@@ -534,3 +534,48 @@ async fn parallel_bands_draw_the_same_image_as_one_pass() {
     assert!(diff_share(&a, &b, 24) < 0.0005, "4 bands differ");
     assert!(diff_share(&a, &c, 24) < 0.0005, "7 bands differ");
 }
+
+#[tokio::test]
+async fn plan_scans_are_a_map_layer() {
+    let url = fresh_database().await;
+    let out = cli_import(
+        &url,
+        &["--skip-validation"],
+        &fixtures().join("plans/BPlan004_5-2.zip"),
+        true,
+    );
+    let id = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let s = Server::start(&url);
+    // the scan's extent from its world file: 0.1183 m pixels at 567385.85, 5937699.05
+    let scan = "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_raster&STYLES=&CRS=EPSG:25832&BBOX=567386,5937595,567475,5937699&WIDTH=200&HEIGHT=234&FORMAT=image/png&TRANSPARENT=TRUE";
+    let covered = painted(&s, scan);
+    assert!(
+        covered > 200 * 234 / 2,
+        "the scan covers the plan area: {covered} px"
+    );
+    let m = s.get(scan);
+    let (_, _, px) = decode_png(&m.body);
+    assert!(distinct_colours(&px) > 20, "the scan has content");
+    // in another CRS it lands in the same place
+    let m3857 = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_raster&STYLES=&CRS=EPSG:3857&BBOX=1115186,7091550,1115338,7091723&WIDTH=200&HEIGHT=228&FORMAT=image/png&TRANSPARENT=TRUE");
+    let (_, _, p3) = decode_png(&m3857.body);
+    assert!(
+        p3.iter().filter(|p| p[3] > 0).count() > 1000,
+        "scan drawn in EPSG:3857"
+    );
+    // outside the scan nothing
+    assert_eq!(painted(&s, "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_raster&STYLES=&CRS=EPSG:25832&BBOX=567000,5937000,567100,5937100&WIDTH=50&HEIGHT=50&FORMAT=image/png&TRANSPARENT=TRUE"), 0);
+    let caps = s
+        .get(&format!(
+            "/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"
+        ))
+        .text();
+    assert!(
+        caps.contains("<Name>bp_raster</Name>"),
+        "the plan's WMS offers its scan layer"
+    );
+}

@@ -398,7 +398,7 @@ fn exception(e: &OwsError, v: Version, exc: ExceptionFormat, kvp: &Kvp) -> HttpR
                     &style,
                 );
             }
-            if let Ok(bytes) = encode(&pm, fmt, transparent) {
+            if let Ok(bytes) = encode(pm, fmt, transparent) {
                 return HttpResponse::Ok()
                     .content_type(fmt.content_type())
                     .body(bytes);
@@ -508,7 +508,7 @@ async fn get_map(
     let (format, transparent) = (p.format, p.transparent);
     let bytes = on_cpu(move || {
         let pm = render(&maps, &p.req)?;
-        encode(&pm, format, transparent)
+        encode(pm, format, transparent)
     })
     .await?
     .map_err(|e| match e {
@@ -563,7 +563,7 @@ async fn get_legend(
     let bytes = on_cpu(move || {
         let styles = maps.styles.read().expect("lock");
         let pm = crate::render::legend::legend(&styles, layer, width)?;
-        encode(&pm, format, format != ImageFormat::Jpeg)
+        encode(pm, format, format != ImageFormat::Jpeg)
     })
     .await?
     .map_err(|e| OwsError::internal(e.to_string()))?;
@@ -606,7 +606,13 @@ fn capabilities(state: &OwsState, req: &HttpRequest, scope: &Scope, kvp: &Kvp) -
             .snapshot()
             .iter()
             .filter(|p| scope.filter.accepts(&p.info))
-            .flat_map(|p| p.features.iter().map(|f| f.layer).collect::<Vec<_>>())
+            .flat_map(|p| {
+                let mut l: Vec<u32> = p.features.iter().map(|f| f.layer).collect();
+                if !p.rasters.is_empty() {
+                    l.push(p.raster_layer);
+                }
+                l
+            })
             .collect()
     } else {
         Default::default()

@@ -238,13 +238,11 @@ pub fn draw_feature(
             };
             if area {
                 if let Some(fill) = rule.fill {
-                    pm.fill_path(
-                        &path,
-                        &paint(fill),
-                        FillRule::EvenOdd,
-                        Transform::identity(),
-                        None,
-                    );
+                    // An outline drawn on top hides the fill's edge: fill
+                    // without anti-aliasing then (several times cheaper).
+                    let mut p = paint(fill);
+                    p.anti_alias = !rule.stroke.iter().any(|s| s.color.0[3] == 255);
+                    pm.fill_path(&path, &p, FillRule::EvenOdd, Transform::identity(), None);
                 }
                 if let Some(h) = &rule.hatch {
                     if let Some(tile) = hatch_pattern(h) {

@@ -43,12 +43,13 @@ impl ImageFormat {
     }
 }
 
-/// Encodes a pixmap. `alpha`: keep transparency (PNG only).
-pub fn encode(pm: &Pixmap, format: ImageFormat, alpha: bool) -> Result<Vec<u8>, RenderError> {
+/// Encodes a pixmap (consumed: PNG demultiplies it in place). `alpha`:
+/// keep transparency (PNG only).
+pub fn encode(pm: Pixmap, format: ImageFormat, alpha: bool) -> Result<Vec<u8>, RenderError> {
     match format {
         ImageFormat::Png => png_truecolor(pm, alpha),
-        ImageFormat::Png8 => png_palette(pm, alpha),
-        ImageFormat::Jpeg => jpeg(pm),
+        ImageFormat::Png8 => png_palette(&pm, alpha),
+        ImageFormat::Jpeg => jpeg(&pm),
     }
 }
 
@@ -72,6 +73,9 @@ fn png_writer(
     e.set_color(color);
     e.set_depth(png::BitDepth::Eight);
     e.set_compression(png::Compression::Fast);
+    // maps are mostly flat areas: the Up filter compresses them well and is
+    // far cheaper than adaptive filtering
+    e.set_filter(png::Filter::Up);
     e
 }
 
@@ -79,24 +83,39 @@ fn err(e: impl std::fmt::Display) -> RenderError {
     RenderError::Encode(e.to_string())
 }
 
-fn png_truecolor(pm: &Pixmap, alpha: bool) -> Result<Vec<u8>, RenderError> {
-    let px = demultiplied(pm);
-    let data: Vec<u8> = if alpha {
-        px.iter().flatten().copied().collect()
+fn png_truecolor(mut pm: Pixmap, alpha: bool) -> Result<Vec<u8>, RenderError> {
+    let (w, h) = (pm.width(), pm.height());
+    // demultiply in place: the pixmap's buffer becomes the PNG rows
+    let data = pm.data_mut();
+    for px in data.chunks_exact_mut(4) {
+        let a = px[3] as u32;
+        if a != 255 && a != 0 {
+            for c in &mut px[..3] {
+                *c = ((*c as u32 * 255 + a / 2) / a).min(255) as u8;
+            }
+        }
+    }
+    let rgb: Vec<u8>;
+    let rows: &[u8] = if alpha {
+        data
     } else {
-        px.iter().flat_map(|p| [p[0], p[1], p[2]]).collect()
+        rgb = data
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        &rgb
     };
-    let mut out = Vec::with_capacity(data.len() / 4 + 1024);
+    let mut out = Vec::with_capacity(rows.len() / 3 + 4096);
     {
         let color = if alpha {
             png::ColorType::Rgba
         } else {
             png::ColorType::Rgb
         };
-        let mut w = png_writer(&mut out, pm.width(), pm.height(), color)
+        let mut w = png_writer(&mut out, w, h, color)
             .write_header()
             .map_err(err)?;
-        w.write_image_data(&data).map_err(err)?;
+        w.write_image_data(rows).map_err(err)?;
     }
     Ok(out)
 }
@@ -184,13 +203,13 @@ mod tests {
         let mut pm = Pixmap::new(40, 30).unwrap();
         pm.fill(tiny_skia::Color::from_rgba8(200, 10, 10, 255));
         for f in [ImageFormat::Png, ImageFormat::Png8] {
-            let b = encode(&pm, f, true).unwrap();
+            let b = encode(pm.clone(), f, true).unwrap();
             assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n");
             let dec = png::Decoder::new(std::io::Cursor::new(b));
             let r = dec.read_info().unwrap();
             assert_eq!((r.info().width, r.info().height), (40, 30));
         }
-        let j = encode(&pm, ImageFormat::Jpeg, false).unwrap();
+        let j = encode(pm, ImageFormat::Jpeg, false).unwrap();
         assert_eq!(&j[..2], &[0xFF, 0xD8]);
         assert_eq!(
             ImageFormat::from_mime("image/png; mode=8bit"),

@@ -60,6 +60,10 @@ pub struct PlanMap {
     /// Draw order among plans: the newest legal date on top.
     pub sort_key: (String, i64),
     pub features: Vec<MapFeature>,
+    /// Georeferenced scans of the plan, drawn below everything.
+    pub rasters: Vec<super::raster::RasterScan>,
+    /// The layer of the plan's scans.
+    pub raster_layer: u32,
     tree: RTree<Entry>,
     pub bbox: Option<[f64; 4]>,
     projected: Mutex<HashMap<u32, Arc<Vec<Paths>>>>,
@@ -138,7 +142,12 @@ impl MapData {
     }
 
     /// Builds a plan's map data from its rows (CPU work: call off the async executor).
-    pub fn build_plan(&self, info: PlanInfo, rows: Vec<FeatureRow>) -> PlanMap {
+    pub fn build_plan(
+        &self,
+        info: PlanInfo,
+        rows: Vec<FeatureRow>,
+        rasters: Vec<super::raster::RasterScan>,
+    ) -> PlanMap {
         let by_id: HashMap<&str, &FeatureRow> =
             rows.iter().map(|r| (r.gml_id.as_str(), r)).collect();
         let mut sort_date = String::new();
@@ -219,6 +228,7 @@ impl MapData {
                 label,
             });
         }
+        let raster_layer = styles.raster_layer(&info.plan_type) as u32;
         drop(styles);
         let entries: Vec<Entry> = features
             .iter()
@@ -230,18 +240,24 @@ impl MapData {
                 )
             })
             .collect();
-        let bbox = features.iter().map(|f| f.bbox).reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        });
+        let bbox = features
+            .iter()
+            .map(|f| f.bbox)
+            .chain(rasters.iter().map(|r| r.bbox))
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            });
         PlanMap {
             sort_key: (sort_date, info.id),
             info,
             features,
+            rasters,
+            raster_layer,
             tree: RTree::bulk_load(entries),
             bbox,
             projected: Mutex::new(HashMap::new()),

@@ -8,6 +8,7 @@ pub mod encode;
 pub mod index;
 pub mod labels;
 pub mod legend;
+pub mod raster;
 pub mod style;
 pub mod text;
 
@@ -126,13 +127,21 @@ struct Item {
 /// Renders a map. CPU work: call from rayon or a blocking thread. Large
 /// images are drawn in horizontal bands in parallel.
 pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Bands only pay when threads are idle: under load, every thread is
+    // already busy with a request of its own.
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+    let busy = IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
     let threads = rayon::current_num_threads();
-    let bands = if (req.width as u64) * (req.height as u64) >= 400_000 && threads > 1 {
-        threads.min(req.height as usize / 64).max(1)
+    let idle = threads.saturating_sub(busy);
+    let bands = if (req.width as u64) * (req.height as u64) >= 400_000 && idle > 1 {
+        idle.min(req.height as usize / 64).max(1)
     } else {
         1
     };
-    render_in_bands(data, req, bands)
+    let r = render_in_bands(data, req, bands);
+    IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    r
 }
 
 /// Renders a map in `bands` horizontal bands (drawn in parallel).
@@ -150,7 +159,9 @@ pub fn render_in_bands(
             "the bounding box must have minx < maxx and miny < maxy".into(),
         ));
     }
-    pm.fill(req.background.skia());
+    if req.background.0[3] != 0 {
+        pm.fill(req.background.skia());
+    }
     let (res_m, scale) = resolution(b, req.srid, w, h);
     let storage = data.storage_srid;
     let Some(qb) = storage_bbox(req, storage, 0.15) else {
@@ -176,6 +187,11 @@ pub fn render_in_bands(
         }
         let idx = used_plans.len();
         let before = items.len();
+        let draw_scans = !p.rasters.is_empty()
+            && wanted
+                .get(p.raster_layer as usize)
+                .copied()
+                .unwrap_or(false);
         for fi in p.query(qb) {
             let f = &p.features[fi as usize];
             if !wanted.get(f.layer as usize).copied().unwrap_or(false) {
@@ -197,7 +213,7 @@ pub fn render_in_bands(
                 feature: fi,
             });
         }
-        if items.len() > before {
+        if items.len() > before || draw_scans {
             let proj = if req.srid == storage {
                 None
             } else {
@@ -206,7 +222,7 @@ pub fn render_in_bands(
             used_plans.push((p.clone(), proj));
         }
     }
-    items.sort_by_key(|i| (i.z, i.plan, i.seq));
+    items.sort_unstable_by_key(|i| (i.z, i.plan, i.seq, i.feature));
     let view = View {
         x0: b[0],
         y0: b[3],
@@ -217,9 +233,35 @@ pub fn render_in_bands(
         row0: 0.0,
     };
     let draw_band = |pm: &mut Pixmap, view: &View, rows: (f64, f64)| {
+        for (plan, _) in &used_plans {
+            if !wanted
+                .get(plan.raster_layer as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            for r in &plan.rasters {
+                if r.bbox[0] > qb[2] || r.bbox[2] < qb[0] || r.bbox[1] > qb[3] || r.bbox[3] < qb[1]
+                {
+                    continue;
+                }
+                if let Err(e) = r.draw(pm, view, req.srid) {
+                    tracing::warn!("plan {}: scan {}: {e}", plan.info.id, r.key);
+                }
+            }
+        }
         for it in &items {
             let (plan, proj) = &used_plans[it.plan];
             let f = &plan.features[it.feature as usize];
+            // invisible: less than a third of a pixel in both directions
+            if f.label.is_none()
+                && f.kind != style::GeomKind::Point
+                && (f.bbox[2] - f.bbox[0]) * view.kx < 0.33
+                && (f.bbox[3] - f.bbox[1]) * view.ky < 0.33
+            {
+                continue;
+            }
             let paths = match proj {
                 Some(v) => &v[it.feature as usize],
                 None => &f.paths,
@@ -249,7 +291,9 @@ pub fn render_in_bands(
                 let r0 = i * band_h;
                 let bh = band_h.min(h as usize - r0) as u32;
                 let mut bpm = Pixmap::new(w, bh)?;
-                bpm.fill(req.background.skia());
+                if req.background.0[3] != 0 {
+                    bpm.fill(req.background.skia());
+                }
                 let v = View {
                     row0: r0 as f64,
                     ..view

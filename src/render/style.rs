@@ -323,6 +323,9 @@ pub struct Styles {
     pub labels: LabelStyle,
 }
 
+/// Pseudo class of the plan scans' layers.
+pub const RASTER_TYPE: &str = "Rasterdarstellung";
+
 /// The plan types in the order of the layer tree.
 pub const PLAN_TYPES: [&str; 5] = ["BP", "FP", "LP", "RP", "SO"];
 
@@ -387,8 +390,11 @@ impl Styles {
                 .to_ascii_uppercase();
             s.add_layer(&pt, name, ft);
         }
-        // Nutzungsschablonen are presentation objects with a layer of their own.
+        // Nutzungsschablonen are presentation objects with a layer of their
+        // own; scans of each plan type are a layer as in xPlanBox.
         for pt in PLAN_TYPES {
+            let name = format!("{}_raster", pt.to_ascii_lowercase());
+            s.add_layer(pt, &name, RASTER_TYPE);
             let name = format!("{}_xp_nutzungsschablone", pt.to_ascii_lowercase());
             s.add_layer(pt, &name, "XP_Nutzungsschablone");
         }
@@ -445,6 +451,11 @@ impl Styles {
             name
         };
         self.add_layer(plan_type, &name, feature_type)
+    }
+
+    /// The layer of the georeferenced scans of a plan type.
+    pub fn raster_layer(&mut self, plan_type: &str) -> usize {
+        self.layer_for(plan_type, RASTER_TYPE)
     }
 
     pub fn layer_index(&self, name: &str) -> Option<usize> {

@@ -4,6 +4,7 @@
 //! made by other processes) and reloads or drops exactly the plans named.
 
 use super::{Store, StoreError};
+use crate::render::raster::RasterScan;
 use crate::render::{FeatureRow, MapData, PlanInfo};
 use futures_util::TryStreamExt;
 use sqlx::Row;
@@ -60,6 +61,34 @@ impl Store {
         Ok(out)
     }
 
+    /// The plan's georeferenced scans: (name, image, world file, plan CRS)
+    /// for every PNG attachment with a world file of the same stem
+    /// (.pgw, .pngw, .wld).
+    pub async fn map_scans(
+        &self,
+        plan_id: i64,
+    ) -> Result<Vec<(String, Vec<u8>, String, i32)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.name, i.data, convert_from(w.data, 'UTF8') AS world, p.srid
+             FROM attachments i
+             JOIN plans p ON p.id = i.plan_id
+             JOIN attachments w ON w.plan_id = i.plan_id
+                 AND lower(w.name) IN (lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.pgw',
+                                       lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.pngw',
+                                       lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.wld',
+                                       lower(i.name) || 'w')
+             WHERE i.plan_id = $1 AND lower(i.name) LIKE '%.png'
+             ORDER BY i.name",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get("name"), r.get("data"), r.get("world"), r.get("srid")))
+            .collect())
+    }
+
     /// Loads (or reloads) one plan into `maps`; drops it when it is gone.
     pub async fn sync_plan(&self, maps: &Arc<MapData>, id: i64) -> Result<(), StoreError> {
         let Some(info) = self.map_plan(id).await? else {
@@ -67,14 +96,31 @@ impl Store {
             return Ok(());
         };
         let rows = self.map_features(id).await?;
+        let scans = self.map_scans(id).await?;
         let m = maps.clone();
-        let plan = tokio::task::spawn_blocking(move || m.build_plan(info, rows))
-            .await
-            .map_err(|e| {
-                StoreError::Input(crate::xplan::XplanError::Structure(format!(
-                    "map build failed: {e}"
-                )))
-            })?;
+        let storage = maps.storage_srid;
+        let plan = tokio::task::spawn_blocking(move || {
+            let rasters = scans
+                .into_iter()
+                .filter_map(|(name, data, world, srid)| {
+                    let key = format!("{id}/{name}");
+                    let r = RasterScan::new(key, data, &world, srid as u32, storage);
+                    if r.is_none() {
+                        tracing::warn!(
+                            "plan {id}: scan {name} is not a PNG with a valid world file"
+                        );
+                    }
+                    r
+                })
+                .collect();
+            m.build_plan(info, rows, rasters)
+        })
+        .await
+        .map_err(|e| {
+            StoreError::Input(crate::xplan::XplanError::Structure(format!(
+                "map build failed: {e}"
+            )))
+        })?;
         maps.insert(plan);
         Ok(())
     }

@@ -260,7 +260,7 @@ impl Server {
             .args(["--database-url", url, "serve", "--bind"])
             .arg(format!("127.0.0.1:{port}"))
             .env("XPLAN_WORKERS", "2")
-            .env("RUST_LOG", "warn")
+            .env("XPLAN_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
