@@ -25,14 +25,7 @@ impl ResponseError for ApiError {
         if status.is_server_error() {
             tracing::error!("{self}");
         }
-        HttpResponse::build(status)
-            .content_type("application/problem+json")
-            .json(serde_json::json!({
-                "type": "about:blank",
-                "title": status.canonical_reason().unwrap_or("Error"),
-                "status": status.as_u16(),
-                "detail": self.to_string(),
-            }))
+        problem(status, self.to_string())
     }
 }
 
@@ -59,16 +52,15 @@ async fn get_plan(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let Ok(id) = id.parse::<i64>() else {
-        return Ok(HttpResponse::NotFound()
-            .content_type("application/problem+json")
-            .json(serde_json::json!({
-                "type": "about:blank", "title": "Not Found", "status": 404,
-                "detail": format!("'{id}' is not a plan id"),
-            })));
+        return Ok(problem(
+            StatusCode::NOT_FOUND,
+            format!("'{id}' is not a plan id"),
+        ));
     };
     Ok(HttpResponse::Ok().json(store.get(id).await?))
 }
 
+/// An application/problem+json response (RFC 9457).
 fn problem(status: StatusCode, detail: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/problem+json")
