@@ -579,3 +579,72 @@ async fn plan_scans_are_a_map_layer() {
         "the plan's WMS offers its scan layer"
     );
 }
+
+#[tokio::test]
+async fn geotiff_and_jpeg_scans_with_world_files() {
+    // GDAL makes a GeoTIFF (georeferencing in its tags, no world file) and a
+    // JPEG with a world file from the PNG scan of BPlan004_5-2
+    let dir = tempfile::tempdir().unwrap();
+    let zip_in = std::fs::read(fixtures().join("plans/BPlan004_5-2.zip")).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip_in)).unwrap();
+    for name in ["xplan.gml", "BPlan004_5-2.png", "BPlan004_5-2.pgw"] {
+        let mut f = z.by_name(name).unwrap();
+        let mut out = std::fs::File::create(dir.path().join(name)).unwrap();
+        std::io::copy(&mut f, &mut out).unwrap();
+    }
+    let png = dir.path().join("BPlan004_5-2.png");
+    for (args, out) in [
+        (vec!["-of", "GTiff", "-a_srs", "EPSG:25832"], "scan.tif"),
+        (
+            vec![
+                "-of",
+                "JPEG",
+                "-b",
+                "1",
+                "-b",
+                "2",
+                "-b",
+                "3",
+                "-co",
+                "WORLDFILE=YES",
+            ],
+            "scan.jpg",
+        ),
+    ] {
+        let o = Command::new("gdal_translate")
+            .args(&args)
+            .arg(&png)
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(
+        dir.path().join("scan.wld").exists() || dir.path().join("scan.jgw").exists(),
+        "GDAL wrote a world file"
+    );
+    for (file, extra) in [("scan.tif", None), ("scan.jpg", Some("scan.wld"))] {
+        let archive = dir.path().join(format!("{file}.zip"));
+        let mut w = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        for name in ["xplan.gml", file].into_iter().chain(extra) {
+            let path = dir.path().join(name);
+            let path = if path.exists() {
+                path
+            } else {
+                dir.path().join("scan.jgw")
+            };
+            w.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut w, &std::fs::read(path).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+        let url = fresh_database().await;
+        cli_import(&url, &["--skip-validation"], &archive, true);
+        let s = Server::start(&url);
+        let covered = painted(&s, "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=bp_raster&STYLES=&CRS=EPSG:25832&BBOX=567386,5937595,567475,5937699&WIDTH=200&HEIGHT=234&FORMAT=image/png&TRANSPARENT=TRUE");
+        assert!(
+            covered > 200 * 234 / 2,
+            "{file}: the scan covers the plan area ({covered} px)"
+        );
+    }
+}

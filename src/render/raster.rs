@@ -1,5 +1,6 @@
-//! Georeferenced plan scans (PNG or JPEG with a world file, in the plan's
-//! CRS) drawn below the vector content. Decoded images and their halved
+//! Georeferenced plan scans (PNG, JPEG or TIFF with a world file, or a
+//! GeoTIFF with its own georeferencing; in the plan's CRS) drawn below the
+//! vector content. Decoded images and their halved
 //! levels (for small scales) are kept in a cache bounded by bytes.
 
 use super::draw::View;
@@ -41,28 +42,91 @@ pub fn parse_world_file(text: &str) -> Option<[f64; 6]> {
     Some([a, b, c - 0.5 * a - 0.5 * b, d, e, f - 0.5 * d - 0.5 * e])
 }
 
-fn image_size(data: &[u8]) -> Option<(u32, u32)> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+fn kind(data: &[u8]) -> Option<Kind> {
     if data.starts_with(b"\x89PNG") {
-        let r = png::Decoder::new(std::io::Cursor::new(data))
-            .read_info()
-            .ok()?;
-        let i = r.info();
-        return Some((i.width, i.height));
+        Some(Kind::Png)
+    } else if data.starts_with(&[0xFF, 0xD8]) {
+        Some(Kind::Jpeg)
+    } else if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
+        Some(Kind::Tiff)
+    } else {
+        None
     }
-    None
+}
+
+fn image_size(data: &[u8]) -> Option<(u32, u32)> {
+    match kind(data)? {
+        Kind::Png => {
+            let r = png::Decoder::new(std::io::Cursor::new(data))
+                .read_info()
+                .ok()?;
+            let i = r.info();
+            Some((i.width, i.height))
+        }
+        Kind::Jpeg => {
+            let mut d = jpeg_decoder::Decoder::new(std::io::Cursor::new(data));
+            d.read_info().ok()?;
+            let i = d.info()?;
+            Some((i.width as u32, i.height as u32))
+        }
+        Kind::Tiff => tiff::decoder::Decoder::new(std::io::Cursor::new(data))
+            .ok()?
+            .dimensions()
+            .ok(),
+    }
+}
+
+/// The pixel-corner affine of a GeoTIFF from ModelPixelScale and
+/// ModelTiepoint (north-up images), or from ModelTransformation.
+fn geotiff_affine(data: &[u8]) -> Option<[f64; 6]> {
+    use tiff::tags::Tag;
+    // (named variants in tiff's Tag enum: look them up by number)
+    let mut d = tiff::decoder::Decoder::new(std::io::Cursor::new(data)).ok()?;
+    if let Ok(m) = d.get_tag_f64_vec(Tag::from_u16_exhaustive(34264)) {
+        if m.len() >= 8 {
+            return Some([m[0], m[1], m[3], m[4], m[5], m[7]]);
+        }
+    }
+    let scale = d.get_tag_f64_vec(Tag::from_u16_exhaustive(33550)).ok()?;
+    let tie = d.get_tag_f64_vec(Tag::from_u16_exhaustive(33922)).ok()?;
+    if scale.len() < 2 || tie.len() < 6 {
+        return None;
+    }
+    // tie point (i, j) -> (x, y); PixelIsArea: pixel corners
+    let (i, j, x, y) = (tie[0], tie[1], tie[3], tie[4]);
+    Some([
+        scale[0],
+        0.0,
+        x - i * scale[0],
+        0.0,
+        -scale[1],
+        y + j * scale[1],
+    ])
 }
 
 impl RasterScan {
-    /// A scan from its image and world file; None when the image is not a
-    /// PNG or the world file is not valid.
+    /// A scan from its image and world file (or, for a GeoTIFF without
+    /// one, its own tags); None when the image cannot be read or is not
+    /// georeferenced.
     pub fn new(
         key: String,
         data: Vec<u8>,
-        world: &str,
+        world: Option<&str>,
         srid: u32,
         storage: u32,
     ) -> Option<RasterScan> {
-        let affine = parse_world_file(world)?;
+        let affine = match world {
+            Some(w) => parse_world_file(w)?,
+            None if kind(&data) == Some(Kind::Tiff) => geotiff_affine(&data)?,
+            None => return None,
+        };
         let (width, height) = image_size(&data)?;
         let mut corners = [
             [0.0, 0.0],
@@ -111,7 +175,7 @@ impl RasterScan {
             return Ok(p);
         }
         let pm = if level == 0 {
-            decode_png(&self.data)?
+            decode(&self.data)?
         } else {
             halve(self.level(level - 1)?.as_ref())
         };
@@ -159,24 +223,54 @@ impl RasterScan {
     }
 }
 
-fn decode_png(data: &[u8]) -> Result<Pixmap, RenderError> {
+fn decode(data: &[u8]) -> Result<Pixmap, RenderError> {
     let bad = |e: &dyn std::fmt::Display| RenderError::Encode(format!("plan scan: {e}"));
-    let mut dec = png::Decoder::new(std::io::Cursor::new(data));
-    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut r = dec.read_info().map_err(|e| bad(&e))?;
-    let (w, h) = (r.info().width, r.info().height);
-    if (w as u64) * (h as u64) > 400_000_000 {
-        return Err(bad(&"image larger than 400 megapixels"));
-    }
-    let mut buf = vec![0; r.output_buffer_size().ok_or_else(|| bad(&"size"))?];
-    let info = r.next_frame(&mut buf).map_err(|e| bad(&e))?;
-    let ch = r.output_color_type().0.samples();
+    let (w, h, ch, buf) = match kind(data) {
+        Some(Kind::Png) => {
+            let mut dec = png::Decoder::new(std::io::Cursor::new(data));
+            dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+            let mut r = dec.read_info().map_err(|e| bad(&e))?;
+            let (w, h) = (r.info().width, r.info().height);
+            check_size(w, h)?;
+            let mut buf = vec![0; r.output_buffer_size().ok_or_else(|| bad(&"size"))?];
+            let info = r.next_frame(&mut buf).map_err(|e| bad(&e))?;
+            buf.truncate(info.buffer_size());
+            (w, h, r.output_color_type().0.samples(), buf)
+        }
+        Some(Kind::Jpeg) => {
+            let mut d = jpeg_decoder::Decoder::new(std::io::Cursor::new(data));
+            d.read_info().map_err(|e| bad(&e))?;
+            let info = d.info().ok_or_else(|| bad(&"no JPEG header"))?;
+            let (w, h) = (info.width as u32, info.height as u32);
+            check_size(w, h)?;
+            let ch = match info.pixel_format {
+                jpeg_decoder::PixelFormat::L8 => 1,
+                jpeg_decoder::PixelFormat::RGB24 => 3,
+                f => return Err(bad(&format!("JPEG pixel format {f:?} not supported"))),
+            };
+            (w, h, ch, d.decode().map_err(|e| bad(&e))?)
+        }
+        Some(Kind::Tiff) => {
+            let mut d =
+                tiff::decoder::Decoder::new(std::io::Cursor::new(data)).map_err(|e| bad(&e))?;
+            let (w, h) = d.dimensions().map_err(|e| bad(&e))?;
+            check_size(w, h)?;
+            let ch = match d.colortype().map_err(|e| bad(&e))? {
+                tiff::ColorType::Gray(8) => 1,
+                tiff::ColorType::GrayA(8) => 2,
+                tiff::ColorType::RGB(8) => 3,
+                tiff::ColorType::RGBA(8) => 4,
+                c => return Err(bad(&format!("TIFF colour type {c:?} not supported"))),
+            };
+            match d.read_image().map_err(|e| bad(&e))? {
+                tiff::decoder::DecodingResult::U8(buf) => (w, h, ch, buf),
+                _ => return Err(bad(&"TIFF sample format not supported")),
+            }
+        }
+        None => return Err(bad(&"not a PNG, JPEG or TIFF image")),
+    };
     let mut pm = Pixmap::new(w, h).ok_or_else(|| bad(&"empty image"))?;
-    for (dst, src) in pm
-        .pixels_mut()
-        .iter_mut()
-        .zip(buf[..info.buffer_size()].chunks(ch))
-    {
+    for (dst, src) in pm.pixels_mut().iter_mut().zip(buf.chunks(ch)) {
         let (r, g, b, a) = match ch {
             4 => (src[0], src[1], src[2], src[3]),
             3 => (src[0], src[1], src[2], 255),
@@ -186,6 +280,15 @@ fn decode_png(data: &[u8]) -> Result<Pixmap, RenderError> {
         *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
     }
     Ok(pm)
+}
+
+fn check_size(w: u32, h: u32) -> Result<(), RenderError> {
+    if (w as u64) * (h as u64) > 400_000_000 {
+        return Err(RenderError::Encode(
+            "plan scan: image larger than 400 megapixels".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Half size with a 2×2 box filter (premultiplied, so averaging is right).

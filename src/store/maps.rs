@@ -61,23 +61,24 @@ impl Store {
         Ok(out)
     }
 
-    /// The plan's georeferenced scans: (name, image, world file, plan CRS)
-    /// for every PNG attachment with a world file of the same stem
-    /// (.pgw, .pngw, .wld).
+    /// The plan's scans: (name, image, world file, plan CRS) for every PNG,
+    /// JPEG or TIFF attachment, with the world file of the same stem
+    /// (.pgw/.pngw, .jgw/.jpgw, .tfw/.tifw or .wld) when there is one.
     pub async fn map_scans(
         &self,
         plan_id: i64,
-    ) -> Result<Vec<(String, Vec<u8>, String, i32)>, StoreError> {
+    ) -> Result<Vec<(String, Vec<u8>, Option<String>, i32)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT i.name, i.data, convert_from(w.data, 'UTF8') AS world, p.srid
+            "SELECT i.name, i.data, p.srid,
+                    (SELECT convert_from(w.data, 'UTF8') FROM attachments w
+                     WHERE w.plan_id = i.plan_id
+                       AND lower(w.name) IN (stem || '.pgw', stem || '.pngw', stem || '.jgw', stem || '.jpgw',
+                                             stem || '.tfw', stem || '.tifw', stem || '.wld', lower(i.name) || 'w')
+                     LIMIT 1) AS world
              FROM attachments i
              JOIN plans p ON p.id = i.plan_id
-             JOIN attachments w ON w.plan_id = i.plan_id
-                 AND lower(w.name) IN (lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.pgw',
-                                       lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.pngw',
-                                       lower(regexp_replace(i.name, '\\.[^.]*$', '')) || '.wld',
-                                       lower(i.name) || 'w')
-             WHERE i.plan_id = $1 AND lower(i.name) LIKE '%.png'
+             CROSS JOIN LATERAL (SELECT lower(regexp_replace(i.name, '\\.[^.]*$', '')) AS stem) s
+             WHERE i.plan_id = $1 AND lower(i.name) ~ '\\.(png|jpe?g|tiff?)$'
              ORDER BY i.name",
         )
         .bind(plan_id)
@@ -103,11 +104,15 @@ impl Store {
             let rasters = scans
                 .into_iter()
                 .filter_map(|(name, data, world, srid)| {
+                    let lower = name.to_ascii_lowercase();
+                    if world.is_none() && !(lower.ends_with(".tif") || lower.ends_with(".tiff")) {
+                        return None; // an image without georeferencing (e.g. a legend)
+                    }
                     let key = format!("{id}/{name}");
-                    let r = RasterScan::new(key, data, &world, srid as u32, storage);
+                    let r = RasterScan::new(key, data, world.as_deref(), srid as u32, storage);
                     if r.is_none() {
                         tracing::warn!(
-                            "plan {id}: scan {name} is not a PNG with a valid world file"
+                            "plan {id}: {name} is not a readable georeferenced image (world file or GeoTIFF)"
                         );
                     }
                     r
