@@ -114,8 +114,13 @@ fn getmap(s: &Server, extra: &str) -> common::Response {
     } else {
         "FORMAT=image/png&"
     };
+    let styles = if extra.contains("STYLES=") {
+        ""
+    } else {
+        "STYLES=&"
+    };
     s.get(&format!(
-        "/wms?SERVICE=WMS&REQUEST=GetMap&STYLES=&{format}{extra}"
+        "/wms?SERVICE=WMS&REQUEST=GetMap&{styles}{format}{extra}"
     ))
 }
 
@@ -274,6 +279,17 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
     golden("bplan001_5-1_3857_512", &m.body);
     let m = getmap(&s, "VERSION=1.3.0&LAYERS=fp_objekte&CRS=EPSG:25832&BBOX=540859,5953267,547599,5959401&WIDTH=600&HEIGHT=546");
     golden("fnp_60_25832_600", &m.body);
+    // the "transparent" style: outlines only, no fills
+    let t = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&STYLES=transparent&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=800&HEIGHT=688&TRANSPARENT=TRUE"));
+    assert_eq!(t.status, 200, "{}", t.text());
+    golden("bplan001_5-1_transparent_800", &t.body);
+    let (_, _, tp) = decode_png(&t.body);
+    let opaque = tp.iter().filter(|p| p[3] > 0).count();
+    assert!(
+        opaque > 2000 && opaque < tp.len() / 3,
+        "outlines only: {opaque} of {} pixels drawn",
+        tp.len()
+    );
     let m = getmap(&s, "VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX=555120,5937730,555260,5937870&WIDTH=400&HEIGHT=400");
     golden("bplan001_5-1_labels_400", &m.body);
 
@@ -518,6 +534,7 @@ async fn parallel_bands_draw_the_same_image_as_one_pass() {
         layers: styles_layers,
         filter: xplanserver::render::PlanFilter::All,
         background: xplanserver::render::Color::WHITE,
+        outline_layers: vec![],
     };
     let one = xplanserver::render::render_in_bands(&maps, &req, 1).unwrap();
     let four = xplanserver::render::render_in_bands(&maps, &req, 4).unwrap();

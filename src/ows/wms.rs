@@ -227,16 +227,30 @@ fn parse_map(
     layers_param: &str,
 ) -> Result<MapParams, OwsError> {
     let layers = resolve_layers(state, scope, kvp.require(layers_param)?, layers_param)?;
-    if let Some(st) = kvp.get("STYLES") {
-        for s in st.split(',').map(str::trim) {
-            if !(s.is_empty()
+    // STYLES: one per name in LAYERS (or none): default / vollflaechig, or
+    // transparent (outlines only, as xPlanBox offers)
+    let mut outline_layers = vec![];
+    if let Some(st) = kvp.get("STYLES").filter(|s| !s.trim().is_empty()) {
+        let styles: Vec<&str> = st.split(',').map(str::trim).collect();
+        let names: Vec<&str> = kvp
+            .require(layers_param)?
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        for (i, s) in styles.iter().enumerate() {
+            if s.eq_ignore_ascii_case("transparent") {
+                if let Some(name) = names.get(i) {
+                    outline_layers.extend(resolve_layers(state, scope, name, layers_param)?);
+                }
+            } else if !(s.is_empty()
                 || s.eq_ignore_ascii_case("default")
                 || s.eq_ignore_ascii_case("vollflaechig"))
             {
                 return Err(OwsError::new(
                     Some("STYLES"),
                     "StyleNotDefined",
-                    format!("unknown style '{s}' (styles: default)"),
+                    format!("unknown style '{s}' (styles: default, transparent)"),
                 ));
             }
         }
@@ -346,6 +360,7 @@ fn parse_map(
             layers,
             filter: scope.filter.clone(),
             background,
+            outline_layers,
         },
         format,
         transparent,
@@ -559,10 +574,13 @@ async fn get_legend(
         .get("WIDTH")
         .and_then(|w| w.parse::<u32>().ok())
         .filter(|w| *w <= 2048);
+    let outline_only = kvp
+        .get("STYLE")
+        .is_some_and(|s| s.eq_ignore_ascii_case("transparent"));
     let maps = state.maps.clone();
     let bytes = on_cpu(move || {
         let styles = maps.styles.read().expect("lock");
-        let pm = crate::render::legend::legend(&styles, layer, width)?;
+        let pm = crate::render::legend::legend(&styles, layer, width, outline_only)?;
         encode(pm, format, format != ImageFormat::Jpeg)
     })
     .await?
@@ -715,8 +733,9 @@ fn capabilities(state: &OwsState, req: &HttpRequest, scope: &Scope, kvp: &Kvp) -
     let _ = write!(boxes, "<BoundingBox {crs_tag}=\"EPSG:4326\" minx=\"{a:.6}\" miny=\"{b:.6}\" maxx=\"{c:.6}\" maxy=\"{d:.6}\"/>");
     let legend = |name: &str| {
         format!(
-            "<Style><Name>default</Name><Title>vollflächig</Title><LegendURL width=\"200\" height=\"40\"><Format>image/png</Format><OnlineResource xlink:type=\"simple\" xlink:href=\"{}\"/></LegendURL></Style>",
-            esc(&format!("{url}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER={name}"))
+            "<Style><Name>default</Name><Title>vollflächig</Title><LegendURL width=\"200\" height=\"40\"><Format>image/png</Format><OnlineResource xlink:type=\"simple\" xlink:href=\"{}\"/></LegendURL></Style><Style><Name>transparent</Name><Title>transparent (nur Umrisse)</Title><LegendURL width=\"200\" height=\"40\"><Format>image/png</Format><OnlineResource xlink:type=\"simple\" xlink:href=\"{}\"/></LegendURL></Style>",
+            esc(&format!("{url}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER={name}")),
+            esc(&format!("{url}SERVICE=WMS&VERSION=1.1.1&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER={name}&STYLE=transparent"))
         )
     };
     let _ = write!(

@@ -217,6 +217,7 @@ pub fn draw_feature(
     rule: &Rule,
     labels: &LabelStyle,
     v: &View,
+    outline_only: bool,
 ) {
     if let Some(label) = &f.label {
         draw_label(pm, label, paths, labels, v);
@@ -237,14 +238,14 @@ pub fn draw_feature(
                 return;
             };
             if area {
-                if let Some(fill) = rule.fill {
+                if let Some(fill) = rule.fill.filter(|_| !outline_only) {
                     // An outline drawn on top hides the fill's edge: fill
                     // without anti-aliasing then (several times cheaper).
                     let mut p = paint(fill);
                     p.anti_alias = !rule.stroke.iter().any(|s| s.color.0[3] == 255);
                     pm.fill_path(&path, &p, FillRule::EvenOdd, Transform::identity(), None);
                 }
-                if let Some(h) = &rule.hatch {
+                if let Some(h) = rule.hatch.as_ref().filter(|_| !outline_only) {
                     if let Some(tile) = hatch_pattern(h) {
                         let p = Paint {
                             anti_alias: true,

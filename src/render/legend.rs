@@ -14,7 +14,12 @@ const SWATCH_W: f64 = 28.0;
 
 /// The legend of one layer; `kind` chooses the swatch geometry for the
 /// default rule of unstyled classes.
-pub fn legend(styles: &Styles, layer: usize, width: Option<u32>) -> Result<Pixmap, RenderError> {
+pub fn legend(
+    styles: &Styles,
+    layer: usize,
+    width: Option<u32>,
+    outline_only: bool,
+) -> Result<Pixmap, RenderError> {
     let def = &styles.layers[layer];
     let rules: Vec<&Rule> = match styles.rules_of(&def.feature_type) {
         Some(r) => r.iter().collect(),
@@ -104,6 +109,7 @@ pub fn legend(styles: &Styles, layer: usize, width: Option<u32>) -> Result<Pixma
             &r2,
             &styles.labels,
             &view,
+            outline_only,
         );
         let baseline = top as f32 + ROW as f32 / 2.0 + size * 0.35;
         f.draw_line(

@@ -45,6 +45,9 @@ pub struct MapRequest {
     pub filter: PlanFilter,
     /// Background; alpha 0 for a transparent image.
     pub background: Color,
+    /// Layers drawn in the "transparent" style: outlines, lines, symbols
+    /// and text, no fills or hatches.
+    pub outline_layers: Vec<u32>,
 }
 
 /// Standardised rendering pixel size (OGC SLD/WMS): 0.28 mm.
@@ -175,6 +178,12 @@ pub fn render_in_bands(
             *x = true;
         }
     }
+    let mut outline = vec![false; styles.layers.len()];
+    for &l in &req.outline_layers {
+        if let Some(x) = outline.get_mut(l as usize) {
+            *x = true;
+        }
+    }
     let mut items = Vec::new();
     let mut used_plans: Vec<(Arc<PlanMap>, Projected)> = vec![];
     for p in plans.iter() {
@@ -278,7 +287,8 @@ pub fn render_in_bands(
                 }
             }
             let rule = rule_of(&styles, data_layer_type(&styles, f), f);
-            draw::draw_feature(pm, f, paths, rule, &styles.labels, view);
+            let outline = outline.get(f.layer as usize).copied().unwrap_or(false);
+            draw::draw_feature(pm, f, paths, rule, &styles.labels, view, outline);
         }
     };
     let bands = bands.clamp(1, h as usize);
