@@ -88,10 +88,19 @@ pub fn is_known(srid: u32) -> bool {
     transformer(srid, 4326).is_ok()
 }
 
-/// True for geographic CRSs (degrees), whose WMS 1.3.0 axis order is
-/// latitude first for the EPSG codes this server offers.
+/// True for geographic CRSs (degrees).
 pub fn is_geographic(srid: u32) -> bool {
     matches!(srid, 4326 | 4258)
+}
+
+/// True where the EPSG axis order is northing (latitude) first: the
+/// geographic CRSs, DHDN Gauss-Krüger (31466–31469), ETRS89 UTM N-zE
+/// (3044) and LCC Germany N-E (4839). WMS 1.3.0 coordinates follow it.
+pub fn is_north_first(srid: u32) -> bool {
+    matches!(
+        srid,
+        4326 | 4258 | 31466 | 31467 | 31468 | 31469 | 3044 | 4839
+    )
 }
 
 #[cfg(test)]

@@ -311,6 +311,25 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
         "lon/lat read as lat/lon must not give the same map"
     );
 
+    // DHDN / Gauss-Krüger zone 3 is northing first in 1.3.0 (as QGIS and GDAL send it)
+    let gk = |v: &str, crs: &str, b: &str| {
+        getmap(
+            &s,
+            &format!(
+                "VERSION={v}&LAYERS=bp_objekte&{crs}=EPSG:31467&BBOX={b}&WIDTH=200&HEIGHT=200"
+            ),
+        )
+    };
+    let (e0, n0, e1, n1) = (3555100.0, 5939300.0, 3555700.0, 5939900.0);
+    let g130 = gk("1.3.0", "CRS", &format!("{n0},{e0},{n1},{e1}"));
+    let g111 = gk("1.1.1", "SRS", &format!("{e0},{n0},{e1},{n1}"));
+    let (_, _, pg) = decode_png(&g130.body);
+    assert!(distinct_colours(&pg) > 10, "Gauss-Krüger map blank");
+    assert_eq!(
+        g130.body, g111.body,
+        "EPSG:31467 is northing first in 1.3.0"
+    );
+
     // --- formats
     let p8 = getmap(&s, &format!("VERSION=1.3.0&LAYERS=bp_objekte&CRS=EPSG:25832&BBOX={BP_BBOX}&WIDTH=300&HEIGHT=300&FORMAT=image/png;%20mode=8bit"));
     let (_, _, px8) = decode_png(&p8.body);
@@ -371,10 +390,20 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
     );
     // a code with its readable label from the schema (rechtscharakter 1000 = Festsetzung)
     assert!(html.contains("(1000)"), "code-list labels: {html}");
-    let gml = gfi("bp_gruenfl", "application/vnd.ogc.gml", "").text();
+    let r = gfi("bp_gruenfl", "application/vnd.ogc.gml", "");
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/vnd.ogc.gml")
+    );
+    let gml = r.text();
     assert!(
-        gml.contains("<wfs:FeatureCollection") && gml.contains(&format!("gml:id=\"{gml_id}\"")),
+        gml.contains("<gml:featureMember>") && gml.contains(&format!("gml:id=\"{gml_id}\"")),
         "{gml}"
+    );
+    let gml32 = gfi("bp_gruenfl", "application/gml%2Bxml;%20version=3.2", "").text();
+    assert!(
+        gml32.contains("<wfs:FeatureCollection") && gml32.contains("<wfs:member>"),
+        "{gml32}"
     );
     // outside every plan: nothing
     let far = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=vektordaten&QUERY_LAYERS=vektordaten&STYLES=&CRS=EPSG:25832&BBOX=0,0,100,100&WIDTH=10&HEIGHT=10&I=5&J=5&INFO_FORMAT=application/json");
@@ -525,7 +554,7 @@ async fn parallel_bands_draw_the_same_image_as_one_pass() {
         store.storage_srid,
     ));
     store.sync_all(&maps).await.unwrap();
-    let styles_layers: Vec<u32> = (0..maps.styles.read().unwrap().layers.len() as u32).collect();
+    let styles_layers: Vec<u32> = (0..maps.styles().layers.len() as u32).collect();
     let req = xplanserver::render::MapRequest {
         bbox: [555019.0, 5937400.0, 555600.0, 5937900.0],
         srid: 25832,

@@ -128,10 +128,18 @@ pub async fn on_cpu<T: Send + 'static>(
 ) -> Result<T, OwsError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
-        let _ = tx.send(f());
+        // a panic must not take the pool (and the process) down
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(r);
     });
-    rx.await
-        .map_err(|_| OwsError::internal("the rendering task failed"))
+    match rx.await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(_)) => {
+            tracing::error!("a rendering task panicked");
+            Err(OwsError::internal("the request failed inside the renderer"))
+        }
+        Err(_) => Err(OwsError::internal("the rendering task failed")),
+    }
 }
 
 /// The base URL of this server as clients see it.

@@ -179,7 +179,7 @@ fn resolve_layers(
     names: &str,
     param: &str,
 ) -> Result<Vec<u32>, OwsError> {
-    let styles = state.maps.styles.read().expect("lock");
+    let styles = state.maps.styles();
     let mut out = vec![];
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let in_scope = |g: usize| {
@@ -291,8 +291,9 @@ fn parse_map(
         ));
     }
     let mut bbox = [nums[0], nums[1], nums[2], nums[3]];
-    // WMS 1.3.0: EPSG geographic CRSs are latitude first on the wire
-    if v == Version::V130 && !lonlat && crate::crs::is_geographic(srid) {
+    // WMS 1.3.0: the EPSG axis order (latitude/northing first for 4326,
+    // 4258, Gauss-Krüger, 3044, 4839)
+    if v == Version::V130 && !lonlat && crate::crs::is_north_first(srid) {
         bbox = [bbox[1], bbox[0], bbox[3], bbox[2]];
     }
     if !(bbox[0] < bbox[2] && bbox[1] < bbox[3]) || bbox.iter().any(|x| !x.is_finite()) {
@@ -346,6 +347,7 @@ fn parse_map(
         })?,
         None => Color::WHITE,
     };
+    let bg = Color([bg.0[0], bg.0[1], bg.0[2], 255]);
     let background = if transparent {
         Color([bg.0[0], bg.0[1], bg.0[2], 0])
     } else {
@@ -543,7 +545,7 @@ async fn get_legend(
 ) -> Result<HttpResponse, OwsError> {
     let name = kvp.require("LAYER")?;
     let layer = {
-        let styles = state.maps.styles.read().expect("lock");
+        let styles = state.maps.styles();
         match styles.layer_index(name) {
             Some(l)
                 if scope
@@ -579,7 +581,7 @@ async fn get_legend(
         .is_some_and(|s| s.eq_ignore_ascii_case("transparent"));
     let maps = state.maps.clone();
     let bytes = on_cpu(move || {
-        let styles = maps.styles.read().expect("lock");
+        let styles = maps.styles();
         let pm = crate::render::legend::legend(&styles, layer, width, outline_only)?;
         encode(pm, format, format != ImageFormat::Jpeg)
     })
@@ -616,7 +618,7 @@ fn capabilities(state: &OwsState, req: &HttpRequest, scope: &Scope, kvp: &Kvp) -
     let geo = geo_extent(state, scope);
     let native = state.maps.extent(&scope.filter);
     let storage = state.maps.storage_srid;
-    let styles = state.maps.styles.read().expect("lock");
+    let styles = state.maps.styles();
     // layers with data in this scope (for per-plan services)
     let used: std::collections::HashSet<u32> = if scope.only_used_layers {
         state
@@ -717,7 +719,10 @@ fn capabilities(state: &OwsState, req: &HttpRequest, scope: &Scope, kvp: &Kvp) -
         ),
     };
     let mut boxes = String::new();
-    if let Some(n) = native {
+    if let Some(mut n) = native {
+        if v == Version::V130 && crate::crs::is_north_first(storage) {
+            n = [n[1], n[0], n[3], n[2]];
+        }
         let _ = write!(
             boxes,
             "<BoundingBox {crs_tag}=\"{storage_name}\" minx=\"{:.3}\" miny=\"{:.3}\" maxx=\"{:.3}\" maxy=\"{:.3}\"/>",

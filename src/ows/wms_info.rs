@@ -45,6 +45,11 @@ pub async fn get_feature_info(
 ) -> Result<HttpResponse, OwsError> {
     let (map, query_layers) = map_params_for_info(state, scope, kvp, v)?;
     let format = info_format(kvp.get("INFO_FORMAT"))?;
+    let requested = kvp
+        .get("INFO_FORMAT")
+        .unwrap_or("text/html")
+        .trim()
+        .to_string();
     let (pi, pj) = if v == Version::V130 {
         ("I", "J")
     } else {
@@ -99,11 +104,24 @@ pub async fn get_feature_info(
             .content_type("text/html; charset=utf-8")
             .body(html(&infos, &base)),
         InfoFormat::Json => HttpResponse::Ok()
-            .content_type("application/geo+json")
+            .content_type(if requested.contains("geo+json") {
+                "application/geo+json"
+            } else {
+                "application/json"
+            })
             .body(json(&infos).to_string()),
-        InfoFormat::Gml => HttpResponse::Ok()
-            .content_type("application/gml+xml; version=3.2")
-            .body(gml(&infos)),
+        InfoFormat::Gml => {
+            // application/vnd.ogc.gml (WMS clients such as OpenLayers):
+            // gml:featureMember; GML 3.2 types: a WFS 2.0 collection
+            let legacy = !requested.contains("gml+xml");
+            HttpResponse::Ok()
+                .content_type(if legacy {
+                    "application/vnd.ogc.gml"
+                } else {
+                    "application/gml+xml; version=3.2"
+                })
+                .body(gml(&infos, legacy))
+        }
         InfoFormat::Text => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body(text(&infos)),
@@ -242,7 +260,8 @@ fn html(infos: &[FeatureInfo], base: &str) -> String {
             for d in &info.documents {
                 let _ = writeln!(
                     h,
-                    "<li><a href=\"{base}/api/v1/plans/{}/documents/{}\" target=\"_blank\">{}</a></li>",
+                    "<li><a href=\"{}/api/v1/plans/{}/documents/{}\" target=\"_blank\">{}</a></li>",
+                    esc(base),
                     info.plan_id,
                     esc(&super::urlencode(d)),
                     esc(d)
@@ -290,7 +309,7 @@ fn json(infos: &[FeatureInfo]) -> Value {
     serde_json::json!({ "type": "FeatureCollection", "features": features })
 }
 
-fn gml(infos: &[FeatureInfo]) -> String {
+fn gml(infos: &[FeatureInfo], legacy: bool) -> String {
     let mut ns: Vec<(String, String)> = vec![
         ("wfs".into(), "http://www.opengis.net/wfs/2.0".into()),
         ("gml".into(), "http://www.opengis.net/gml/3.2".into()),
@@ -310,20 +329,29 @@ fn gml(infos: &[FeatureInfo]) -> String {
             }
         }
     }
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:FeatureCollection");
+    let (root, member) = if legacy {
+        ("gml:FeatureCollection", "gml:featureMember")
+    } else {
+        ("wfs:FeatureCollection", "wfs:member")
+    };
+    let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}");
     for (p, u) in &ns {
         let _ = write!(x, " xmlns:{p}=\"{}\"", xml_escape(u));
     }
-    let _ = writeln!(
-        x,
-        " numberMatched=\"{0}\" numberReturned=\"{0}\" timeStamp=\"{1}\">",
-        infos.len(),
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-    );
-    for i in infos {
-        let _ = writeln!(x, "  <wfs:member>{}</wfs:member>", i.xml);
+    if legacy {
+        x.push_str(">\n");
+    } else {
+        let _ = writeln!(
+            x,
+            " numberMatched=\"{0}\" numberReturned=\"{0}\" timeStamp=\"{1}\">",
+            infos.len(),
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
     }
-    x.push_str("</wfs:FeatureCollection>\n");
+    for i in infos {
+        let _ = writeln!(x, "  <{member}>{}</{member}>", i.xml);
+    }
+    let _ = writeln!(x, "</{root}>");
     x
 }
 

@@ -190,21 +190,63 @@ fn draw_marker(pm: &mut Pixmap, m: &Marker, x: f32, y: f32, res: f64) {
     }
 }
 
-/// Markers every `spacing` pixels along the parts of a line.
+/// Markers every `spacing` pixels along the parts of a line, only where
+/// they can be seen (segments clipped to the image), at most 20 000.
 fn markers_along(pm: &mut Pixmap, m: &Marker, spacing: f32, paths: &Paths, v: &View) {
-    let spacing = spacing.max(3.0);
+    let spacing = spacing.max(3.0) as f64;
+    let (w, h) = (pm.width() as f64, pm.height() as f64);
+    let pad = 64.0;
+    let mut budget = 20_000u32;
     for part in paths.parts() {
-        let mut carry = spacing / 2.0;
-        for w in part.windows(2) {
-            let (a, b) = (v.px(w[0]), v.px(w[1]));
-            let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-            let mut d = carry;
-            while d <= len {
-                let t = d / len;
-                draw_marker(pm, m, a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, v.res_m);
-                d += spacing;
+        // distance along the line in pixels, in f64
+        let mut along = 0.0f64;
+        for s in part.windows(2) {
+            let (a, b) = (v.px(s[0]), v.px(s[1]));
+            let (ax, ay, bx, by) = (a.0 as f64, a.1 as f64, b.0 as f64, b.1 as f64);
+            let len = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt();
+            if !len.is_finite() {
+                return;
             }
-            carry = d - len;
+            // the part of the segment inside the padded image (Liang–Barsky)
+            let (mut t0, mut t1) = (0.0f64, 1.0f64);
+            let (dx, dy) = (bx - ax, by - ay);
+            for (p, q) in [
+                (-dx, ax + pad),
+                (dx, w + pad - ax),
+                (-dy, ay + pad),
+                (dy, h + pad - ay),
+            ] {
+                if p == 0.0 {
+                    if q < 0.0 {
+                        t1 = -1.0;
+                    }
+                } else {
+                    let r = q / p;
+                    if p < 0.0 {
+                        t0 = t0.max(r);
+                    } else {
+                        t1 = t1.min(r);
+                    }
+                }
+            }
+            if t0 <= t1 && len > 0.0 {
+                // first marker position at or after t0 on the global grid
+                let first = ((along + t0 * len - spacing / 2.0) / spacing)
+                    .ceil()
+                    .max(0.0);
+                let mut k = first;
+                loop {
+                    let d = spacing / 2.0 + k * spacing - along;
+                    if d > t1 * len || budget == 0 {
+                        break;
+                    }
+                    let t = d / len;
+                    draw_marker(pm, m, (ax + dx * t) as f32, (ay + dy * t) as f32, v.res_m);
+                    budget -= 1;
+                    k += 1.0;
+                }
+            }
+            along += len;
         }
     }
 }
@@ -254,7 +296,12 @@ pub fn draw_feature(
                                 SpreadMode::Repeat,
                                 tiny_skia::FilterQuality::Nearest,
                                 1.0,
-                                Transform::from_translate(0.0, -(v.row0 as f32)),
+                                // anchored to the map, not the image: tiles join up
+                                Transform::from_translate(
+                                    (-(v.x0 * v.kx)).rem_euclid(tile.width() as f64) as f32,
+                                    ((v.y0 * v.ky).rem_euclid(tile.height() as f64) - v.row0)
+                                        as f32,
+                                ),
                             ),
                             ..Default::default()
                         };

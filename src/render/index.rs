@@ -79,7 +79,12 @@ impl PlanMap {
 
     /// The features' geometries in `srid` (computed once per CRS, in parallel).
     pub fn projected(&self, storage: u32, srid: u32) -> Result<Arc<Vec<Paths>>, RenderError> {
-        if let Some(p) = self.projected.lock().expect("lock").get(&srid) {
+        if let Some(p) = self
+            .projected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&srid)
+        {
             return Ok(p.clone());
         }
         let out: Result<Vec<Paths>, crate::crs::CrsError> = self
@@ -94,7 +99,7 @@ impl PlanMap {
         let out = Arc::new(out.map_err(|e| RenderError::Crs(e.to_string()))?);
         self.projected
             .lock()
-            .expect("lock")
+            .unwrap_or_else(|p| p.into_inner())
             .insert(srid, out.clone());
         Ok(out)
     }
@@ -122,7 +127,9 @@ impl PlanFilter {
 
 /// All plans' map data, shared by the request handlers.
 pub struct MapData {
-    pub styles: RwLock<Styles>,
+    /// Copy-on-write: readers take the `Arc` and let go of the lock at
+    /// once (no lock is held while drawing); new layers replace it.
+    styles: RwLock<Arc<Styles>>,
     pub storage_srid: u32,
     plans: RwLock<Arc<Vec<Arc<PlanMap>>>>,
 }
@@ -130,15 +137,43 @@ pub struct MapData {
 impl MapData {
     pub fn new(styles: Styles, storage_srid: u32) -> MapData {
         MapData {
-            styles: RwLock::new(styles),
+            styles: RwLock::new(Arc::new(styles)),
             storage_srid,
             plans: RwLock::new(Arc::new(vec![])),
         }
     }
 
+    /// The current layers and style rules.
+    pub fn styles(&self) -> Arc<Styles> {
+        self.styles
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The styles with a layer for every (plan type, feature type) given,
+    /// registering new ones (copy-on-write, briefly under the write lock).
+    fn styles_with_layers(&self, plan_type: &str, types: &[&str]) -> Arc<Styles> {
+        let cur = self.styles();
+        if types.iter().all(|t| cur.has_layer_for(plan_type, t))
+            && cur.has_layer_for(plan_type, super::style::RASTER_TYPE)
+        {
+            return cur;
+        }
+        let mut guard = self.styles.write().unwrap_or_else(|p| p.into_inner());
+        let mut next = (**guard).clone();
+        for t in types {
+            next.layer_for(plan_type, t);
+        }
+        next.raster_layer(plan_type);
+        let next = Arc::new(next);
+        *guard = next.clone();
+        next
+    }
+
     /// The current plans, oldest first (drawing order).
     pub fn snapshot(&self) -> Arc<Vec<Arc<PlanMap>>> {
-        self.plans.read().expect("lock").clone()
+        self.plans.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Builds a plan's map data from its rows (CPU work: call off the async executor).
@@ -151,7 +186,10 @@ impl MapData {
         let by_id: HashMap<&str, &FeatureRow> =
             rows.iter().map(|r| (r.gml_id.as_str(), r)).collect();
         let mut sort_date = String::new();
-        let mut styles = self.styles.write().expect("lock");
+        let mut types: Vec<&str> = rows.iter().map(|r| r.feature_type.as_str()).collect();
+        types.sort_unstable();
+        types.dedup();
+        let styles = self.styles_with_layers(&info.plan_type, &types);
         let mut features = Vec::with_capacity(rows.len());
         for r in &rows {
             if r.feature_type.ends_with("_Plan") {
@@ -182,7 +220,9 @@ impl MapData {
                 1 => GeomKind::Line,
                 _ => GeomKind::Area,
             };
-            let layer = styles.layer_for(&info.plan_type, &r.feature_type) as u32;
+            let layer = styles
+                .layer_of(&info.plan_type, &r.feature_type)
+                .expect("registered above") as u32;
             let extra = |k: &str| match k {
                 "flaechenschluss" => r.flaechenschluss.map(|b| b.to_string()),
                 "ebene" => Some(r.ebene.unwrap_or(0).to_string()),
@@ -228,8 +268,9 @@ impl MapData {
                 label,
             });
         }
-        let raster_layer = styles.raster_layer(&info.plan_type) as u32;
-        drop(styles);
+        let raster_layer = styles
+            .layer_of(&info.plan_type, super::style::RASTER_TYPE)
+            .expect("registered above") as u32;
         let entries: Vec<Entry> = features
             .iter()
             .enumerate()
@@ -266,7 +307,7 @@ impl MapData {
 
     /// Adds or replaces a plan.
     pub fn insert(&self, plan: PlanMap) {
-        let mut guard = self.plans.write().expect("lock");
+        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
         let mut v: Vec<Arc<PlanMap>> = guard
             .iter()
             .filter(|p| p.info.id != plan.info.id)
@@ -279,7 +320,7 @@ impl MapData {
 
     /// Removes a plan; true if it was there.
     pub fn remove(&self, id: i64) -> bool {
-        let mut guard = self.plans.write().expect("lock");
+        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
         let before = guard.len();
         let v: Vec<Arc<PlanMap>> = guard.iter().filter(|p| p.info.id != id).cloned().collect();
         let removed = v.len() != before;
@@ -289,7 +330,7 @@ impl MapData {
 
     /// Keeps only the plans in `ids`.
     pub fn retain(&self, ids: &[i64]) {
-        let mut guard = self.plans.write().expect("lock");
+        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
         let v: Vec<Arc<PlanMap>> = guard
             .iter()
             .filter(|p| ids.contains(&p.info.id))

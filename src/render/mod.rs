@@ -65,7 +65,17 @@ pub fn resolution(bbox: [f64; 4], srid: u32, width: u32, height: u32) -> (f64, f
         ry *= 110_574.0;
     }
     let res = (rx + ry) / 2.0;
-    (res, res / PIXEL_SIZE_M)
+    // The scale denominator is in map units (as other WMS servers do);
+    // lengths given in ground metres use true metres per pixel: in Web
+    // Mercator a map metre is cos(latitude) ground metres.
+    let ground = if srid == 3857 {
+        let y = (bbox[1] + bbox[3]) / 2.0;
+        let lat = (2.0 * (y / 6_378_137.0).exp().atan() - std::f64::consts::FRAC_PI_2).cos();
+        res * lat
+    } else {
+        res
+    };
+    (ground, res / PIXEL_SIZE_M)
 }
 
 /// The request's bbox in the storage CRS (densified edges), widened by
@@ -171,7 +181,7 @@ pub fn render_in_bands(
         return Ok(pm);
     };
     let plans = data.snapshot();
-    let styles = data.styles.read().expect("lock");
+    let styles = data.styles();
     let mut wanted = vec![false; styles.layers.len()];
     for &l in &req.layers {
         if let Some(x) = wanted.get_mut(l as usize) {
@@ -277,10 +287,17 @@ pub fn render_in_bands(
             };
             if rows.0 > 0.0 || rows.1 < h as f64 {
                 // skip features far from this band
-                if let Some(bb) = paths.bbox() {
+                // (labels are never culled: rotated text reaches far)
+                if let (None, Some(bb)) = (&f.label, paths.bbox()) {
                     let top = (view.y0 - bb[3]) * view.ky;
                     let bottom = (view.y0 - bb[1]) * view.ky;
-                    let pad = if f.label.is_some() { 200.0 } else { 40.0 };
+                    let rule = rule_of(&styles, data_layer_type(&styles, f), f);
+                    let widest = rule
+                        .stroke
+                        .iter()
+                        .map(|s| s.width.px(view.res_m).max(s.min_px) as f64)
+                        .fold(0.0, f64::max);
+                    let pad = widest / 2.0 + 66.0;
                     if bottom < rows.0 - pad || top > rows.1 + pad {
                         continue;
                     }
@@ -352,8 +369,11 @@ pub fn features_at(
     let y = b[3] - (j as f64 + 0.5) * ky;
     let r = radius as f64 * kx.max(ky);
     let mut probe = [[x, y]];
-    crate::crs::transform_xy(&mut probe, req.srid, data.storage_srid)
-        .map_err(|e| RenderError::Crs(e.to_string()))?;
+    if crate::crs::transform_xy(&mut probe, req.srid, data.storage_srid).is_err()
+        || !probe[0].iter().all(|c| c.is_finite())
+    {
+        return Ok(vec![]); // a point outside the CRS's area: nothing there
+    }
     let small = MapRequest {
         bbox: [x - r, y - r, x + r, y + r],
         ..req.clone()
@@ -361,7 +381,7 @@ pub fn features_at(
     let qb = storage_bbox(&small, data.storage_srid, 0.0).unwrap_or([x, y, x, y]);
     let tol = ((qb[2] - qb[0]) / 2.0).max(1e-9);
     let [px, py] = probe[0];
-    let styles = data.styles.read().expect("lock");
+    let styles = data.styles();
     let (_, scale) = resolution(b, req.srid, req.width, req.height);
     let mut wanted = vec![false; styles.layers.len()];
     for &l in &req.layers {
@@ -380,7 +400,13 @@ pub fn features_at(
                 continue;
             }
             let rule = rule_of(&styles, data_layer_type(&styles, f), f);
-            if !rule.in_scale(scale) && f.label.is_none() {
+            // the same condition as drawing: hidden objects are not hits
+            let visible = if f.label.is_some() {
+                scale < styles.labels.max_scale && rule.in_scale(scale)
+            } else {
+                rule.in_scale(scale)
+            };
+            if !visible {
                 continue;
             }
             let hit = match f.kind {

@@ -127,6 +127,12 @@ impl RasterScan {
             None if kind(&data) == Some(Kind::Tiff) => geotiff_affine(&data)?,
             None => return None,
         };
+        // a usable transform: invertible, pixel sizes from 0.1 mm to 1 km
+        let det = affine[0] * affine[4] - affine[1] * affine[3];
+        let px = det.abs().sqrt();
+        if !(det.is_finite() && (1e-4..=1e3).contains(&px)) {
+            return None;
+        }
         let (width, height) = image_size(&data)?;
         let mut corners = [
             [0.0, 0.0],
@@ -141,6 +147,9 @@ impl RasterScan {
             ]
         });
         crate::crs::transform_xy(&mut corners, srid, storage).ok()?;
+        if !corners.iter().flatten().all(|c| c.is_finite()) {
+            return None;
+        }
         let bbox = corners.iter().fold(
             [
                 f64::INFINITY,
@@ -283,9 +292,9 @@ fn decode(data: &[u8]) -> Result<Pixmap, RenderError> {
 }
 
 fn check_size(w: u32, h: u32) -> Result<(), RenderError> {
-    if (w as u64) * (h as u64) > 400_000_000 {
+    if (w as u64) * (h as u64) > 150_000_000 {
         return Err(RenderError::Encode(
-            "plan scan: image larger than 400 megapixels".into(),
+            "plan scan: image larger than 150 megapixels".into(),
         ));
     }
     Ok(())
@@ -324,7 +333,7 @@ fn cache() -> &'static Cache {
 }
 
 fn cache_get(key: &str) -> Option<Arc<Pixmap>> {
-    let mut c = cache().lock().expect("lock");
+    let mut c = cache().lock().unwrap_or_else(|p| p.into_inner());
     let i = c.0.iter().position(|(k, _)| k == key)?;
     let e = c.0.remove(i)?;
     let p = e.1.clone();
@@ -333,7 +342,7 @@ fn cache_get(key: &str) -> Option<Arc<Pixmap>> {
 }
 
 fn cache_put(key: String, p: Arc<Pixmap>) {
-    let mut c = cache().lock().expect("lock");
+    let mut c = cache().lock().unwrap_or_else(|p| p.into_inner());
     c.1 += p.data().len();
     c.0.push_back((key, p));
     while c.1 > CACHE_BYTES && c.0.len() > 1 {

@@ -311,7 +311,7 @@ pub enum GeomKind {
 }
 
 /// Layers, groups and rules, loaded once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Styles {
     pub groups: Vec<GroupDef>,
     pub layers: Vec<LayerDef>,
@@ -357,6 +357,13 @@ impl Styles {
     pub fn from_sources(layers_tsv: &str, style_toml: &str) -> Result<Styles, RenderError> {
         let file: StyleFile =
             toml::from_str(style_toml).map_err(|e| RenderError::Style(e.to_string()))?;
+        let l = &file.labels;
+        if !(l.min_px.is_finite() && l.max_px.is_finite() && l.min_px > 0.0 && l.min_px <= l.max_px)
+        {
+            return Err(RenderError::Style(
+                "labels: min_px and max_px must be positive with min_px <= max_px".into(),
+            ));
+        }
         let mut s = Styles {
             groups: PLAN_TYPES
                 .iter()
@@ -451,6 +458,17 @@ impl Styles {
             name
         };
         self.add_layer(plan_type, &name, feature_type)
+    }
+
+    pub fn has_layer_for(&self, plan_type: &str, feature_type: &str) -> bool {
+        self.layer_of(plan_type, feature_type).is_some()
+    }
+
+    /// The layer of a feature class of a plan type, if registered.
+    pub fn layer_of(&self, plan_type: &str, feature_type: &str) -> Option<usize> {
+        self.by_type
+            .get(&(plan_type.to_string(), feature_type.to_string()))
+            .copied()
     }
 
     /// The layer of the georeferenced scans of a plan type.

@@ -38,7 +38,12 @@ pub struct TextStyle {
 
 impl Fonts {
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<Path>> {
-        if let Some(p) = self.glyphs.read().expect("lock").get(&id) {
+        if let Some(p) = self
+            .glyphs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
             return p.clone();
         }
         let path = self.font.outline(id).and_then(|o| {
@@ -69,7 +74,10 @@ impl Fonts {
             }
             pb.finish().map(Arc::new)
         });
-        self.glyphs.write().expect("lock").insert(id, path.clone());
+        self.glyphs
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, path.clone());
         path
     }
 

@@ -70,7 +70,7 @@ impl Store {
     ) -> Result<Vec<(String, Vec<u8>, Option<String>, i32)>, StoreError> {
         let rows = sqlx::query(
             "SELECT i.name, i.data, p.srid,
-                    (SELECT convert_from(w.data, 'UTF8') FROM attachments w
+                    (SELECT w.data FROM attachments w
                      WHERE w.plan_id = i.plan_id
                        AND lower(w.name) IN (stem || '.pgw', stem || '.pngw', stem || '.jgw', stem || '.jpgw',
                                              stem || '.tfw', stem || '.tifw', stem || '.wld', lower(i.name) || 'w')
@@ -86,7 +86,11 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get("name"), r.get("data"), r.get("world"), r.get("srid")))
+            .map(|r| {
+                let world: Option<Vec<u8>> = r.get("world");
+                let world = world.map(|w| String::from_utf8_lossy(&w).into_owned());
+                (r.get("name"), r.get("data"), world, r.get("srid"))
+            })
             .collect())
     }
 
@@ -136,7 +140,10 @@ impl Store {
         let ids: Vec<i64> = plans.iter().map(|p| p.id).collect();
         maps.retain(&ids);
         for id in ids {
-            self.sync_plan(maps, id).await?;
+            // one plan that cannot be loaded must not keep the others out
+            if let Err(e) = self.sync_plan(maps, id).await {
+                tracing::error!("plan {id}: cannot load its map data: {e}");
+            }
         }
         Ok(())
     }
@@ -154,6 +161,9 @@ impl Store {
 
     async fn follow_once(&self, maps: &Arc<MapData>) -> Result<(), StoreError> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        // report a lost connection as Ok(None) instead of reconnecting
+        // inside try_recv (which a timeout could cancel unnoticed)
+        listener.eager_reconnect(false);
         listener.listen("xplan_plans").await?;
         // changes made while not listening
         self.sync_all(maps).await?;
@@ -186,7 +196,9 @@ impl Store {
                 .collect();
             for id in ids {
                 tracing::info!("plan {id} changed: updating maps");
-                self.sync_plan(maps, id).await?;
+                if let Err(e) = self.sync_plan(maps, id).await {
+                    tracing::error!("plan {id}: cannot load its map data: {e}");
+                }
             }
         }
     }

@@ -158,12 +158,19 @@ impl CodeLists {
     pub fn of(version: Version) -> Arc<CodeLists> {
         static CACHE: OnceLock<Mutex<HashMap<Version, Arc<CodeLists>>>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
-        if let Some(c) = cache.lock().expect("lock").get(&version) {
+        if let Some(c) = cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&version)
+        {
             return c.clone();
         }
         let dir = crate::validate::xsd::SchemaSet::default_dir().join(version.xsd_dir());
         let c = Arc::new(CodeLists::load(&dir));
-        cache.lock().expect("lock").insert(version, c.clone());
+        cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(version, c.clone());
         c
     }
 }
