@@ -410,6 +410,40 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
     let js: serde_json::Value = serde_json::from_slice(&far.body).unwrap();
     assert_eq!(js["features"].as_array().unwrap().len(), 0);
 
+    // --- extreme requests answer quickly and sanely: a millimetre-wide box on
+    // a line with markers every 10 px, a box of 1e300, a tiny box
+    let (lx, ly): (f64, f64) = sqlx::query_as(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(ST_GeometryN(geom_lin, 1), 0.5) p FROM features
+         WHERE plan_id = $1 AND feature_type = 'BP_NutzungsartenGrenze' LIMIT 1) t",
+    )
+    .bind(bp_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    for (bbox, size) in [
+        (
+            format!(
+                "{},{},{},{}",
+                lx - 0.0005,
+                ly - 0.0005,
+                lx + 0.0005,
+                ly + 0.0005
+            ),
+            2048,
+        ),
+        ("-1e300,-1e300,1e300,1e300".to_string(), 512),
+        (format!("{lx},{ly},{},{}", lx + 1e-9, ly + 1e-9), 256),
+    ] {
+        let t0 = std::time::Instant::now();
+        let r = getmap(&s, &format!("VERSION=1.3.0&LAYERS=vektordaten&CRS=EPSG:25832&BBOX={bbox}&WIDTH={size}&HEIGHT={size}"));
+        assert!(r.status == 200 || r.status == 400, "{bbox}: {}", r.status);
+        assert!(
+            t0.elapsed().as_secs() < 20,
+            "{bbox}: took {:?}",
+            t0.elapsed()
+        );
+    }
+
     // --- legend
     let leg =
         s.get("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=bp_baugebteilfl&FORMAT=image/png");

@@ -370,18 +370,21 @@ fn parse_map(
 }
 
 /// An exception as the request asked for it.
-fn exception(e: &OwsError, v: Version, exc: ExceptionFormat, kvp: &Kvp) -> HttpResponse {
+async fn exception(
+    e: &OwsError,
+    v: Version,
+    exc: ExceptionFormat,
+    kvp: &Kvp,
+    max: (u32, u32),
+) -> HttpResponse {
     if exc != ExceptionFormat::Xml {
-        let w = kvp
-            .get("WIDTH")
-            .and_then(|w| w.parse().ok())
-            .filter(|w| *w > 0 && *w <= 4096)
-            .unwrap_or(256u32);
-        let h = kvp
-            .get("HEIGHT")
-            .and_then(|w| w.parse().ok())
-            .filter(|w| *w > 0 && *w <= 4096)
-            .unwrap_or(256u32);
+        let dim = |name: &str, max: u32| {
+            kvp.get(name)
+                .and_then(|w| w.parse().ok())
+                .filter(|w| *w > 0 && *w <= max)
+                .unwrap_or(256u32)
+        };
+        let (w, h) = (dim("WIDTH", max.0), dim("HEIGHT", max.1));
         let fmt = kvp
             .get("FORMAT")
             .and_then(ImageFormat::from_mime)
@@ -389,20 +392,20 @@ fn exception(e: &OwsError, v: Version, exc: ExceptionFormat, kvp: &Kvp) -> HttpR
         let transparent = kvp
             .get("TRANSPARENT")
             .is_some_and(|t| t.eq_ignore_ascii_case("true"));
-        if let Some(mut pm) = tiny_skia::Pixmap::new(w, h) {
+        let text = (exc == ExceptionFormat::InImage).then(|| format!("{}: {}", e.code, e.message));
+        // drawn and encoded on the rendering pool, like any map
+        let image = on_cpu(move || {
+            let mut pm = tiny_skia::Pixmap::new(w, h)?;
             if !transparent {
                 pm.fill(tiny_skia::Color::WHITE);
             }
-            if exc == ExceptionFormat::InImage {
+            if let Some(text) = text {
                 let style = crate::render::text::TextStyle {
                     size_px: 12.0,
                     color: tiny_skia::Color::from_rgba8(180, 0, 0, 255),
                     halo: Some(tiny_skia::Color::WHITE),
                 };
-                let lines = wrap(
-                    &format!("{}: {}", e.code, e.message),
-                    (w as usize / 7).max(10),
-                );
+                let lines = wrap(&text, (w as usize / 7).max(10));
                 crate::render::text::fonts().draw_text(
                     &mut pm,
                     &lines,
@@ -415,11 +418,13 @@ fn exception(e: &OwsError, v: Version, exc: ExceptionFormat, kvp: &Kvp) -> HttpR
                     &style,
                 );
             }
-            if let Ok(bytes) = encode(pm, fmt, transparent) {
-                return HttpResponse::Ok()
-                    .content_type(fmt.content_type())
-                    .body(bytes);
-            }
+            encode(pm, fmt, transparent).ok()
+        })
+        .await;
+        if let Ok(Some(bytes)) = image {
+            return HttpResponse::Ok()
+                .content_type(fmt.content_type())
+                .body(bytes);
         }
     }
     let (body, ct) = exception_xml(e, v);
@@ -478,7 +483,16 @@ async fn handle(
 ) -> HttpResponse {
     let kvp = match Kvp::from_query(req.query_string()) {
         Ok(k) => k,
-        Err(e) => return exception(&e, Version::V130, ExceptionFormat::Xml, &Kvp(vec![])),
+        Err(e) => {
+            return exception(
+                &e,
+                Version::V130,
+                ExceptionFormat::Xml,
+                &Kvp(vec![]),
+                (1, 1),
+            )
+            .await
+        }
     };
     let v = Version::parse(&kvp);
     let exc = parse_exceptions(&kvp);
@@ -509,7 +523,11 @@ async fn handle(
             if e.status.is_server_error() {
                 tracing::error!("WMS: {e}");
             }
-            exception(&e, v, exc, &kvp)
+            let max = (
+                state.config.render.max_width,
+                state.config.render.max_height,
+            );
+            exception(&e, v, exc, &kvp, max).await
         }
     }
 }

@@ -27,38 +27,162 @@ pub struct View {
 }
 
 impl View {
+    /// Pixel position, kept within ±1e7 px (far outside any image) so
+    /// that points of extreme zooms stay finite.
     #[inline]
     pub fn px(&self, c: [f64; 2]) -> (f32, f32) {
+        const LIM: f64 = 1e7;
         (
-            ((c[0] - self.x0) * self.kx) as f32,
-            ((self.y0 - c[1]) * self.ky - self.row0) as f32,
+            ((c[0] - self.x0) * self.kx).clamp(-LIM, LIM) as f32,
+            ((self.y0 - c[1]) * self.ky - self.row0).clamp(-LIM, LIM) as f32,
         )
     }
 }
 
-/// Builds the pixel path of a feature; vertices closer than `tol` pixels to
-/// the previous one are skipped.
-fn build_path(paths: &Paths, v: &View, close: bool) -> Option<Path> {
+/// Pixel coordinates beyond this distance from the image are clipped away
+/// before drawing (the rasteriser is not made for coordinates of 1e9 px,
+/// which extreme zooms produce).
+const CLIP_PAD: f64 = 4096.0;
+
+#[inline]
+fn px64(v: &View, c: [f64; 2]) -> (f64, f64) {
+    ((c[0] - v.x0) * v.kx, (v.y0 - c[1]) * v.ky - v.row0)
+}
+
+/// Sutherland–Hodgman: a ring clipped to the rectangle.
+fn clip_ring(pts: Vec<(f64, f64)>, r: [f64; 4]) -> Vec<(f64, f64)> {
+    let mut out = pts;
+    for edge in 0..4 {
+        let inside = |p: (f64, f64)| match edge {
+            0 => p.0 >= r[0],
+            1 => p.0 <= r[2],
+            2 => p.1 >= r[1],
+            _ => p.1 <= r[3],
+        };
+        let cut = |a: (f64, f64), b: (f64, f64)| {
+            let t = match edge {
+                0 => (r[0] - a.0) / (b.0 - a.0),
+                1 => (r[2] - a.0) / (b.0 - a.0),
+                2 => (r[1] - a.1) / (b.1 - a.1),
+                _ => (r[3] - a.1) / (b.1 - a.1),
+            };
+            (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+        };
+        let input = std::mem::take(&mut out);
+        let n = input.len();
+        for i in 0..n {
+            let (a, b) = (input[(i + n - 1) % n], input[i]);
+            match (inside(a), inside(b)) {
+                (true, true) => out.push(b),
+                (true, false) => out.push(cut(a, b)),
+                (false, true) => {
+                    out.push(cut(a, b));
+                    out.push(b);
+                }
+                (false, false) => {}
+            }
+        }
+        if out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+/// A polyline clipped to the rectangle: the pieces inside (Liang–Barsky).
+fn clip_line(pts: &[(f64, f64)], r: [f64; 4]) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces: Vec<Vec<(f64, f64)>> = vec![];
+    let mut cur: Vec<(f64, f64)> = vec![];
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let mut visible = true;
+        for (p, q) in [
+            (-dx, a.0 - r[0]),
+            (dx, r[2] - a.0),
+            (-dy, a.1 - r[1]),
+            (dy, r[3] - a.1),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    visible = false;
+                }
+            } else if p < 0.0 {
+                t0 = t0.max(q / p);
+            } else {
+                t1 = t1.min(q / p);
+            }
+        }
+        if !visible || t0 > t1 {
+            if cur.len() > 1 {
+                pieces.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            continue;
+        }
+        let s = (a.0 + dx * t0, a.1 + dy * t0);
+        let e = (a.0 + dx * t1, a.1 + dy * t1);
+        if cur.is_empty() {
+            cur.push(s);
+        }
+        cur.push(e);
+        if t1 < 1.0 {
+            pieces.push(std::mem::take(&mut cur));
+        }
+    }
+    if cur.len() > 1 {
+        pieces.push(cur);
+    }
+    pieces
+}
+
+/// Builds the pixel path of a feature, clipped far outside the image;
+/// vertices closer than `TOL` pixels to the previous one are skipped.
+fn build_path(paths: &Paths, v: &View, close: bool, size: (f64, f64)) -> Option<Path> {
     let mut pb =
         PathBuilder::with_capacity(paths.coords.len() + paths.ends.len(), paths.coords.len());
-    const TOL: f32 = 0.35;
-    for part in paths.parts() {
-        let mut it = part.iter();
-        let Some(&first) = it.next() else { continue };
-        let (mut lx, mut ly) = v.px(first);
-        pb.move_to(lx, ly);
-        let n = part.len();
-        for (i, &c) in it.enumerate() {
-            let (x, y) = v.px(c);
-            if (x - lx).abs() < TOL && (y - ly).abs() < TOL && i + 2 != n {
+    const TOL: f64 = 0.35;
+    let rect = [-CLIP_PAD, -CLIP_PAD, size.0 + CLIP_PAD, size.1 + CLIP_PAD];
+    let emit = |pts: &[(f64, f64)], pb: &mut PathBuilder| {
+        let Some(&(fx, fy)) = pts.first() else { return };
+        pb.move_to(fx as f32, fy as f32);
+        let (mut lx, mut ly) = (fx, fy);
+        let n = pts.len();
+        for (i, &(x, y)) in pts.iter().enumerate().skip(1) {
+            if (x - lx).abs() < TOL && (y - ly).abs() < TOL && i + 1 != n {
                 continue;
             }
-            pb.line_to(x, y);
+            pb.line_to(x as f32, y as f32);
             lx = x;
             ly = y;
         }
         if close {
             pb.close();
+        }
+    };
+    let mut buf: Vec<(f64, f64)> = Vec::new();
+    for part in paths.parts() {
+        buf.clear();
+        buf.extend(part.iter().map(|c| px64(v, *c)));
+        let pts = std::mem::take(&mut buf);
+        let inside = pts
+            .iter()
+            .all(|p| p.0 >= rect[0] && p.0 <= rect[2] && p.1 >= rect[1] && p.1 <= rect[3]);
+        if inside {
+            emit(&pts, &mut pb);
+            buf = pts;
+        } else if !pts.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        } else if close {
+            let ring = clip_ring(pts, rect);
+            if ring.len() >= 3 {
+                emit(&ring, &mut pb);
+            }
+        } else {
+            for piece in clip_line(&pts, rect) {
+                emit(&piece, &mut pb);
+            }
         }
     }
     pb.finish()
@@ -201,8 +325,8 @@ fn markers_along(pm: &mut Pixmap, m: &Marker, spacing: f32, paths: &Paths, v: &V
         // distance along the line in pixels, in f64
         let mut along = 0.0f64;
         for s in part.windows(2) {
-            let (a, b) = (v.px(s[0]), v.px(s[1]));
-            let (ax, ay, bx, by) = (a.0 as f64, a.1 as f64, b.0 as f64, b.1 as f64);
+            let (a, b) = (px64(v, s[0]), px64(v, s[1]));
+            let (ax, ay, bx, by) = (a.0, a.1, b.0, b.1);
             let len = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt();
             if !len.is_finite() {
                 return;
@@ -276,7 +400,8 @@ pub fn draw_feature(
         }
         GeomKind::Line | GeomKind::Area => {
             let area = f.kind == GeomKind::Area;
-            let Some(path) = build_path(paths, v, area) else {
+            let Some(path) = build_path(paths, v, area, (pm.width() as f64, pm.height() as f64))
+            else {
                 return;
             };
             if area {
@@ -297,10 +422,12 @@ pub fn draw_feature(
                                 tiny_skia::FilterQuality::Nearest,
                                 1.0,
                                 // anchored to the map, not the image: tiles join up
+                                // (whole pixels: a fractional offset makes
+                                // the pattern pipeline far slower)
                                 Transform::from_translate(
-                                    (-(v.x0 * v.kx)).rem_euclid(tile.width() as f64) as f32,
+                                    (-(v.x0 * v.kx)).rem_euclid(tile.width() as f64).round() as f32,
                                     ((v.y0 * v.ky).rem_euclid(tile.height() as f64) - v.row0)
-                                        as f32,
+                                        .round() as f32,
                                 ),
                             ),
                             ..Default::default()
@@ -310,9 +437,14 @@ pub fn draw_feature(
                 }
             }
             for s in &rule.stroke {
-                let w = s.width.px(v.res_m).max(s.min_px);
+                // (bounded: a 3 m band at a 1 µm pixel would be 3e6 px wide)
+                let w = s.width.px(v.res_m).max(s.min_px).min(2048.0);
                 let dash = if s.dash.len() >= 2 && s.dash.len() % 2 == 0 {
-                    let d: Vec<f32> = s.dash.iter().map(|l| l.px(v.res_m).max(0.5)).collect();
+                    let d: Vec<f32> = s
+                        .dash
+                        .iter()
+                        .map(|l| l.px(v.res_m).clamp(0.5, 1e5))
+                        .collect();
                     // a pattern shorter than 3 px reads as a solid line
                     if d.iter().sum::<f32>() >= 3.0 {
                         StrokeDash::new(d, 0.0)
@@ -378,5 +510,30 @@ fn draw_label(
         LabelKind::Schablone { cols, cells } => {
             f.draw_grid(pm, *cols, cells, (x, y), label.rotation, &style)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_keeps_what_is_inside() {
+        let r = [0.0, 0.0, 10.0, 10.0];
+        // a square far larger than the rectangle: clipped to the rectangle
+        let ring = clip_ring(vec![(-1e9, -1e9), (1e9, -1e9), (1e9, 1e9), (-1e9, 1e9)], r);
+        let xs: Vec<f64> = ring.iter().map(|p| p.0).collect();
+        assert!(
+            xs.iter().all(|x| (0.0..=10.0).contains(x)) && ring.len() == 4,
+            "{ring:?}"
+        );
+        // a triangle outside: nothing
+        assert!(clip_ring(vec![(20.0, 20.0), (30.0, 20.0), (25.0, 30.0)], r).is_empty());
+        // a line through the rectangle, out and in again: two pieces
+        let pieces = clip_line(&[(-5.0, 5.0), (15.0, 5.0), (15.0, 8.0), (5.0, 8.0)], r);
+        assert_eq!(
+            pieces,
+            vec![vec![(0.0, 5.0), (10.0, 5.0)], vec![(10.0, 8.0), (5.0, 8.0)]]
+        );
     }
 }
