@@ -211,20 +211,8 @@ pub fn render_in_bands(
                 .get(p.raster_layer as usize)
                 .copied()
                 .unwrap_or(false);
-        for fi in p.query(qb) {
+        for fi in drawn_features(p, qb, &wanted, &styles, scale) {
             let f = &p.features[fi as usize];
-            if !wanted.get(f.layer as usize).copied().unwrap_or(false) {
-                continue;
-            }
-            let rule = rule_of(&styles, data_layer_type(&styles, f), f);
-            let in_scale = if f.label.is_some() {
-                scale < styles.labels.max_scale && rule.in_scale(scale)
-            } else {
-                rule.in_scale(scale)
-            };
-            if !in_scale {
-                continue;
-            }
             items.push(Item {
                 z: f.z,
                 plan: idx,
@@ -342,6 +330,28 @@ pub fn render_in_bands(
     Ok(pm)
 }
 
+/// The features of a plan in `qb` (storage CRS) that are drawn: in a
+/// wanted layer and visible at the scale.
+fn drawn_features<'a>(
+    p: &'a PlanMap,
+    qb: [f64; 4],
+    wanted: &'a [bool],
+    styles: &'a Styles,
+    scale: f64,
+) -> impl Iterator<Item = u32> + 'a {
+    p.query(qb).filter(move |&fi| {
+        let f = &p.features[fi as usize];
+        wanted.get(f.layer as usize).copied().unwrap_or(false) && visible_at(styles, f, scale)
+    })
+}
+
+/// Whether a feature is drawn at a scale (its rule's range; labels also
+/// only up to the label scale).
+fn visible_at(styles: &Styles, f: &index::MapFeature, scale: f64) -> bool {
+    let rule = rule_of(styles, data_layer_type(styles, f), f);
+    rule.in_scale(scale) && (f.label.is_none() || scale < styles.labels.max_scale)
+}
+
 fn data_layer_type<'a>(styles: &'a Styles, f: &index::MapFeature) -> &'a str {
     &styles.layers[f.layer as usize].feature_type
 }
@@ -394,21 +404,9 @@ pub fn features_at(
         if !req.filter.accepts(&p.info) {
             continue;
         }
-        for fi in p.query(qb) {
+        // the same selection as drawing: hidden objects are not hits
+        for fi in drawn_features(p, qb, &wanted, &styles, scale) {
             let f = &p.features[fi as usize];
-            if !wanted.get(f.layer as usize).copied().unwrap_or(false) {
-                continue;
-            }
-            let rule = rule_of(&styles, data_layer_type(&styles, f), f);
-            // the same condition as drawing: hidden objects are not hits
-            let visible = if f.label.is_some() {
-                scale < styles.labels.max_scale && rule.in_scale(scale)
-            } else {
-                rule.in_scale(scale)
-            };
-            if !visible {
-                continue;
-            }
             let hit = match f.kind {
                 style::GeomKind::Area if f.z != style::ZGroup::Boundary => {
                     point_in_area(&f.paths, px, py) || near_paths(&f.paths, px, py, tol)
