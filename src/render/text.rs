@@ -10,9 +10,15 @@ use tiny_skia::{FillRule, Paint, Path, PathBuilder, Pixmap, Stroke as SkStroke, 
 
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
+/// Cached outlines by key (None: the glyph has no outline, e.g. a space).
+type PathCache<K> = RwLock<HashMap<K, Option<Arc<Path>>>>;
+
 pub struct Fonts {
     font: FontRef<'static>,
-    glyphs: RwLock<HashMap<GlyphId, Option<Arc<Path>>>>,
+    glyphs: PathCache<GlyphId>,
+    /// Halo outlines (the glyph stroked), per glyph and halo width in
+    /// steps of 16 font units: stroking once instead of on every draw.
+    halos: PathCache<(GlyphId, u32)>,
     units: f32,
 }
 
@@ -24,6 +30,7 @@ pub fn fonts() -> &'static Fonts {
         Fonts {
             font,
             glyphs: RwLock::new(HashMap::new()),
+            halos: RwLock::new(HashMap::new()),
             units,
         }
     })
@@ -81,6 +88,29 @@ impl Fonts {
         path
     }
 
+    fn halo_path(&self, id: GlyphId, glyph: &Path, width_units: f32) -> Option<Arc<Path>> {
+        let key = (id, (width_units / 16.0).round().max(1.0) as u32);
+        if let Some(p) = self
+            .halos
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return p.clone();
+        }
+        let stroke = SkStroke {
+            width: key.1 as f32 * 16.0,
+            line_join: tiny_skia::LineJoin::Round,
+            ..Default::default()
+        };
+        let path = glyph.stroke(&stroke, 1.0).map(Arc::new);
+        self.halos
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, path.clone());
+        path
+    }
+
     /// Width of a line of text in font units.
     pub fn line_width(&self, text: &str) -> f32 {
         let mut w = 0.0;
@@ -120,14 +150,14 @@ impl Fonts {
         let s = self.scale(style.size_px);
         let mut pen = 0.0f32;
         let mut prev: Option<GlyphId> = None;
-        let mut placed = Vec::with_capacity(text.len());
+        let mut placed: Vec<(GlyphId, Arc<Path>, Transform)> = Vec::with_capacity(text.len());
         for ch in text.chars() {
             let id = self.font.glyph_id(ch);
             if let Some(p) = prev {
                 pen += self.font.kern_unscaled(p, id);
             }
             if let Some(path) = self.glyph_path(id) {
-                placed.push((path, base.pre_translate(pen * s, 0.0).pre_scale(s, -s)));
+                placed.push((id, path, base.pre_translate(pen * s, 0.0).pre_scale(s, -s)));
             }
             pen += self.font.h_advance_unscaled(id);
             prev = Some(id);
@@ -136,19 +166,17 @@ impl Fonts {
             let mut paint = Paint::default();
             paint.set_color(h);
             paint.anti_alias = true;
-            let stroke = SkStroke {
-                width: (style.size_px * 0.22).clamp(1.5, 4.0) / s,
-                line_join: tiny_skia::LineJoin::Round,
-                ..Default::default()
-            };
-            for (p, t) in &placed {
-                pm.stroke_path(p, &paint, &stroke, *t, None);
+            let width = (style.size_px * 0.22).clamp(1.5, 4.0) / s;
+            for (id, p, t) in &placed {
+                if let Some(h) = self.halo_path(*id, p, width) {
+                    pm.fill_path(&h, &paint, FillRule::Winding, *t, None);
+                }
             }
         }
         let mut paint = Paint::default();
         paint.set_color(style.color);
         paint.anti_alias = true;
-        for (p, t) in &placed {
+        for (_, p, t) in &placed {
             pm.fill_path(p, &paint, FillRule::Winding, *t, None);
         }
     }
