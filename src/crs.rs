@@ -83,11 +83,6 @@ pub fn transform_xy(points: &mut [[f64; 2]], from: u32, to: u32) -> Result<(), C
     Ok(())
 }
 
-/// Whether PROJ knows EPSG:`srid`.
-pub fn is_known(srid: u32) -> bool {
-    transformer(srid, 4326).is_ok()
-}
-
 /// True for geographic CRSs (degrees).
 pub fn is_geographic(srid: u32) -> bool {
     matches!(srid, 4326 | 4258)

@@ -571,7 +571,13 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
     };
     let maps = Arc::new(xplanserver::render::MapData::new(styles, cfg.storage.srid));
     let t0 = std::time::Instant::now();
-    store.sync_all(&maps).await?;
+    // the follower loads all plans after it starts listening, so no import
+    // between loading and listening is missed
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(store.clone().follow_plan_changes(maps.clone(), Some(tx)));
+    rx.await
+        .context("the map loader stopped")?
+        .context("cannot load the plans for the maps")?;
     let snapshot = maps.snapshot();
     tracing::info!(
         "maps: {} plans, {} features loaded in {:.1} s",
@@ -580,7 +586,6 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64()
     );
     drop(snapshot);
-    tokio::spawn(store.clone().follow_plan_changes(maps.clone()));
     let data = web::Data::new(store.clone());
     let ows = web::Data::new(xplanserver::ows::OwsState {
         maps,

@@ -61,11 +61,7 @@ pub struct Scope {
     pub only_used_layers: bool,
 }
 
-async fn scope_of(
-    state: &OwsState,
-    seg: Option<&str>,
-    plan: Option<&str>,
-) -> Result<Scope, OwsError> {
+fn scope_of(state: &OwsState, seg: Option<&str>, plan: Option<&str>) -> Result<Scope, OwsError> {
     let base = Scope {
         filter: PlanFilter::All,
         path: "/wms".into(),
@@ -74,11 +70,8 @@ async fn scope_of(
         only_used_layers: false,
     };
     if let Some(key) = plan {
-        let plans = state
-            .store
-            .map_plans()
-            .await
-            .map_err(|e| OwsError::internal(e.to_string()))?;
+        let snapshot = state.maps.snapshot();
+        let plans: Vec<&crate::render::PlanInfo> = snapshot.iter().map(|p| &p.info).collect();
         let wanted = |n: &str| n.replace('/', "") == key.replace('/', "");
         let ids: Vec<i64> = match key.parse::<i64>() {
             Ok(id) if plans.iter().any(|p| p.id == id) => vec![id],
@@ -497,7 +490,7 @@ async fn handle(
     let v = Version::parse(&kvp);
     let exc = parse_exceptions(&kvp);
     let result = async {
-        let scope = scope_of(&state, seg.as_deref(), plan.as_deref()).await?;
+        let scope = scope_of(&state, seg.as_deref(), plan.as_deref())?;
         if let Some(s) = kvp.get("SERVICE") {
             if !s.eq_ignore_ascii_case("WMS") {
                 return Err(OwsError::new(Some("SERVICE"), "InvalidParameterValue", format!("this is a WMS, not '{s}'")));

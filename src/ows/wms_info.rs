@@ -99,33 +99,32 @@ pub async fn get_feature_info(
         }
     }
     let base = super::base_url(state, req);
-    Ok(match format {
-        InfoFormat::Html => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(html(&infos, &base)),
-        InfoFormat::Json => HttpResponse::Ok()
-            .content_type(if requested.contains("geo+json") {
+    // formatting reads the code lists (XSD files on first use): off the executor
+    let (content_type, body) = on_cpu(move || match format {
+        InfoFormat::Html => ("text/html; charset=utf-8", html(&infos, &base)),
+        InfoFormat::Json => (
+            if requested.contains("geo+json") {
                 "application/geo+json"
             } else {
                 "application/json"
-            })
-            .body(json(&infos).to_string()),
+            },
+            json(&infos).to_string(),
+        ),
         InfoFormat::Gml => {
             // application/vnd.ogc.gml (WMS clients such as OpenLayers):
             // gml:featureMember; GML 3.2 types: a WFS 2.0 collection
             let legacy = !requested.contains("gml+xml");
-            HttpResponse::Ok()
-                .content_type(if legacy {
-                    "application/vnd.ogc.gml"
-                } else {
-                    "application/gml+xml; version=3.2"
-                })
-                .body(gml(&infos, legacy))
+            let ct = if legacy {
+                "application/vnd.ogc.gml"
+            } else {
+                "application/gml+xml; version=3.2"
+            };
+            (ct, gml(&infos, legacy))
         }
-        InfoFormat::Text => HttpResponse::Ok()
-            .content_type("text/plain; charset=utf-8")
-            .body(text(&infos)),
+        InfoFormat::Text => ("text/plain; charset=utf-8", text(&infos)),
     })
+    .await?;
+    Ok(HttpResponse::Ok().content_type(content_type).body(body))
 }
 
 fn scalar(v: &Value) -> Option<String> {

@@ -17,11 +17,11 @@ impl ImageFormat {
         let s = s.trim().to_ascii_lowercase();
         let base = s.split(';').next().unwrap_or("").trim();
         match base {
-            "image/png" if s.contains("mode=8bit") || s.contains("palette") => {
+            "image/png" | "png" if s.contains("mode=8bit") || s.contains("palette") => {
                 Some(ImageFormat::Png8)
             }
             "image/png" | "png" => Some(ImageFormat::Png),
-            "image/png8" | "image/png; mode=8bit" | "png8" => Some(ImageFormat::Png8),
+            "image/png8" | "png8" => Some(ImageFormat::Png8),
             "image/jpeg" | "image/jpg" | "jpeg" | "jpg" => Some(ImageFormat::Jpeg),
             _ => None,
         }

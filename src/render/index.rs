@@ -155,17 +155,15 @@ impl MapData {
     /// registering new ones (copy-on-write, briefly under the write lock).
     fn styles_with_layers(&self, plan_type: &str, types: &[&str]) -> Arc<Styles> {
         let cur = self.styles();
-        if types.iter().all(|t| cur.has_layer_for(plan_type, t))
-            && cur.has_layer_for(plan_type, super::style::RASTER_TYPE)
-        {
+        let all = types.iter().copied().chain([super::style::RASTER_TYPE]);
+        if all.clone().all(|t| cur.has_layer_for(plan_type, t)) {
             return cur;
         }
         let mut guard = self.styles.write().unwrap_or_else(|p| p.into_inner());
         let mut next = (**guard).clone();
-        for t in types {
+        for t in all {
             next.layer_for(plan_type, t);
         }
-        next.raster_layer(plan_type);
         let next = Arc::new(next);
         *guard = next.clone();
         next

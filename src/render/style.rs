@@ -471,11 +471,6 @@ impl Styles {
             .copied()
     }
 
-    /// The layer of the georeferenced scans of a plan type.
-    pub fn raster_layer(&mut self, plan_type: &str) -> usize {
-        self.layer_for(plan_type, RASTER_TYPE)
-    }
-
     pub fn layer_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
     }

@@ -43,72 +43,70 @@ pub struct TextStyle {
     pub halo: Option<tiny_skia::Color>,
 }
 
+/// The cached path for `key`, made by `make` on first use.
+fn cached<K: std::hash::Hash + Eq + Copy>(
+    cache: &PathCache<K>,
+    key: K,
+    make: impl FnOnce() -> Option<Path>,
+) -> Option<Arc<Path>> {
+    if let Some(p) = cache.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return p.clone();
+    }
+    let path = make().map(Arc::new);
+    cache
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, path.clone());
+    path
+}
+
 impl Fonts {
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<Path>> {
-        if let Some(p) = self
-            .glyphs
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-        {
-            return p.clone();
-        }
-        let path = self.font.outline(id).and_then(|o| {
-            let mut pb = PathBuilder::new();
-            let mut last: Option<ab_glyph::Point> = None;
-            for c in &o.curves {
-                let (start, end) = match c {
-                    OutlineCurve::Line(a, b) => (*a, *b),
-                    OutlineCurve::Quad(a, _, b) => (*a, *b),
-                    OutlineCurve::Cubic(a, _, _, b) => (*a, *b),
-                };
-                if last.is_none_or(|l| (l.x - start.x).abs() > 1e-3 || (l.y - start.y).abs() > 1e-3)
-                {
-                    if last.is_some() {
-                        pb.close();
+        cached(&self.glyphs, id, || {
+            self.font.outline(id).and_then(|o| {
+                let mut pb = PathBuilder::new();
+                let mut last: Option<ab_glyph::Point> = None;
+                for c in &o.curves {
+                    let (start, end) = match c {
+                        OutlineCurve::Line(a, b) => (*a, *b),
+                        OutlineCurve::Quad(a, _, b) => (*a, *b),
+                        OutlineCurve::Cubic(a, _, _, b) => (*a, *b),
+                    };
+                    if last.is_none_or(|l| {
+                        (l.x - start.x).abs() > 1e-3 || (l.y - start.y).abs() > 1e-3
+                    }) {
+                        if last.is_some() {
+                            pb.close();
+                        }
+                        pb.move_to(start.x, start.y);
                     }
-                    pb.move_to(start.x, start.y);
+                    match c {
+                        OutlineCurve::Line(_, b) => pb.line_to(b.x, b.y),
+                        OutlineCurve::Quad(_, q, b) => pb.quad_to(q.x, q.y, b.x, b.y),
+                        OutlineCurve::Cubic(_, q, r, b) => {
+                            pb.cubic_to(q.x, q.y, r.x, r.y, b.x, b.y)
+                        }
+                    }
+                    last = Some(end);
                 }
-                match c {
-                    OutlineCurve::Line(_, b) => pb.line_to(b.x, b.y),
-                    OutlineCurve::Quad(_, q, b) => pb.quad_to(q.x, q.y, b.x, b.y),
-                    OutlineCurve::Cubic(_, q, r, b) => pb.cubic_to(q.x, q.y, r.x, r.y, b.x, b.y),
+                if last.is_some() {
+                    pb.close();
                 }
-                last = Some(end);
-            }
-            if last.is_some() {
-                pb.close();
-            }
-            pb.finish().map(Arc::new)
-        });
-        self.glyphs
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, path.clone());
-        path
+                pb.finish()
+            })
+        })
     }
 
     fn halo_path(&self, id: GlyphId, glyph: &Path, width_units: f32) -> Option<Arc<Path>> {
-        let key = (id, (width_units / 16.0).round().max(1.0) as u32);
-        if let Some(p) = self
-            .halos
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return p.clone();
-        }
-        let stroke = SkStroke {
-            width: key.1 as f32 * 16.0,
-            line_join: tiny_skia::LineJoin::Round,
-            ..Default::default()
-        };
-        let path = glyph.stroke(&stroke, 1.0).map(Arc::new);
-        self.halos
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, path.clone());
-        path
+        let step = (width_units / 16.0).round().max(1.0) as u32;
+        cached(&self.halos, (id, step), || {
+            let stroke = SkStroke {
+                width: step as f32 * 16.0,
+                line_join: tiny_skia::LineJoin::Round,
+                ..Default::default()
+            };
+            glyph.stroke(&stroke, 1.0)
+        })
     }
 
     /// Width of a line of text in font units.

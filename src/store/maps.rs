@@ -148,25 +148,45 @@ impl Store {
         Ok(())
     }
 
-    /// Follows plan changes forever (spawn it). Reconnects after errors and
-    /// then reloads everything, so no change is missed.
-    pub async fn follow_plan_changes(self, maps: Arc<MapData>) {
+    /// Follows plan changes forever (spawn it): listens, loads all plans
+    /// (then sends on `loaded`, once), and reloads or drops the plans named
+    /// by notifications. Reconnects after errors and then reloads
+    /// everything, so no change is missed.
+    pub async fn follow_plan_changes(
+        self,
+        maps: Arc<MapData>,
+        mut loaded: Option<tokio::sync::oneshot::Sender<Result<(), StoreError>>>,
+    ) {
         loop {
-            if let Err(e) = self.follow_once(&maps).await {
-                tracing::warn!("plan change listener: {e}; reconnecting");
+            if let Err(e) = self.follow_once(&maps, &mut loaded).await {
+                match loaded.take() {
+                    // the first load failed: the server does not start
+                    Some(tx) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                    None => tracing::warn!("plan change listener: {e}; reconnecting"),
+                }
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 
-    async fn follow_once(&self, maps: &Arc<MapData>) -> Result<(), StoreError> {
+    async fn follow_once(
+        &self,
+        maps: &Arc<MapData>,
+        loaded: &mut Option<tokio::sync::oneshot::Sender<Result<(), StoreError>>>,
+    ) -> Result<(), StoreError> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
         // report a lost connection as Ok(None) instead of reconnecting
         // inside try_recv (which a timeout could cancel unnoticed)
         listener.eager_reconnect(false);
         listener.listen("xplan_plans").await?;
-        // changes made while not listening
+        // all plans, or the changes made while not listening
         self.sync_all(maps).await?;
+        if let Some(tx) = loaded.take() {
+            let _ = tx.send(Ok(()));
+        }
         loop {
             let Some(first) = listener.try_recv().await? else {
                 // connection lost and re-established: notifications may be lost
