@@ -9,6 +9,7 @@ pub mod arc;
 pub mod reader;
 pub mod srs;
 pub mod wkb;
+pub mod write;
 
 pub use reader::{read_geometry, GmlError, GML31_NS, GML_NS};
 pub use srs::parse_srs_name;

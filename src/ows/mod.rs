@@ -1,8 +1,11 @@
-//! OGC web services over the map data: WMS 1.3.0 and 1.1.1. Request
+//! OGC web services: WMS 1.3.0 and 1.1.1 over the map data, WFS 2.0 over
+//! the stored features. Request
 //! parsing (KVP, case-insensitive names), capabilities and OGC exception
 //! reports. CPU work (rendering, encoding) runs on the rayon pool, never on
 //! the async executor.
 
+pub mod fes;
+pub mod wfs;
 pub mod wms;
 pub mod wms_info;
 
@@ -72,6 +75,11 @@ impl OwsError {
             message: message.into(),
             status: StatusCode::BAD_REQUEST,
         }
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> OwsError {
+        self.status = status;
+        self
     }
 
     pub fn internal(message: impl Into<String>) -> OwsError {
@@ -161,4 +169,5 @@ pub fn xml_response(body: String, content_type: &str) -> HttpResponse {
 /// Registers the OGC routes.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     wms::configure(cfg);
+    wfs::configure(cfg);
 }

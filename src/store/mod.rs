@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod copy;
+pub mod features;
 pub mod maps;
 
 use crate::config::Config;

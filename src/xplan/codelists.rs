@@ -17,6 +17,8 @@ pub struct CodeLists {
     enums: HashMap<String, HashMap<String, String>>,
     /// complex type -> (base type, element name -> element type)
     types: HashMap<String, (Option<String>, HashMap<String, String>)>,
+    /// global element -> (substitution group, abstract)
+    elements: HashMap<String, (Option<String>, bool)>,
 }
 
 fn local(name: &str) -> &str {
@@ -94,6 +96,14 @@ impl CodeLists {
                                     Some(local(&b).to_string());
                             }
                         }
+                        "element" if complex.is_empty() && simple.is_none() => {
+                            if let Some(n) = attr("name") {
+                                let group =
+                                    attr("substitutionGroup").map(|g| local(&g).to_string());
+                                let abs = attr("abstract").is_some_and(|a| a == "true");
+                                self.elements.insert(n, (group, abs));
+                            }
+                        }
                         "element" => {
                             if let (Some(Some(t)), Some(n), Some(ty)) =
                                 (complex.last(), attr("name"), attr("type"))
@@ -154,6 +164,32 @@ impl CodeLists {
         None
     }
 
+    /// The concrete feature types of the schema (global elements whose
+    /// substitution group leads to gml:AbstractFeature), sorted by name.
+    pub fn feature_types(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .elements
+            .iter()
+            .filter(|(name, (_, abs))| !abs && self.is_feature(name))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// True if `name` is a feature type of the schema (abstract or not).
+    pub fn is_feature(&self, name: &str) -> bool {
+        let mut cur = name;
+        for _ in 0..16 {
+            match self.elements.get(cur) {
+                Some((Some(g), _)) if g == "AbstractFeature" => return true,
+                Some((Some(g), _)) => cur = g,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// The code lists of a version (loaded on first use, then shared).
     pub fn of(version: Version) -> Arc<CodeLists> {
         static CACHE: OnceLock<Mutex<HashMap<Version, Arc<CodeLists>>>> = OnceLock::new();
@@ -199,5 +235,28 @@ mod tests {
         assert!(c
             .label("BP_BaugebietsTeilFlaeche", "nichtDa", "1000")
             .is_none());
+    }
+
+    #[test]
+    fn feature_types_from_the_official_schemas() {
+        for v in Version::ALL {
+            let c = CodeLists::of(v);
+            let t = c.feature_types();
+            assert!(t.len() > 80, "{v:?}: only {} feature types", t.len());
+            for want in ["BP_Plan", "BP_BaugebietsTeilFlaeche", "FP_Plan", "XP_PPO"] {
+                assert!(t.contains(&want), "{v:?}: {want} missing");
+            }
+            for not in [
+                "XP_Gemeinde",
+                "XP_Objekt",
+                "BP_Flaechenschlussobjekt",
+                "XP_ExterneReferenz",
+            ] {
+                assert!(
+                    !t.contains(&not),
+                    "{v:?}: {not} is no concrete feature type"
+                );
+            }
+        }
     }
 }

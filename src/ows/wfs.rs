@@ -1,0 +1,1563 @@
+//! WFS 2.0.0: GetCapabilities, DescribeFeatureType, GetFeature,
+//! GetPropertyValue, ListStoredQueries, DescribeStoredQueries, in KVP (GET)
+//! and XML (POST), one service per XPlanGML version and plan status
+//! (/wfs/{version}[/{status}], plus xPlanBox's /wfs{41..60}[pre|archive]).
+//!
+//! GetFeature returns the plans' own XPlanGML features: the stored original
+//! fragment byte for byte when the plan is in the requested CRS, otherwise
+//! with every geometry rewritten in that CRS; or GeoJSON with flattened
+//! properties and code-list labels. Responses stream: the rows come from
+//! one database snapshot in batches, are formatted on the rayon pool and
+//! sent chunk by chunk, so memory stays flat for any result size.
+
+use super::fes::{self, GeomContext, PostRequest, QuerySpec, StoredQueryCall};
+use super::{base_url, on_cpu, urlencode, xml_escape, xml_response, Kvp, OwsError, OwsState};
+use crate::store::features::{
+    Batch, CmpOp, Columns, FeatureQuery, FeatureRow, Filter, Prop, WfsPlan,
+};
+use crate::xplan::codelists::CodeLists;
+use crate::xplan::Version;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+const WFS_NS: &str = "http://www.opengis.net/wfs/2.0";
+const GML_NS: &str = "http://www.opengis.net/gml/3.2";
+const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+const FES_NS: &str = "http://www.opengis.net/fes/2.0";
+const OWS_NS: &str = "http://www.opengis.net/ows/1.1";
+
+/// Rows per batch formatted on the rayon pool.
+const BATCH: usize = 512;
+
+const GML_FORMAT: &str = "application/gml+xml; version=3.2";
+const GEOJSON_FORMAT: &str = "application/geo+json";
+
+/// The CRSs offered besides the storage CRS (as in the WMS).
+const OTHER_CRS: [u32; 9] = [25832, 25833, 31466, 31467, 31468, 31469, 4258, 4326, 3857];
+
+const Q_BY_ID: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureById";
+const Q_BY_TYPE: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureByType";
+const Q_PLAN_NAME: &str = "urn:ogc:def:query:OGC-WFS::PlanName";
+const Q_PLAN_ID: &str = "urn:ogc:def:query:OGC-WFS::PlanId";
+const Q_INTERNAL_ID: &str = "urn:ogc:def:query:OGC-WFS::InternalId";
+
+/// (id, title, parameter, parameter title)
+const STORED_QUERIES: [(&str, &str, &str, &str); 5] = [
+    (Q_BY_ID, "Ein Objekt nach gml:id", "ID", "gml:id des Objekts"),
+    (Q_BY_TYPE, "Alle Objekte einer Objektart", "typeName", "Objektart, z.B. xplan:BP_Plan"),
+    (Q_PLAN_NAME, "Planobjekte nach Planname", "planName", "Name des Plans (xplan:name)"),
+    (Q_PLAN_ID, "Planobjekte nach Plannummer", "planId", "Nummer des Plans (xplan:nummer)"),
+    (Q_INTERNAL_ID, "Planobjekte nach interner ID", "internalId", "interne ID des Plans"),
+];
+
+const PLAN_TYPES: [&str; 5] = ["BP_Plan", "FP_Plan", "RP_Plan", "LP_Plan", "SO_Plan"];
+
+/// Which plans a WFS endpoint serves.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub version: Version,
+    pub statuses: Vec<String>,
+    pub path: String,
+    pub title: String,
+}
+
+fn version_of(seg: &str) -> Option<Version> {
+    let s = seg.replace('.', "");
+    Version::ALL.into_iter().find(|v| v.as_str().replace('.', "") == s)
+}
+
+fn status_of(seg: &str) -> Option<&'static str> {
+    match seg.to_ascii_lowercase().as_str() {
+        "festgestellt" => Some("festgestellt"),
+        "in_aufstellung" | "in-aufstellung" | "inaufstellung" | "pre" => Some("in_aufstellung"),
+        "archiviert" | "archive" => Some("archiviert"),
+        _ => None,
+    }
+}
+
+fn status_title(s: &str) -> &'static str {
+    match s {
+        "festgestellt" => "festgestellte Pläne",
+        "in_aufstellung" => "Pläne in Aufstellung",
+        _ => "archivierte Pläne",
+    }
+}
+
+fn scope_for(version: &str, status: Option<&str>) -> Result<Scope, OwsError> {
+    let not_found = || {
+        OwsError::not_found(format!(
+            "no WFS at this address: use /wfs/{{version}} or /wfs/{{version}}/{{festgestellt|in_aufstellung|archiviert}} with version 41, 50, 51, 52, 53, 54 or 60"
+        ))
+    };
+    let v = version_of(version).ok_or_else(not_found)?;
+    let digits = v.as_str().replace('.', "");
+    match status {
+        None => Ok(Scope {
+            version: v,
+            statuses: vec![],
+            path: format!("/wfs/{digits}"),
+            title: format!("XPlanGML {v}: alle Pläne"),
+        }),
+        Some(s) => {
+            let st = status_of(s).ok_or_else(not_found)?;
+            Ok(Scope {
+                version: v,
+                statuses: vec![st.to_string()],
+                path: format!("/wfs/{digits}/{st}"),
+                title: format!("XPlanGML {v}: {}", status_title(st)),
+            })
+        }
+    }
+}
+
+/// xPlanBox's endpoint names: wfs54 (festgestellt), wfs54pre, wfs54archive.
+fn scope_for_alias(name: &str) -> Result<Scope, OwsError> {
+    let rest = name.trim_start_matches("wfs");
+    let (digits, status) = if let Some(d) = rest.strip_suffix("pre") {
+        (d, "in_aufstellung")
+    } else if let Some(d) = rest.strip_suffix("archive") {
+        (d, "archiviert")
+    } else {
+        (rest, "festgestellt")
+    };
+    let mut s = scope_for(digits, Some(status))?;
+    s.path = format!("/{name}");
+    Ok(s)
+}
+
+/// The WFS exception report (OWS 1.1, as WFS 2.0 prescribes).
+pub fn exception_response(e: &OwsError) -> HttpResponse {
+    let loc = e
+        .locator
+        .as_ref()
+        .map(|l| format!(" locator=\"{}\"", xml_escape(l)))
+        .unwrap_or_default();
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ows:ExceptionReport xmlns:ows=\"{OWS_NS}\" xmlns:xsi=\"{XSI_NS}\" version=\"2.0.0\" xml:lang=\"en\" xsi:schemaLocation=\"{OWS_NS} http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\">\n  <ows:Exception exceptionCode=\"{}\"{loc}>\n    <ows:ExceptionText>{}</ows:ExceptionText>\n  </ows:Exception>\n</ows:ExceptionReport>\n",
+        e.code,
+        xml_escape(&e.message)
+    );
+    let status = match e.code {
+        "OperationNotSupported" | "OptionNotSupported" => StatusCode::NOT_IMPLEMENTED,
+        _ => e.status,
+    };
+    HttpResponse::build(status)
+        .content_type("application/xml")
+        .body(body)
+}
+
+fn store_err(e: crate::store::StoreError) -> OwsError {
+    tracing::error!("WFS query failed: {e}");
+    OwsError::new(
+        None,
+        "OperationProcessingFailed",
+        format!("the query failed: {e}"),
+    )
+    .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A parsed WFS request, from KVP or XML.
+#[derive(Debug, Default)]
+struct Request {
+    request: String,
+    queries: Vec<QuerySpec>,
+    stored: Option<StoredQueryCall>,
+    count: Option<i64>,
+    start: i64,
+    hits: bool,
+    output_format: Option<String>,
+    value_reference: Option<String>,
+    /// DescribeFeatureType type names, DescribeStoredQueries ids
+    names: Vec<String>,
+    /// the KVP of a GET request (for paging links)
+    kvp: Option<Vec<(String, String)>>,
+}
+
+fn param_err(name: &str, msg: impl Into<String>) -> OwsError {
+    OwsError::new(Some(name), "InvalidParameterValue", msg)
+}
+
+fn parse_int(name: &str, v: Option<&str>) -> Result<Option<i64>, OwsError> {
+    match v {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Some)
+            .ok_or_else(|| param_err(name, format!("{name}='{s}' is not a non-negative integer"))),
+    }
+}
+
+/// Splits a KVP list that is either "a,b" or "(a,b)(c)" into groups.
+fn groups(v: &str) -> Vec<Vec<String>> {
+    let t = v.trim();
+    if t.starts_with('(') {
+        t.split(')')
+            .map(|g| g.trim().trim_start_matches('('))
+            .filter(|g| !g.is_empty())
+            .map(|g| g.split(',').map(|s| s.trim().to_string()).collect())
+            .collect()
+    } else {
+        vec![t
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()]
+    }
+}
+
+/// Splits the KVP FILTER value "(<Filter/>)(<Filter/>)" into filters.
+fn filter_groups(v: &str) -> Vec<String> {
+    let t = v.trim();
+    if !t.starts_with('(') {
+        return vec![t.to_string()];
+    }
+    let mut out = vec![];
+    let mut depth = 0usize;
+    let mut cur = String::new();
+    let mut in_tag = false;
+    for c in t.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                cur.push(c)
+            }
+            '>' => {
+                in_tag = false;
+                cur.push(c)
+            }
+            '(' if !in_tag && depth == 0 && cur.trim().is_empty() => {
+                depth = 1;
+                cur.clear();
+            }
+            ')' if !in_tag && depth == 1 && cur.trim_end().ends_with('>') => {
+                depth = 0;
+                out.push(std::mem::take(&mut cur));
+            }
+            c => cur.push(c),
+        }
+    }
+    out
+}
+
+fn geom_ctx(state: &OwsState, srs: Option<&str>) -> Result<GeomContext, OwsError> {
+    let storage = state.store.storage_srid;
+    let (default_srid, default_lat_lon) = match srs {
+        Some(s) => fes::parse_crs(s).ok_or_else(|| {
+            param_err("SRSNAME", format!("the CRS '{s}' is not supported"))
+        })?,
+        None => (storage, false),
+    };
+    Ok(GeomContext {
+        storage_srid: storage,
+        default_srid,
+        default_lat_lon,
+    })
+}
+
+fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
+    let request = kvp.require("REQUEST")?.to_string();
+    let mut r = Request {
+        request,
+        ..Default::default()
+    };
+    r.count = parse_int("COUNT", kvp.get("COUNT").or(kvp.get("MAXFEATURES")))?;
+    r.start = parse_int("STARTINDEX", kvp.get("STARTINDEX"))?.unwrap_or(0);
+    r.hits = match kvp.get("RESULTTYPE").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("results") => false,
+        Some("hits") => true,
+        Some(o) => return Err(param_err("RESULTTYPE", format!("RESULTTYPE '{o}' is neither results nor hits"))),
+    };
+    r.output_format = kvp.get("OUTPUTFORMAT").map(str::to_string);
+    r.value_reference = kvp.get("VALUEREFERENCE").map(str::to_string);
+    let srs = kvp.get("SRSNAME").map(str::to_string);
+    let ctx = geom_ctx(state, srs.as_deref())?;
+    let type_groups = kvp
+        .get("TYPENAMES")
+        .or(kvp.get("TYPENAME"))
+        .map(groups)
+        .unwrap_or_default();
+    if r.request.eq_ignore_ascii_case("DescribeFeatureType") {
+        r.names = type_groups.into_iter().flatten().collect();
+        return Ok(r);
+    }
+    if r.request.eq_ignore_ascii_case("DescribeStoredQueries") {
+        r.names = kvp
+            .get("STOREDQUERY_ID")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default();
+        return Ok(r);
+    }
+    if let Some(id) = kvp.get("STOREDQUERY_ID") {
+        let known = ["STOREDQUERY_ID", "REQUEST", "SERVICE", "VERSION", "COUNT", "STARTINDEX", "RESULTTYPE", "OUTPUTFORMAT", "SRSNAME", "VALUEREFERENCE", "NAMESPACES", "MAXFEATURES", "RESOLVE", "RESOLVEDEPTH"];
+        r.stored = Some(StoredQueryCall {
+            id: id.to_string(),
+            params: kvp
+                .0
+                .iter()
+                .filter(|(k, _)| !known.iter().any(|n| n.eq_ignore_ascii_case(k)))
+                .cloned()
+                .collect(),
+        });
+        r.queries.push(QuerySpec {
+            srs_name: srs,
+            ..Default::default()
+        });
+        return Ok(r);
+    }
+    let alternatives = ["FILTER", "BBOX", "RESOURCEID"]
+        .iter()
+        .filter(|k| kvp.get(k).is_some())
+        .count();
+    if alternatives > 1 {
+        return Err(OwsError::new(
+            None,
+            "OperationParsingFailed",
+            "FILTER, BBOX and RESOURCEID exclude each other",
+        ));
+    }
+    let sort = match kvp.get("SORTBY") {
+        Some(s) => fes::parse_sort_kvp(s)?,
+        None => vec![],
+    };
+    let filters: Vec<Option<Filter>> = if let Some(f) = kvp.get("FILTER") {
+        filter_groups(f)
+            .iter()
+            .map(|x| fes::parse_filter(x, &ctx).map(Some))
+            .collect::<Result<_, _>>()?
+    } else if let Some(b) = kvp.get("BBOX") {
+        vec![Some(bbox_filter(b, &ctx)?)]
+    } else if let Some(ids) = kvp.get("RESOURCEID") {
+        vec![Some(Filter::ResourceId(
+            ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        ))]
+    } else {
+        vec![]
+    };
+    if type_groups.is_empty() {
+        if !matches!(filters.first(), Some(Some(Filter::ResourceId(_)))) {
+            return Err(OwsError::new(
+                Some("TYPENAMES"),
+                "MissingParameterValue",
+                "the parameter TYPENAMES is missing (or use RESOURCEID or STOREDQUERY_ID)",
+            ));
+        }
+        r.queries.push(QuerySpec {
+            type_names: vec![],
+            filter: filters.into_iter().next().flatten(),
+            sort,
+            srs_name: srs,
+        });
+        return Ok(r);
+    }
+    if filters.len() > 1 && filters.len() != type_groups.len() {
+        return Err(param_err(
+            "FILTER",
+            format!("{} filters for {} queries (TYPENAMES groups)", filters.len(), type_groups.len()),
+        ));
+    }
+    for (i, types) in type_groups.into_iter().enumerate() {
+        let filter = if filters.len() > 1 {
+            filters[i].clone()
+        } else {
+            filters.first().cloned().flatten()
+        };
+        r.queries.push(QuerySpec {
+            type_names: types,
+            filter,
+            sort: sort.clone(),
+            srs_name: srs.clone(),
+        });
+    }
+    Ok(r)
+}
+
+/// BBOX=minx,miny,maxx,maxy[,crs] (axis order of the CRS as named).
+fn bbox_filter(v: &str, ctx: &GeomContext) -> Result<Filter, OwsError> {
+    let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+    if parts.len() != 4 && parts.len() != 5 {
+        return Err(param_err("BBOX", "BBOX needs four numbers and an optional CRS"));
+    }
+    let n: Vec<f64> = parts[..4]
+        .iter()
+        .map(|p| p.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| param_err("BBOX", format!("BBOX '{v}' has a value that is not a number")))?;
+    if n.iter().any(|x| !x.is_finite()) || n[0] > n[2] || n[1] > n[3] {
+        return Err(param_err("BBOX", format!("BBOX '{v}': minimum above maximum")));
+    }
+    let (srid, lat_lon) = match parts.get(4) {
+        Some(c) => fes::parse_crs(c).ok_or_else(|| param_err("BBOX", format!("the CRS '{c}' is not supported")))?,
+        None => (ctx.default_srid, ctx.default_lat_lon),
+    };
+    let ewkb = fes::box_ewkb(
+        crate::gml::Coord::new(n[0], n[1]),
+        crate::gml::Coord::new(n[2], n[3]),
+        srid,
+        lat_lon,
+        ctx,
+    )
+    .map_err(|e| OwsError { locator: Some("BBOX".into()), ..e })?;
+    Ok(Filter::Spatial {
+        op: crate::store::features::SpatialOp::Intersects,
+        ewkb,
+    })
+}
+
+fn from_post(state: &OwsState, p: PostRequest) -> Result<Request, OwsError> {
+    let attr = |n: &str| {
+        p.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
+    let mut r = Request {
+        request: p.request.clone(),
+        ..Default::default()
+    };
+    r.count = parse_int("count", attr("count").or(attr("maxFeatures")))?;
+    r.start = parse_int("startIndex", attr("startIndex"))?.unwrap_or(0);
+    r.hits = attr("resultType").is_some_and(|v| v.eq_ignore_ascii_case("hits"));
+    r.output_format = attr("outputFormat").map(str::to_string);
+    r.value_reference = attr("valueReference").map(str::to_string);
+    r.names = p.names;
+    r.queries = p.queries;
+    if let Some(s) = p.stored {
+        r.stored = Some(s);
+        if r.queries.is_empty() {
+            r.queries.push(QuerySpec::default());
+        }
+    }
+    let _ = state;
+    Ok(r)
+}
+
+/// Resolves type names (any prefix, or none) to the version's feature types.
+fn resolve_types(names: &[String], cl: &CodeLists) -> Result<Vec<String>, OwsError> {
+    let known = cl.feature_types();
+    names
+        .iter()
+        .map(|n| {
+            let local = n.rsplit([':', '}']).next().unwrap_or(n).trim();
+            known
+                .iter()
+                .find(|k| **k == local)
+                .map(|k| k.to_string())
+                .ok_or_else(|| {
+                    param_err("TYPENAMES", format!("the feature type '{n}' is not offered by this service"))
+                })
+        })
+        .collect()
+}
+
+/// The store filter of a request's queries (or stored query).
+fn request_filter(r: &Request, cl: &CodeLists) -> Result<Filter, OwsError> {
+    if let Some(sq) = &r.stored {
+        let param = |name: &str| -> Result<String, OwsError> {
+            sq.params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| {
+                    OwsError::new(
+                        Some(name),
+                        "MissingParameterValue",
+                        format!("the stored query {} needs the parameter {name}", sq.id),
+                    )
+                })
+        };
+        let plans = || Filter::Types(PLAN_TYPES.iter().map(|s| s.to_string()).collect());
+        let eq = |prop: Prop, value: String| Filter::Compare {
+            prop,
+            op: CmpOp::Eq,
+            value,
+            match_case: true,
+        };
+        return Ok(match sq.id.as_str() {
+            Q_BY_ID => Filter::ResourceId(vec![param("ID")?]),
+            Q_BY_TYPE => Filter::Types(resolve_types(&[param("typeName")?], cl)?),
+            Q_PLAN_NAME => Filter::And(vec![plans(), eq(Prop::PlanName, param("planName")?)]),
+            Q_PLAN_ID => Filter::And(vec![plans(), eq(Prop::PlanNummer, param("planId")?)]),
+            Q_INTERNAL_ID => Filter::And(vec![plans(), eq(Prop::PlanInternalId, param("internalId")?)]),
+            other => {
+                return Err(param_err(
+                    "STOREDQUERY_ID",
+                    format!("the stored query '{other}' does not exist (ListStoredQueries lists them)"),
+                ))
+            }
+        });
+    }
+    if r.queries.is_empty() {
+        return Err(OwsError::new(
+            Some("TYPENAMES"),
+            "MissingParameterValue",
+            "the request has no query (TYPENAMES, RESOURCEID or STOREDQUERY_ID)",
+        ));
+    }
+    let mut parts = vec![];
+    for q in &r.queries {
+        let mut and = vec![];
+        if !q.type_names.is_empty() {
+            and.push(Filter::Types(resolve_types(&q.type_names, cl)?));
+        } else if !matches!(q.filter, Some(Filter::ResourceId(_))) {
+            return Err(OwsError::new(
+                Some("TYPENAMES"),
+                "MissingParameterValue",
+                "a query needs typeNames",
+            ));
+        }
+        if let Some(f) = &q.filter {
+            and.push(f.clone());
+        }
+        parts.push(Filter::And(and));
+    }
+    Ok(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Filter::Or(parts)
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Gml,
+    GeoJson,
+}
+
+fn output_format(v: Option<&str>) -> Result<Format, OwsError> {
+    let Some(f) = v else { return Ok(Format::Gml) };
+    let l = f.to_ascii_lowercase().replace(' ', "");
+    if l.starts_with("application/gml+xml")
+        || l == "text/xml;subtype=gml/3.2"
+        || l == "text/xml;subtype=gml/3.2.1"
+        || l == "gml32"
+        || l == "application/xml"
+        || l == "text/xml"
+    {
+        Ok(Format::Gml)
+    } else if matches!(
+        l.as_str(),
+        "application/geo+json" | "application/json" | "geojson" | "json"
+    ) {
+        Ok(Format::GeoJson)
+    } else {
+        Err(param_err(
+            "OUTPUTFORMAT",
+            format!("the output format '{f}' is not offered: use {GML_FORMAT} or {GEOJSON_FORMAT}"),
+        ))
+    }
+}
+
+/// The output CRS: (srid, lat/lon order, srsName to write).
+fn output_crs(state: &OwsState, srs: Option<&str>, format: Format) -> Result<(u32, bool, String), OwsError> {
+    match srs {
+        Some(s) => {
+            let (srid, lat_lon) =
+                fes::parse_crs(s).ok_or_else(|| param_err("SRSNAME", format!("the CRS '{s}' is not supported")))?;
+            Ok((srid, lat_lon && format == Format::Gml, s.to_string()))
+        }
+        None if format == Format::GeoJson => Ok((4326, false, "urn:ogc:def:crs:OGC:1.3:CRS84".into())),
+        None => {
+            let s = state.store.storage_srid;
+            Ok((s, false, format!("EPSG:{s}")))
+        }
+    }
+}
+
+/// Everything the formatting of result batches needs.
+struct Frame {
+    format: Format,
+    plans: HashMap<i64, WfsPlan>,
+    /// extra namespace declarations per plan for wfs:member (bindings the
+    /// collection root does not have)
+    member_ns: HashMap<i64, String>,
+    out_srid: u32,
+    lat_lon: bool,
+    srs_name: String,
+    decimals: usize,
+    codes: Arc<CodeLists>,
+}
+
+impl Frame {
+    fn gml_member(&self, row: &FeatureRow, out: &mut String) -> Result<(), String> {
+        let xml = row.xml.as_deref().unwrap_or("");
+        let plan = self.plans.get(&row.plan_id);
+        out.push_str("<wfs:member");
+        if let Some(ns) = self.member_ns.get(&row.plan_id) {
+            out.push_str(ns);
+        }
+        out.push('>');
+        self.feature_xml(xml, plan, out)?;
+        out.push_str("</wfs:member>\n");
+        Ok(())
+    }
+
+    /// The feature's XML: as stored, or with its geometries in the output CRS.
+    fn feature_xml(&self, xml: &str, plan: Option<&WfsPlan>, out: &mut String) -> Result<(), String> {
+        let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
+        let verbatim = from == self.out_srid
+            && !self.lat_lon
+            && (xml.contains("srsName") || !has_geometry(xml));
+        if verbatim {
+            out.push_str(xml);
+            return Ok(());
+        }
+        let ns = plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]);
+        let x = crate::gml::write::reproject_fragment(
+            xml,
+            ns,
+            from,
+            self.out_srid,
+            &self.srs_name,
+            self.lat_lon,
+            self.decimals,
+        )
+        .map_err(|e| e.to_string())?;
+        out.push_str(&x);
+        Ok(())
+    }
+
+    fn geojson_feature(&self, row: &FeatureRow, first: bool, out: &mut String) {
+        let mut props = Map::new();
+        props.insert("featureType".into(), Value::String(row.feature_type.clone()));
+        props.insert("xplanMgrPlanId".into(), Value::from(row.plan_id));
+        if let Some(p) = self.plans.get(&row.plan_id) {
+            props.insert("xpPlanName".into(), Value::String(p.name.clone()));
+        }
+        let parsed: Value = row
+            .properties
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+            .unwrap_or(Value::Null);
+        if let Value::Object(o) = parsed {
+            flatten(&o, "", &row.feature_type, &self.codes, &mut props);
+        }
+        let f = serde_json::json!({
+            "type": "Feature",
+            "id": row.gml_id,
+            "geometry": Value::Null,
+            "properties": props,
+        });
+        if !first {
+            out.push(',');
+        }
+        out.push('\n');
+        let s = f.to_string();
+        // splice the geometry from PostGIS in without re-parsing it
+        match &row.geojson {
+            Some(g) => {
+                let s = s.replacen("\"geometry\":null", &format!("\"geometry\":{g}"), 1);
+                out.push_str(&s);
+            }
+            None => out.push_str(&s),
+        }
+    }
+}
+
+fn has_geometry(xml: &str) -> bool {
+    xml.contains(":pos") || xml.contains("<pos")
+}
+
+/// Flattens nested data types into "prop.sub" keys (repeated values as
+/// arrays) and adds "<prop>_label" for coded values with a readable label.
+fn flatten(o: &Map<String, Value>, prefix: &str, owner: &str, codes: &CodeLists, out: &mut Map<String, Value>) {
+    let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
+    for (k, v) in o {
+        if k == "@type" {
+            continue;
+        }
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Object(inner) => flatten(inner, &key, owner, codes, out),
+            Value::Array(a) if a.iter().any(Value::is_object) => {
+                let mut cols: Map<String, Value> = Map::new();
+                for e in a {
+                    let mut one = Map::new();
+                    match e {
+                        Value::Object(inner) => flatten(inner, &key, owner, codes, &mut one),
+                        other => {
+                            one.insert(key.clone(), other.clone());
+                        }
+                    }
+                    for (ck, cv) in one {
+                        match cols.entry(ck).or_insert_with(|| Value::Array(vec![])) {
+                            Value::Array(col) => col.push(cv),
+                            _ => unreachable!("columns are arrays"),
+                        }
+                    }
+                }
+                out.extend(cols);
+            }
+            other => {
+                let label = |s: &str| codes.label(owner, k, s).map(str::to_string);
+                let l = match other {
+                    Value::String(s) => label(s).map(Value::String),
+                    Value::Array(a) => {
+                        let ls: Vec<Value> = a
+                            .iter()
+                            .filter_map(|x| x.as_str().and_then(label).map(Value::String))
+                            .collect();
+                        (!ls.is_empty()).then_some(Value::Array(ls))
+                    }
+                    _ => None,
+                };
+                out.insert(key.clone(), other.clone());
+                if let Some(l) = l {
+                    out.insert(format!("{key}_label"), l);
+                }
+            }
+        }
+    }
+}
+
+/// Namespace declarations of the collection root (all plans' bindings that
+/// agree) and, per plan, those its members need in addition.
+fn namespaces(plans: &HashMap<i64, WfsPlan>, version: Version) -> (Vec<(String, String)>, HashMap<i64, String>) {
+    let mut root: Vec<(String, String)> = vec![
+        ("wfs".into(), WFS_NS.into()),
+        ("gml".into(), GML_NS.into()),
+        ("xlink".into(), XLINK_NS.into()),
+        ("xsi".into(), XSI_NS.into()),
+        ("xplan".into(), version.namespace().into()),
+    ];
+    let mut ids: Vec<&i64> = plans.keys().collect();
+    ids.sort();
+    for id in &ids {
+        for (p, u) in &plans[id].namespaces {
+            if !p.is_empty() && !root.iter().any(|(q, _)| q == p) {
+                root.push((p.clone(), u.clone()));
+            }
+        }
+    }
+    let mut member = HashMap::new();
+    for id in ids {
+        let mut extra = String::new();
+        for (p, u) in &plans[id].namespaces {
+            if p == "wfs" || p == "xsi" {
+                continue;
+            }
+            if root.iter().any(|(q, v)| q == p && v == u) {
+                continue;
+            }
+            let attr = if p.is_empty() {
+                "xmlns".to_string()
+            } else {
+                format!("xmlns:{p}")
+            };
+            let _ = write!(extra, " {attr}=\"{}\"", xml_escape(u));
+        }
+        if !extra.is_empty() {
+            member.insert(*id, extra);
+        }
+    }
+    (root, member)
+}
+
+/// Inserts namespace declarations into the first start tag of a fragment.
+fn with_namespaces(xml: &str, decls: &str) -> String {
+    let name_end = xml
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_whitespace() || *c == '>' || *c == '/')
+        .map(|(i, _)| i)
+        .unwrap_or(xml.len());
+    format!("{}{decls}{}", &xml[..name_end], &xml[name_end..])
+}
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn paging_link(base: &str, kvp: &[(String, String)], start: i64) -> String {
+    let mut u = format!("{base}?");
+    let mut first = true;
+    for (k, v) in kvp {
+        if k.eq_ignore_ascii_case("STARTINDEX") {
+            continue;
+        }
+        if !first {
+            u.push('&');
+        }
+        first = false;
+        let _ = write!(u, "{}={}", urlencode(k), urlencode(v));
+    }
+    let _ = write!(u, "&STARTINDEX={start}");
+    u
+}
+
+async fn get_feature(
+    state: web::Data<OwsState>,
+    req: &HttpRequest,
+    scope: &Scope,
+    r: Request,
+    property_value: bool,
+) -> Result<HttpResponse, OwsError> {
+    let codes = CodeLists::of(scope.version);
+    let filter = request_filter(&r, &codes)?;
+    let format = if property_value {
+        Format::Gml
+    } else {
+        output_format(r.output_format.as_deref())?
+    };
+    let srs = r.queries.first().and_then(|q| q.srs_name.clone());
+    let (out_srid, lat_lon, srs_name) = output_crs(&state, srs.as_deref(), format)?;
+    let value_ref = if property_value {
+        let v = r.value_reference.clone().ok_or_else(|| {
+            OwsError::new(Some("VALUEREFERENCE"), "MissingParameterValue", "the parameter VALUEREFERENCE is missing")
+        })?;
+        Some(fes::value_reference(&v).map_err(|e| OwsError { locator: Some("VALUEREFERENCE".into()), ..e })?)
+    } else {
+        None
+    };
+    let sort = r.queries.first().map(|q| q.sort.clone()).unwrap_or_default();
+    let by_id = r.stored.as_ref().is_some_and(|s| s.id == Q_BY_ID);
+    let q = FeatureQuery {
+        version: scope.version.as_str().to_string(),
+        statuses: scope.statuses.clone(),
+        filter,
+        sort,
+        start: r.start,
+        count: r.count,
+    };
+    let plans: HashMap<i64, WfsPlan> = state
+        .store
+        .wfs_plans(scope.version.as_str(), &scope.statuses)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let (root_ns, member_ns) = namespaces(&plans, scope.version);
+    let base = format!("{}{}", base_url(&state, req), scope.path);
+    let frame = Arc::new(Frame {
+        format,
+        plans,
+        member_ns,
+        out_srid,
+        lat_lon,
+        srs_name,
+        decimals: if crate::crs::is_geographic(out_srid) { 9 } else { 3 },
+        codes,
+    });
+    let cols = Columns {
+        xml: format == Format::Gml,
+        properties: format == Format::GeoJson,
+        geojson_srid: (format == Format::GeoJson).then_some(out_srid),
+        geojson_decimals: if crate::crs::is_geographic(out_srid) { 8 } else { 3 },
+    };
+
+    if r.hits {
+        let n = state.store.count_features(&q).await.map_err(store_err)?;
+        return Ok(match format {
+            Format::Gml => {
+                let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:FeatureCollection");
+                let _ = write!(x, " xmlns:wfs=\"{WFS_NS}\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\" timeStamp=\"{}\" numberMatched=\"{n}\" numberReturned=\"0\"/>\n", now());
+                xml_response(x, GML_FORMAT)
+            }
+            Format::GeoJson => HttpResponse::Ok()
+                .content_type(GEOJSON_FORMAT)
+                .body(serde_json::json!({"type": "FeatureCollection", "numberMatched": n, "numberReturned": 0, "timeStamp": now(), "features": []}).to_string()),
+        });
+    }
+
+    if by_id {
+        // GetFeatureById: the bare feature, 404 when there is none
+        let rows = state.store.query_features(&q, cols).await.map_err(store_err)?;
+        let Some(row) = rows.into_iter().next() else {
+            return Err(OwsError {
+                code: "NotFound",
+                locator: Some("ID".into()),
+                message: "no feature with this gml:id".into(),
+                status: StatusCode::NOT_FOUND,
+            });
+        };
+        let f2 = frame.clone();
+        let body = on_cpu(move || -> Result<String, String> {
+            match f2.format {
+                Format::Gml => {
+                    let mut x = String::new();
+                    let plan = f2.plans.get(&row.plan_id);
+                    f2.feature_xml(row.xml.as_deref().unwrap_or(""), plan, &mut x)?;
+                    let mut decls = String::new();
+                    for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {
+                        let a = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+                        let _ = write!(decls, " {a}=\"{}\"", xml_escape(u));
+                    }
+                    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", with_namespaces(&x, &decls)))
+                }
+                Format::GeoJson => {
+                    let mut s = String::new();
+                    f2.geojson_feature(&row, true, &mut s);
+                    Ok(s.trim_start().to_string())
+                }
+            }
+        })
+        .await?
+        .map_err(|e| OwsError::internal(format!("the feature could not be written: {e}")))?;
+        return Ok(HttpResponse::Ok()
+            .content_type(if format == Format::Gml { GML_FORMAT } else { GEOJSON_FORMAT })
+            .body(body));
+    }
+
+    // streaming: count and rows from one snapshot, formatted in batches
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let store = state.store.clone();
+    tokio::spawn(async move { store.stream_features(q, cols, true, BATCH, tx).await });
+    let matched = match rx.recv().await {
+        Some(Ok(Batch::Matched(n))) => n,
+        Some(Err(e)) => return Err(store_err(e)),
+        _ => return Err(OwsError::internal("the query ended without a result")),
+    };
+    let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
+    let next = match (&r.kvp, r.count) {
+        (Some(kvp), Some(c)) if r.start + c < matched => Some(paging_link(&base, kvp, r.start + c)),
+        _ => None,
+    };
+    let previous = match (&r.kvp, r.count) {
+        (Some(kvp), Some(c)) if r.start > 0 => Some(paging_link(&base, kvp, (r.start - c).max(0))),
+        _ => None,
+    };
+    let schema_url = format!(
+        "{}/schemas/xplan/{}/XPlanGML.xsd",
+        base_url(&state, req),
+        scope.version.xsd_dir()
+    );
+    let (head, tail) = match (format, &value_ref) {
+        (Format::Gml, _) => {
+            let root = if value_ref.is_some() { "wfs:ValueCollection" } else { "wfs:FeatureCollection" };
+            let mut h = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}");
+            for (p, u) in &root_ns {
+                let _ = write!(h, " xmlns:{p}=\"{}\"", xml_escape(u));
+            }
+            let _ = write!(
+                h,
+                " xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd {} {}\" timeStamp=\"{}\" numberMatched=\"{matched}\" numberReturned=\"{returned}\"",
+                scope.version.namespace(),
+                xml_escape(&schema_url),
+                now()
+            );
+            if let Some(n) = &next {
+                let _ = write!(h, " next=\"{}\"", xml_escape(n));
+            }
+            if let Some(p) = &previous {
+                let _ = write!(h, " previous=\"{}\"", xml_escape(p));
+            }
+            h.push_str(">\n");
+            (h, format!("</{root}>\n"))
+        }
+        (Format::GeoJson, _) => {
+            let mut links = vec![];
+            if let Some(n) = &next {
+                links.push(serde_json::json!({"href": n, "rel": "next", "type": GEOJSON_FORMAT}));
+            }
+            if let Some(p) = &previous {
+                links.push(serde_json::json!({"href": p, "rel": "prev", "type": GEOJSON_FORMAT}));
+            }
+            let head = format!(
+                "{{\"type\":\"FeatureCollection\",\"numberMatched\":{matched},\"numberReturned\":{returned},\"timeStamp\":\"{}\",\"links\":{},\"features\":[",
+                now(),
+                Value::Array(links)
+            );
+            (head, "\n]}\n".to_string())
+        }
+    };
+    let content_type = match format {
+        Format::Gml => GML_FORMAT,
+        Format::GeoJson => GEOJSON_FORMAT,
+    };
+    let vr = Arc::new(value_ref);
+    let body = async_body(head, tail, rx, frame, vr);
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "no-cache"))
+        .streaming(body))
+}
+
+/// The response body: head, formatted batches, tail.
+fn async_body(
+    head: String,
+    tail: String,
+    rx: tokio::sync::mpsc::Receiver<Result<Batch, crate::store::StoreError>>,
+    frame: Arc<Frame>,
+    value_ref: Arc<Option<Prop>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    enum St {
+        Head,
+        Rows,
+        Done,
+    }
+    struct State {
+        st: St,
+        head: String,
+        tail: String,
+        rx: tokio::sync::mpsc::Receiver<Result<Batch, crate::store::StoreError>>,
+        frame: Arc<Frame>,
+        value_ref: Arc<Option<Prop>>,
+        first: bool,
+    }
+    let s = State {
+        st: St::Head,
+        head,
+        tail,
+        rx,
+        frame,
+        value_ref,
+        first: true,
+    };
+    futures_util::stream::unfold(s, |mut s| async move {
+        match s.st {
+            St::Head => {
+                s.st = St::Rows;
+                let h = std::mem::take(&mut s.head);
+                Some((Ok(Bytes::from(h)), s))
+            }
+            St::Rows => match s.rx.recv().await {
+                Some(Ok(Batch::Rows(rows))) => {
+                    let frame = s.frame.clone();
+                    let vr = s.value_ref.clone();
+                    let first = s.first;
+                    s.first = false;
+                    let out = on_cpu(move || format_batch(&frame, &rows, first, vr.as_ref().as_ref())).await;
+                    match out {
+                        Ok(Ok(chunk)) => Some((Ok(Bytes::from(chunk)), s)),
+                        Ok(Err(e)) | Err(OwsError { message: e, .. }) => {
+                            tracing::error!("WFS response aborted: {e}");
+                            s.st = St::Done;
+                            Some((Err(actix_web::error::ErrorInternalServerError(e)), s))
+                        }
+                    }
+                }
+                Some(Ok(Batch::Matched(_))) => Some((Ok(Bytes::new()), s)),
+                Some(Err(e)) => {
+                    tracing::error!("WFS response aborted: {e}");
+                    s.st = St::Done;
+                    Some((Err(actix_web::error::ErrorInternalServerError(e.to_string())), s))
+                }
+                None => {
+                    s.st = St::Done;
+                    let t = std::mem::take(&mut s.tail);
+                    Some((Ok(Bytes::from(t)), s))
+                }
+            },
+            St::Done => None,
+        }
+    })
+}
+
+fn format_batch(frame: &Frame, rows: &[FeatureRow], first: bool, value_ref: Option<&Prop>) -> Result<String, String> {
+    let mut out = String::with_capacity(rows.iter().map(|r| r.xml.as_ref().map_or(600, |x| x.len() + 64)).sum());
+    match (frame.format, value_ref) {
+        (Format::Gml, None) => {
+            for r in rows {
+                frame.gml_member(r, &mut out)?;
+            }
+        }
+        (Format::Gml, Some(prop)) => {
+            for r in rows {
+                let plan = frame.plans.get(&r.plan_id);
+                for v in property_values(r, plan, prop)? {
+                    out.push_str("<wfs:member");
+                    if let Some(ns) = frame.member_ns.get(&r.plan_id) {
+                        out.push_str(ns);
+                    }
+                    out.push('>');
+                    out.push_str(&v);
+                    out.push_str("</wfs:member>\n");
+                }
+            }
+        }
+        (Format::GeoJson, _) => {
+            for (i, r) in rows.iter().enumerate() {
+                frame.geojson_feature(r, first && i == 0, &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The values of a property of one feature, as XML content: text (escaped)
+/// for simple values, the child elements as stored for complex ones.
+fn property_values(row: &FeatureRow, plan: Option<&WfsPlan>, prop: &Prop) -> Result<Vec<String>, String> {
+    use crate::gml::reader::{Ev, XmlCursor};
+    let steps = match prop {
+        Prop::GmlId => return Ok(vec![xml_escape(&row.gml_id)]),
+        Prop::Path(s) => s,
+        _ => return Ok(vec![]),
+    };
+    let xml = row.xml.as_deref().unwrap_or("");
+    let decl: String = {
+        let mut d = String::from("<r");
+        for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {
+            let a = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            let _ = write!(d, " {a}=\"{}\"", xml_escape(u));
+        }
+        d.push('>');
+        d
+    };
+    let scope = quick_xml::events::BytesStart::from_content(&decl[1..decl.len() - 1], 1);
+    let mut cur = XmlCursor::fragment(xml, 1, 0, &[&scope]).map_err(|e| e.to_string())?;
+    // depth 0: the feature element; its children are level 1
+    let mut out = vec![];
+    let mut depth = 0usize;
+    // (level at which the next step is expected, index of that step)
+    let mut want: Vec<(usize, usize)> = vec![(1, 0)];
+    loop {
+        match cur.next_event().map_err(|e| e.to_string())? {
+            Ev::Start(e) => {
+                depth += 1;
+                let local = e.local.as_str();
+                let Some(&(level, idx)) = want.last() else { continue };
+                if depth != level {
+                    continue;
+                }
+                if fes::is_type_name(local) && idx > 0 {
+                    // a data type element between properties
+                    want.push((level + 1, idx));
+                    continue;
+                }
+                if local == steps[idx] {
+                    if idx + 1 == steps.len() {
+                        // the value: the element's content
+                        let start = cur.position();
+                        let end = cur.skip().map_err(|e| e.to_string())?;
+                        depth -= 1;
+                        let inner = &xml[start.min(end)..end];
+                        let inner = inner.rsplit_once("</").map(|(a, _)| a).unwrap_or("");
+                        if e.empty {
+                            continue;
+                        }
+                        let trimmed = inner.trim();
+                        if trimmed.starts_with('<') {
+                            out.push(trimmed.to_string());
+                        } else {
+                            out.push(trimmed.to_string());
+                        }
+                    } else {
+                        want.push((level + 1, idx + 1));
+                    }
+                }
+            }
+            Ev::End { .. } => {
+                if let Some(&(level, _)) = want.last() {
+                    if depth + 1 == level && want.len() > 1 {
+                        want.pop();
+                    }
+                }
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Ev::Text(_) => {}
+            Ev::Eof => break,
+        }
+    }
+    Ok(out)
+}
+
+async fn capabilities(
+    state: &OwsState,
+    req: &HttpRequest,
+    scope: &Scope,
+    kvp: Option<&Kvp>,
+) -> Result<HttpResponse, OwsError> {
+    if let Some(av) = kvp.and_then(|k| k.get("ACCEPTVERSIONS")) {
+        if !av.split(',').any(|v| v.trim().starts_with("2.0")) {
+            return Err(OwsError::new(
+                Some("ACCEPTVERSIONS"),
+                "VersionNegotiationFailed",
+                format!("none of the versions '{av}' is supported: this WFS speaks 2.0.0"),
+            ));
+        }
+    }
+    let esc = xml_escape;
+    let url = format!("{}{}", base_url(state, req), scope.path);
+    let svc = &state.config.service;
+    let codes = CodeLists::of(scope.version);
+    let storage = state.store.storage_srid;
+    let mut x = String::with_capacity(120_000);
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:WFS_Capabilities version=\"2.0.0\" xmlns:wfs=\"{WFS_NS}\" xmlns:ows=\"{OWS_NS}\" xmlns:fes=\"{FES_NS}\" xmlns:gml=\"{GML_NS}\" xmlns:xlink=\"{XLINK_NS}\" xmlns:xsi=\"{XSI_NS}\" xmlns:xplan=\"{}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n",
+        scope.version.namespace()
+    );
+    let _ = write!(
+        x,
+        "<ows:ServiceIdentification>\n  <ows:Title>{} – {}</ows:Title>\n  <ows:Abstract>{}</ows:Abstract>\n  <ows:Keywords><ows:Keyword>XPlanung</ows:Keyword><ows:Keyword>XPlanGML {}</ows:Keyword></ows:Keywords>\n  <ows:ServiceType>WFS</ows:ServiceType>\n  <ows:ServiceTypeVersion>2.0.0</ows:ServiceTypeVersion>\n  <ows:Fees>none</ows:Fees>\n  <ows:AccessConstraints>none</ows:AccessConstraints>\n</ows:ServiceIdentification>\n",
+        esc(&svc.title),
+        esc(&scope.title),
+        esc(&svc.abstract_text),
+        scope.version
+    );
+    let _ = write!(
+        x,
+        "<ows:ServiceProvider><ows:ProviderName>{}</ows:ProviderName><ows:ServiceContact/></ows:ServiceProvider>\n",
+        esc(if svc.provider.is_empty() { &svc.title } else { &svc.provider })
+    );
+    x.push_str("<ows:OperationsMetadata>\n");
+    let dcp = format!(
+        "<ows:DCP><ows:HTTP><ows:Get xlink:href=\"{0}?\"/><ows:Post xlink:href=\"{0}\"/></ows:HTTP></ows:DCP>",
+        esc(&url)
+    );
+    for op in ["GetCapabilities", "DescribeFeatureType", "ListStoredQueries", "DescribeStoredQueries", "GetFeature", "GetPropertyValue"] {
+        let _ = write!(x, "  <ows:Operation name=\"{op}\">{dcp}");
+        match op {
+            "GetCapabilities" => x.push_str("<ows:Parameter name=\"AcceptVersions\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value></ows:AllowedValues></ows:Parameter>"),
+            "GetFeature" | "GetPropertyValue" => {
+                let _ = write!(x, "<ows:Parameter name=\"outputFormat\"><ows:AllowedValues><ows:Value>{}</ows:Value>{}</ows:AllowedValues></ows:Parameter>", esc(GML_FORMAT), if op == "GetFeature" { format!("<ows:Value>{GEOJSON_FORMAT}</ows:Value>") } else { String::new() });
+                x.push_str("<ows:Parameter name=\"resultType\"><ows:AllowedValues><ows:Value>results</ows:Value><ows:Value>hits</ows:Value></ows:AllowedValues></ows:Parameter>");
+            }
+            "DescribeFeatureType" => {
+                let _ = write!(x, "<ows:Parameter name=\"outputFormat\"><ows:AllowedValues><ows:Value>{}</ows:Value></ows:AllowedValues></ows:Parameter>", esc(GML_FORMAT));
+            }
+            _ => {}
+        }
+        x.push_str("</ows:Operation>\n");
+    }
+    for (name, value) in [
+        ("ImplementsBasicWFS", "TRUE"),
+        ("ImplementsTransactionalWFS", "FALSE"),
+        ("ImplementsLockingWFS", "FALSE"),
+        ("KVPEncoding", "TRUE"),
+        ("XMLEncoding", "TRUE"),
+        ("SOAPEncoding", "FALSE"),
+        ("ImplementsInheritance", "FALSE"),
+        ("ImplementsRemoteResolve", "FALSE"),
+        ("ImplementsResultPaging", "TRUE"),
+        ("ImplementsStandardJoins", "FALSE"),
+        ("ImplementsSpatialJoins", "FALSE"),
+        ("ImplementsTemporalJoins", "FALSE"),
+        ("ImplementsFeatureVersioning", "FALSE"),
+        ("ManageStoredQueries", "FALSE"),
+    ] {
+        let _ = writeln!(x, "  <ows:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>");
+    }
+    x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList>\n");
+    let extent = state
+        .store
+        .wfs_extent(scope.version.as_str(), &scope.statuses)
+        .await
+        .map_err(store_err)?;
+    let mut crs: Vec<u32> = vec![];
+    for c in std::iter::once(storage).chain(OTHER_CRS) {
+        if !crs.contains(&c) {
+            crs.push(c);
+        }
+    }
+    for t in codes.feature_types() {
+        let _ = write!(
+            x,
+            "  <wfs:FeatureType>\n    <wfs:Name>xplan:{t}</wfs:Name>\n    <wfs:Title>{t}</wfs:Title>\n    <wfs:DefaultCRS>urn:ogc:def:crs:EPSG::{storage}</wfs:DefaultCRS>\n"
+        );
+        for c in &crs[1..] {
+            let _ = writeln!(x, "    <wfs:OtherCRS>urn:ogc:def:crs:EPSG::{c}</wfs:OtherCRS>");
+        }
+        let _ = write!(
+            x,
+            "    <wfs:OutputFormats><wfs:Format>{}</wfs:Format><wfs:Format>{GEOJSON_FORMAT}</wfs:Format></wfs:OutputFormats>\n",
+            esc(GML_FORMAT)
+        );
+        if let Some(e) = extent {
+            let _ = write!(
+                x,
+                "    <ows:WGS84BoundingBox><ows:LowerCorner>{} {}</ows:LowerCorner><ows:UpperCorner>{} {}</ows:UpperCorner></ows:WGS84BoundingBox>\n",
+                e[0], e[1], e[2], e[3]
+            );
+        }
+        x.push_str("  </wfs:FeatureType>\n");
+    }
+    x.push_str("</wfs:FeatureTypeList>\n");
+    x.push_str("<fes:Filter_Capabilities>\n  <fes:Conformance>\n");
+    for (name, value) in [
+        ("ImplementsQuery", "TRUE"),
+        ("ImplementsAdHocQuery", "TRUE"),
+        ("ImplementsFunctions", "FALSE"),
+        ("ImplementsResourceId", "TRUE"),
+        ("ImplementsMinStandardFilter", "TRUE"),
+        ("ImplementsStandardFilter", "TRUE"),
+        ("ImplementsMinSpatialFilter", "TRUE"),
+        ("ImplementsSpatialFilter", "TRUE"),
+        ("ImplementsMinTemporalFilter", "FALSE"),
+        ("ImplementsTemporalFilter", "FALSE"),
+        ("ImplementsVersionNav", "FALSE"),
+        ("ImplementsSorting", "TRUE"),
+        ("ImplementsExtendedOperators", "FALSE"),
+        ("ImplementsMinimumXPath", "TRUE"),
+        ("ImplementsSchemaElementFunc", "FALSE"),
+    ] {
+        let _ = writeln!(x, "    <fes:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></fes:Constraint>");
+    }
+    x.push_str("  </fes:Conformance>\n  <fes:Id_Capabilities><fes:ResourceIdentifier name=\"fes:ResourceId\"/></fes:Id_Capabilities>\n  <fes:Scalar_Capabilities>\n    <fes:LogicalOperators/>\n    <fes:ComparisonOperators>\n");
+    for op in ["PropertyIsEqualTo", "PropertyIsNotEqualTo", "PropertyIsLessThan", "PropertyIsGreaterThan", "PropertyIsLessThanOrEqualTo", "PropertyIsGreaterThanOrEqualTo", "PropertyIsLike", "PropertyIsNull", "PropertyIsNil", "PropertyIsBetween"] {
+        let _ = writeln!(x, "      <fes:ComparisonOperator name=\"{op}\"/>");
+    }
+    x.push_str("    </fes:ComparisonOperators>\n  </fes:Scalar_Capabilities>\n  <fes:Spatial_Capabilities>\n    <fes:GeometryOperands>\n");
+    for g in ["gml:Envelope", "gml:Point", "gml:MultiPoint", "gml:LineString", "gml:Curve", "gml:MultiCurve", "gml:Polygon", "gml:Surface", "gml:MultiSurface"] {
+        let _ = writeln!(x, "      <fes:GeometryOperand name=\"{g}\"/>");
+    }
+    x.push_str("    </fes:GeometryOperands>\n    <fes:SpatialOperators>\n");
+    for op in ["BBOX", "Equals", "Disjoint", "Intersects", "Touches", "Crosses", "Within", "Contains", "Overlaps", "DWithin", "Beyond"] {
+        let _ = writeln!(x, "      <fes:SpatialOperator name=\"{op}\"/>");
+    }
+    x.push_str("    </fes:SpatialOperators>\n  </fes:Spatial_Capabilities>\n</fes:Filter_Capabilities>\n</wfs:WFS_Capabilities>\n");
+    Ok(xml_response(x, "application/xml"))
+}
+
+fn describe_feature_type(state: &OwsState, req: &HttpRequest, scope: &Scope, r: &Request) -> Result<HttpResponse, OwsError> {
+    let codes = CodeLists::of(scope.version);
+    resolve_types(&r.names, &codes)?;
+    if let Some(f) = &r.output_format {
+        let l = f.to_ascii_lowercase().replace(' ', "");
+        if !(l.starts_with("application/gml+xml") || l.starts_with("text/xml") || l == "application/xml") {
+            return Err(param_err("OUTPUTFORMAT", format!("DescribeFeatureType is offered as {GML_FORMAT}, not '{f}'")));
+        }
+    }
+    let x = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"{}\" elementFormDefault=\"qualified\">\n  <include schemaLocation=\"{}/schemas/xplan/{}/XPlanGML.xsd\"/>\n</schema>\n",
+        scope.version.namespace(),
+        xml_escape(&base_url(state, req)),
+        scope.version.xsd_dir()
+    );
+    Ok(xml_response(x, "application/gml+xml; version=3.2"))
+}
+
+fn list_stored_queries(scope: &Scope) -> HttpResponse {
+    let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:ListStoredQueriesResponse xmlns:wfs=\"{WFS_NS}\" xmlns:xplan=\"{}\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n", scope.version.namespace());
+    for (id, title, _, _) in STORED_QUERIES {
+        let _ = writeln!(x, "  <wfs:StoredQuery id=\"{id}\"><wfs:Title>{}</wfs:Title><wfs:ReturnFeatureType>xplan:BP_Plan</wfs:ReturnFeatureType></wfs:StoredQuery>", xml_escape(title));
+    }
+    x.push_str("</wfs:ListStoredQueriesResponse>\n");
+    xml_response(x, "application/xml")
+}
+
+fn describe_stored_queries(scope: &Scope, r: &Request) -> Result<HttpResponse, OwsError> {
+    for n in &r.names {
+        if !STORED_QUERIES.iter().any(|(id, ..)| id == n) {
+            return Err(param_err("STOREDQUERY_ID", format!("the stored query '{n}' does not exist")));
+        }
+    }
+    let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:DescribeStoredQueriesResponse xmlns:wfs=\"{WFS_NS}\" xmlns:xplan=\"{}\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n", scope.version.namespace());
+    for (id, title, param, ptitle) in STORED_QUERIES {
+        if !r.names.is_empty() && !r.names.iter().any(|n| n == id) {
+            continue;
+        }
+        let _ = writeln!(
+            x,
+            "  <wfs:StoredQueryDescription id=\"{id}\">\n    <wfs:Title>{}</wfs:Title>\n    <wfs:Parameter name=\"{param}\" type=\"xs:string\"><wfs:Title>{}</wfs:Title></wfs:Parameter>\n    <wfs:QueryExpressionText isPrivate=\"true\" language=\"urn:ogc:def:queryLanguage:OGC-WFS::WFSQueryExpression\" returnFeatureTypes=\"\"/>\n  </wfs:StoredQueryDescription>",
+            xml_escape(title),
+            xml_escape(ptitle)
+        );
+    }
+    x.push_str("</wfs:DescribeStoredQueriesResponse>\n");
+    Ok(xml_response(x, "application/xml"))
+}
+
+async fn dispatch(state: web::Data<OwsState>, req: &HttpRequest, scope: Scope, r: Request) -> Result<HttpResponse, OwsError> {
+    match r.request.to_ascii_lowercase().as_str() {
+        "getcapabilities" => capabilities(&state, req, &scope, None).await,
+        "describefeaturetype" => describe_feature_type(&state, req, &scope, &r),
+        "liststoredqueries" => Ok(list_stored_queries(&scope)),
+        "describestoredqueries" => describe_stored_queries(&scope, &r),
+        "getfeature" => get_feature(state, req, &scope, r, false).await,
+        "getpropertyvalue" => get_feature(state, req, &scope, r, true).await,
+        "transaction" | "lockfeature" | "getfeaturewithlock" | "createstoredquery" | "dropstoredquery" => Err(OwsError::new(
+            Some("REQUEST"),
+            "OperationNotSupported",
+            format!("{} is not supported: this WFS is read-only", r.request),
+        )),
+        _ => Err(OwsError::new(
+            Some("REQUEST"),
+            "OperationNotSupported",
+            format!("the operation '{}' is not a WFS 2.0 operation", r.request),
+        )),
+    }
+}
+
+fn check_service_version(service: Option<&str>, version: Option<&str>, request: &str) -> Result<(), OwsError> {
+    match service {
+        Some(s) if !s.eq_ignore_ascii_case("WFS") => {
+            return Err(param_err("SERVICE", format!("SERVICE='{s}': this is a WFS")))
+        }
+        None if !request.eq_ignore_ascii_case("GetCapabilities") => {
+            return Err(OwsError::new(Some("SERVICE"), "MissingParameterValue", "the parameter SERVICE is missing"))
+        }
+        _ => {}
+    }
+    if let Some(v) = version {
+        if !request.eq_ignore_ascii_case("GetCapabilities") && !v.starts_with("2.0") {
+            return Err(OwsError::new(
+                Some("VERSION"),
+                "InvalidParameterValue",
+                format!("VERSION='{v}' is not supported: this WFS speaks 2.0.0"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn handle_get(state: web::Data<OwsState>, req: HttpRequest, scope: Result<Scope, OwsError>) -> HttpResponse {
+    let result = async {
+        let scope = scope?;
+        let kvp = Kvp::from_query(req.query_string())?;
+        let request = kvp.require("REQUEST")?;
+        check_service_version(kvp.get("SERVICE"), kvp.get("VERSION"), request)?;
+        if request.eq_ignore_ascii_case("GetCapabilities") {
+            return capabilities(&state, &req, &scope, Some(&kvp)).await;
+        }
+        let mut r = from_kvp(&state, &kvp)?;
+        r.kvp = Some(kvp.0.clone());
+        dispatch(state.clone(), &req, scope, r).await
+    }
+    .await;
+    result.unwrap_or_else(|e| exception_response(&e))
+}
+
+async fn handle_post(state: web::Data<OwsState>, req: HttpRequest, body: web::Bytes, scope: Result<Scope, OwsError>) -> HttpResponse {
+    let result = async {
+        let scope = scope?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| OwsError::new(None, "OperationParsingFailed", "the request body is not UTF-8 XML"))?
+            .to_string();
+        let st = state.clone();
+        let ctx_for = move |srs: Option<&str>| geom_ctx(&st, srs);
+        let p = fes::parse_post(&text, &ctx_for)?;
+        let service = p.attrs.iter().find(|(k, _)| k == "service").map(|(_, v)| v.clone());
+        check_service_version(service.as_deref().or(Some("WFS")), p.version.as_deref(), &p.request)?;
+        let r = from_post(&state, p)?;
+        dispatch(state.clone(), &req, scope, r).await
+    }
+    .await;
+    result.unwrap_or_else(|e| exception_response(&e))
+}
+
+async fn wfs_version(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    handle_get(state, req, scope_for(&path, None)).await
+}
+
+async fn wfs_status(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+    let (v, s) = path.into_inner();
+    handle_get(state, req, scope_for(&v, Some(&s))).await
+}
+
+async fn wfs_alias(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    handle_get(state, req, scope_for_alias(&path)).await
+}
+
+async fn wfs_version_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    handle_post(state, req, body, scope_for(&path, None)).await
+}
+
+async fn wfs_status_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
+    let (v, s) = path.into_inner();
+    handle_post(state, req, body, scope_for(&v, Some(&s))).await
+}
+
+async fn wfs_alias_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    handle_post(state, req, body, scope_for_alias(&path)).await
+}
+
+async fn wfs_root() -> HttpResponse {
+    exception_response(&OwsError::not_found(
+        "choose a WFS per XPlanGML version: /wfs/41, /wfs/50, /wfs/51, /wfs/52, /wfs/53, /wfs/54 or /wfs/60, optionally with /festgestellt, /in_aufstellung or /archiviert",
+    ))
+}
+
+/// The official XPlanGML schemas, for DescribeFeatureType and schemaLocation.
+async fn schema_file(path: web::Path<(String, String)>) -> HttpResponse {
+    let (dir, file) = path.into_inner();
+    let ok_dir = Version::ALL.iter().any(|v| v.xsd_dir() == dir);
+    let ok_file = !file.split('/').any(|s| s.is_empty() || s == ".." || s.starts_with('.'))
+        && file.ends_with(".xsd");
+    if !ok_dir || !ok_file {
+        return HttpResponse::NotFound().content_type("text/plain").body("no such schema\n");
+    }
+    let p = crate::validate::xsd::SchemaSet::default_dir().join(&dir).join(&file);
+    match tokio::fs::read(&p).await {
+        Ok(b) => HttpResponse::Ok()
+            .content_type("application/xml")
+            .insert_header(("Cache-Control", "public, max-age=86400"))
+            .body(b),
+        Err(_) => HttpResponse::NotFound().content_type("text/plain").body("no such schema\n"),
+    }
+}
+
+/// Registers the WFS routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/wfs", web::get().to(wfs_root))
+        .route("/wfs/{version}", web::get().to(wfs_version))
+        .route("/wfs/{version}", web::post().to(wfs_version_post))
+        .route("/wfs/{version}/{status}", web::get().to(wfs_status))
+        .route("/wfs/{version}/{status}", web::post().to(wfs_status_post))
+        .route("/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}", web::get().to(wfs_alias))
+        .route("/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}", web::post().to(wfs_alias_post))
+        .route("/schemas/xplan/{dir}/{file:.*}", web::get().to(schema_file));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kvp_groups() {
+        assert_eq!(groups("xplan:A,xplan:B"), vec![vec!["xplan:A".to_string(), "xplan:B".into()]]);
+        assert_eq!(groups("(a)(b,c)"), vec![vec!["a".to_string()], vec!["b".into(), "c".into()]]);
+        let f = filter_groups("(<Filter><A x=\"(1)\"/></Filter>)(<Filter/>)");
+        assert_eq!(f, vec!["<Filter><A x=\"(1)\"/></Filter>".to_string(), "<Filter/>".into()]);
+    }
+
+    #[test]
+    fn endpoint_names() {
+        assert_eq!(scope_for("54", None).unwrap().version, Version::V5_4);
+        assert_eq!(scope_for("5.4", Some("archiviert")).unwrap().statuses, vec!["archiviert".to_string()]);
+        assert!(scope_for("55", None).is_err());
+        assert!(scope_for("54", Some("x")).is_err());
+        let a = scope_for_alias("wfs60pre").unwrap();
+        assert_eq!((a.version, a.statuses[0].as_str()), (Version::V6_0, "in_aufstellung"));
+        assert_eq!(scope_for_alias("wfs41").unwrap().statuses[0], "festgestellt");
+    }
+
+    #[test]
+    fn flattened_properties_with_labels() {
+        let codes = CodeLists::of(Version::V5_4);
+        let o: Value = serde_json::json!({
+            "besondereArtDerBaulNutzung": "1200",
+            "gemeinde": [{"@type": "XP_Gemeinde", "ags": "1"}, {"@type": "XP_Gemeinde", "ags": "2"}],
+            "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3"},
+        });
+        let mut out = Map::new();
+        flatten(o.as_object().unwrap(), "", "BP_BaugebietsTeilFlaeche", &codes, &mut out);
+        assert_eq!(out["besondereArtDerBaulNutzung"], "1200");
+        assert!(out["besondereArtDerBaulNutzung_label"].as_str().unwrap().contains("Wohngebiet"));
+        assert_eq!(out["gemeinde.ags"], serde_json::json!(["1", "2"]));
+        assert_eq!(out["hoehenangabe.h"], "3");
+    }
+
+    #[test]
+    fn namespace_declarations_go_where_needed() {
+        let mut plans = HashMap::new();
+        plans.insert(1, WfsPlan { id: 1, name: "a".into(), srid: 25832, namespaces: vec![("xplan".into(), Version::V5_4.namespace().into()), ("gml".into(), GML_NS.into())] });
+        plans.insert(2, WfsPlan { id: 2, name: "b".into(), srid: 25832, namespaces: vec![("".into(), Version::V5_4.namespace().into()), ("x".into(), "urn:one".into())] });
+        plans.insert(3, WfsPlan { id: 3, name: "c".into(), srid: 25832, namespaces: vec![("x".into(), "urn:two".into())] });
+        let (root, member) = namespaces(&plans, Version::V5_4);
+        assert!(root.contains(&("x".to_string(), "urn:one".to_string())));
+        assert!(!member.contains_key(&1));
+        assert_eq!(member[&2], format!(" xmlns=\"{}\"", Version::V5_4.namespace()));
+        assert_eq!(member[&3], " xmlns:x=\"urn:two\"");
+        assert_eq!(with_namespaces("<a:B gml:id=\"x\">t</a:B>", " xmlns:a=\"u\""), "<a:B xmlns:a=\"u\" gml:id=\"x\">t</a:B>");
+    }
+}

@@ -1,0 +1,772 @@
+//! Feature queries for the WFS: a filter model with Filter Encoding 2.0
+//! semantics, translated into parameterised SQL (values are always bound,
+//! never written into the SQL text), counts, and the result rows streamed in
+//! batches inside one read-only snapshot.
+//!
+//! Properties live in `features.properties` (JSON, repeated properties as
+//! arrays, data types as objects); a property path is matched with a
+//! SQL/JSON path in lax mode, so `gemeinde/ags` finds the value in one
+//! XP_Gemeinde or in any of several. Values are compared as numbers when
+//! the literal is a number, otherwise as strings (ISO dates order
+//! correctly as strings).
+
+use super::{Store, StoreError};
+use futures_util::TryStreamExt;
+use sqlx::{Postgres, QueryBuilder, Row};
+use tokio::sync::mpsc;
+
+/// What a filter or sort key refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prop {
+    /// The feature's gml:id.
+    GmlId,
+    /// A property path below the feature, data-type steps removed
+    /// (`["gemeinde", "ags"]`).
+    Path(Vec<String>),
+    /// Columns of the feature's plan (for the stored queries).
+    PlanName,
+    PlanNummer,
+    PlanInternalId,
+    PlanId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SpatialOp {
+    Intersects,
+    Disjoint,
+    Within,
+    Contains,
+    Touches,
+    Crosses,
+    Overlaps,
+    Equals,
+    /// Within a distance in metres (storage CRS units).
+    DWithin(f64),
+    Beyond(f64),
+}
+
+/// A filter over the features of a version.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Compare {
+        prop: Prop,
+        op: CmpOp,
+        value: String,
+        match_case: bool,
+    },
+    Like {
+        prop: Prop,
+        pattern: String,
+        wild: char,
+        single: char,
+        escape: char,
+        match_case: bool,
+    },
+    Between {
+        prop: Prop,
+        lower: String,
+        upper: String,
+    },
+    IsNull(Prop),
+    /// A spatial relation of the feature's geometry to a literal geometry
+    /// given as EWKB in the storage CRS.
+    Spatial {
+        op: SpatialOp,
+        ewkb: Vec<u8>,
+    },
+    /// Features with one of these gml:ids.
+    ResourceId(Vec<String>),
+    /// Features of one of these types (local names, e.g. BP_Plan).
+    Types(Vec<String>),
+}
+
+/// A feature query: the features of one XPlanGML version (and plan
+/// statuses) that match `filter`, ordered by `sort` and then document order.
+#[derive(Debug, Clone)]
+pub struct FeatureQuery {
+    pub version: String,
+    /// Plan statuses; empty = all.
+    pub statuses: Vec<String>,
+    pub filter: Filter,
+    /// (key, descending)
+    pub sort: Vec<(Prop, bool)>,
+    pub start: i64,
+    pub count: Option<i64>,
+}
+
+/// Which columns the result rows carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Columns {
+    pub xml: bool,
+    pub properties: bool,
+    /// GeoJSON geometry (of the linearised geometry) in this CRS.
+    pub geojson_srid: Option<u32>,
+    pub geojson_decimals: u8,
+}
+
+/// One result feature.
+#[derive(Debug, Clone)]
+pub struct FeatureRow {
+    pub plan_id: i64,
+    pub gml_id: String,
+    pub feature_type: String,
+    pub xml: Option<String>,
+    pub properties: Option<String>,
+    pub geojson: Option<String>,
+}
+
+/// What the streaming query sends: first the number of matches (when asked
+/// for), then rows in batches.
+#[derive(Debug)]
+pub enum Batch {
+    Matched(i64),
+    Rows(Vec<FeatureRow>),
+}
+
+/// A plan as the WFS needs it to frame its features.
+#[derive(Debug, Clone)]
+pub struct WfsPlan {
+    pub id: i64,
+    pub name: String,
+    pub srid: u32,
+    /// (prefix, namespace URI) bindings of the plan document's root.
+    pub namespaces: Vec<(String, String)>,
+}
+
+/// Percent of a SQL/JSON path string literal: `"` and `\` escaped.
+fn jp_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The SQL/JSON path of a property path: `$."gemeinde"."ags"`.
+fn json_path(steps: &[String]) -> String {
+    let mut p = String::from("$");
+    for s in steps {
+        p.push('.');
+        p.push_str(&jp_string(s));
+    }
+    p
+}
+
+fn regex_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        if ".^$*+?()[]{}|\\-".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// An FES Like pattern as an anchored regular expression.
+pub fn like_regex(pattern: &str, wild: char, single: char, escape: char) -> String {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            if let Some(n) = chars.next() {
+                regex_escape(&n.to_string(), &mut re);
+            }
+        } else if c == wild {
+            re.push_str(".*");
+        } else if c == single {
+            re.push('.');
+        } else {
+            regex_escape(&c.to_string(), &mut re);
+        }
+    }
+    re.push('$');
+    re
+}
+
+fn number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() || t.starts_with('+') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn cmp_sql(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "=",
+        CmpOp::Ne => "<>",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    }
+}
+
+fn cmp_jp(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "==",
+        CmpOp::Ne => "!=",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    }
+}
+
+/// A plan column for a plan property.
+fn plan_column(p: &Prop) -> Option<&'static str> {
+    match p {
+        Prop::PlanName => Some("p.name"),
+        Prop::PlanNummer => Some("p.nummer"),
+        Prop::PlanInternalId => Some("p.internal_id"),
+        _ => None,
+    }
+}
+
+/// `jsonb_path_exists(f.properties, <path ? (predicate)>, <vars>, true)`.
+fn push_json_exists(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    steps: &[String],
+    predicate: Option<&str>,
+    vars: serde_json::Value,
+) {
+    let mut path = json_path(steps);
+    if let Some(p) = predicate {
+        path.push_str(" ? (");
+        path.push_str(p);
+        path.push(')');
+    }
+    qb.push("jsonb_path_exists(f.properties, ");
+    qb.push_bind(path);
+    qb.push("::jsonpath, ");
+    qb.push_bind(vars);
+    qb.push("::jsonb, true)");
+}
+
+fn push_text_cmp(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    column: &str,
+    op: CmpOp,
+    value: &str,
+    match_case: bool,
+) {
+    if match_case {
+        qb.push(format!("{column} {} ", cmp_sql(op)));
+        qb.push_bind(value.to_string());
+    } else {
+        qb.push(format!("lower({column}) {} lower(", cmp_sql(op)));
+        qb.push_bind(value.to_string());
+        qb.push(")");
+    }
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
+    match f {
+        Filter::And(v) | Filter::Or(v) if v.is_empty() => {
+            qb.push(if matches!(f, Filter::And(_)) {
+                "TRUE"
+            } else {
+                "FALSE"
+            });
+        }
+        Filter::And(v) | Filter::Or(v) => {
+            let sep = if matches!(f, Filter::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            qb.push("(");
+            for (i, c) in v.iter().enumerate() {
+                if i > 0 {
+                    qb.push(sep);
+                }
+                push_filter(qb, c);
+            }
+            qb.push(")");
+        }
+        Filter::Not(inner) => {
+            // NULL (unknown) inside counts as false, so NOT makes it true
+            qb.push("NOT COALESCE((");
+            push_filter(qb, inner);
+            qb.push("), FALSE)");
+        }
+        Filter::Compare {
+            prop,
+            op: CmpOp::Ne,
+            value,
+            match_case,
+        } => push_filter(
+            qb,
+            &Filter::Not(Box::new(Filter::Compare {
+                prop: prop.clone(),
+                op: CmpOp::Eq,
+                value: value.clone(),
+                match_case: *match_case,
+            })),
+        ),
+        Filter::Compare {
+            prop,
+            op,
+            value,
+            match_case,
+        } => match prop {
+            Prop::GmlId => push_text_cmp(qb, "f.gml_id", *op, value, *match_case),
+            Prop::PlanId => match value.trim().parse::<i64>() {
+                Ok(id) => {
+                    qb.push(format!("p.id {} ", cmp_sql(*op)));
+                    qb.push_bind(id);
+                }
+                Err(_) => {
+                    qb.push("FALSE");
+                }
+            },
+            Prop::Path(steps) => {
+                let n = number(value);
+                let (pred, vars) = match (op, n) {
+                    (CmpOp::Eq, _) if !match_case => {
+                        let mut re = String::from("^");
+                        regex_escape(value, &mut re);
+                        re.push('$');
+                        (
+                            format!("@ like_regex {} flag \"i\"", jp_string(&re)),
+                            serde_json::json!({}),
+                        )
+                    }
+                    (CmpOp::Eq, Some(n)) => (
+                        "@ == $s || @.double() == $n".to_string(),
+                        serde_json::json!({"s": value, "n": n}),
+                    ),
+                    (_, Some(n)) => (
+                        format!("@.double() {} $n", cmp_jp(*op)),
+                        serde_json::json!({ "n": n }),
+                    ),
+                    (_, None) => (
+                        format!("@ {} $s", cmp_jp(*op)),
+                        serde_json::json!({ "s": value }),
+                    ),
+                };
+                push_json_exists(qb, steps, Some(&pred), vars);
+            }
+            p => push_text_cmp(
+                qb,
+                plan_column(p).unwrap_or("NULL"),
+                *op,
+                value,
+                *match_case,
+            ),
+        },
+        Filter::Like {
+            prop,
+            pattern,
+            wild,
+            single,
+            escape,
+            match_case,
+        } => {
+            let re = like_regex(pattern, *wild, *single, *escape);
+            match prop {
+                Prop::Path(steps) => {
+                    let flag = if *match_case { "" } else { " flag \"i\"" };
+                    let pred = format!("@ like_regex {}{flag}", jp_string(&re));
+                    push_json_exists(qb, steps, Some(&pred), serde_json::json!({}));
+                }
+                other => {
+                    let col = match other {
+                        Prop::GmlId => "f.gml_id",
+                        Prop::PlanId => "p.id::text",
+                        p => plan_column(p).unwrap_or("NULL"),
+                    };
+                    qb.push(format!("{col} {} ", if *match_case { "~" } else { "~*" }));
+                    qb.push_bind(re);
+                }
+            }
+        }
+        Filter::Between { prop, lower, upper } => match prop {
+            Prop::Path(steps) => {
+                let (pred, vars) = match (number(lower), number(upper)) {
+                    (Some(a), Some(b)) => (
+                        "@.double() >= $a && @.double() <= $b",
+                        serde_json::json!({"a": a, "b": b}),
+                    ),
+                    _ => (
+                        "@ >= $a && @ <= $b",
+                        serde_json::json!({"a": lower, "b": upper}),
+                    ),
+                };
+                push_json_exists(qb, steps, Some(pred), vars);
+            }
+            p => {
+                let col = match p {
+                    Prop::GmlId => "f.gml_id",
+                    Prop::PlanId => "p.id::text",
+                    p => plan_column(p).unwrap_or("NULL"),
+                };
+                qb.push(format!("{col} BETWEEN "));
+                qb.push_bind(lower.clone());
+                qb.push(" AND ");
+                qb.push_bind(upper.clone());
+            }
+        },
+        Filter::IsNull(prop) => match prop {
+            Prop::Path(steps) => {
+                qb.push("NOT ");
+                push_json_exists(qb, steps, None, serde_json::json!({}));
+            }
+            Prop::GmlId | Prop::PlanId => {
+                qb.push("FALSE");
+            }
+            p => {
+                qb.push(format!("{} IS NULL", plan_column(p).unwrap_or("NULL")));
+            }
+        },
+        Filter::Spatial { op, ewkb } => {
+            let (func, neg, dist) = match op {
+                SpatialOp::Intersects => ("ST_Intersects", false, None),
+                SpatialOp::Disjoint => ("ST_Intersects", true, None),
+                SpatialOp::Within => ("ST_Within", false, None),
+                SpatialOp::Contains => ("ST_Contains", false, None),
+                SpatialOp::Touches => ("ST_Touches", false, None),
+                SpatialOp::Crosses => ("ST_Crosses", false, None),
+                SpatialOp::Overlaps => ("ST_Overlaps", false, None),
+                SpatialOp::Equals => ("ST_Equals", false, None),
+                SpatialOp::DWithin(d) => ("ST_DWithin", false, Some(*d)),
+                SpatialOp::Beyond(d) => ("ST_DWithin", true, Some(*d)),
+            };
+            if neg {
+                qb.push("(f.geom_lin IS NOT NULL AND NOT ");
+            }
+            qb.push(format!("{func}(f.geom_lin, ST_GeomFromEWKB("));
+            qb.push_bind(ewkb.clone());
+            qb.push(")");
+            if let Some(d) = dist {
+                qb.push(", ");
+                qb.push_bind(d);
+            }
+            qb.push(")");
+            if neg {
+                qb.push(")");
+            }
+        }
+        Filter::ResourceId(ids) => {
+            qb.push("f.gml_id = ANY(");
+            qb.push_bind(ids.clone());
+            qb.push(")");
+        }
+        Filter::Types(types) => {
+            qb.push("f.feature_type = ANY(");
+            qb.push_bind(types.clone());
+            qb.push(")");
+        }
+    }
+}
+
+fn push_from_where(qb: &mut QueryBuilder<'_, Postgres>, q: &FeatureQuery) {
+    qb.push(" FROM features f JOIN plans p ON p.id = f.plan_id WHERE p.version = ");
+    qb.push_bind(q.version.clone());
+    if !q.statuses.is_empty() {
+        qb.push(" AND p.status = ANY(");
+        qb.push_bind(q.statuses.clone());
+        qb.push(")");
+    }
+    qb.push(" AND ");
+    push_filter(qb, &q.filter);
+}
+
+fn push_sort_key(qb: &mut QueryBuilder<'_, Postgres>, p: &Prop, desc: bool) {
+    let dir = if desc { " DESC" } else { " ASC" };
+    match p {
+        Prop::GmlId => {
+            qb.push(format!("f.gml_id{dir}"));
+        }
+        Prop::PlanId => {
+            qb.push(format!("p.id{dir}"));
+        }
+        Prop::Path(steps) => {
+            // numbers numerically first, then everything as text
+            let value = |qb: &mut QueryBuilder<'_, Postgres>| {
+                qb.push("(jsonb_path_query_first(f.properties, ");
+                qb.push_bind(json_path(steps));
+                qb.push("::jsonpath) #>> '{}')");
+            };
+            qb.push("(CASE WHEN ");
+            value(qb);
+            qb.push(" ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN ");
+            value(qb);
+            qb.push(format!("::numeric END){dir} NULLS LAST, "));
+            value(qb);
+            qb.push(format!("{dir} NULLS LAST"));
+        }
+        p => {
+            qb.push(format!(
+                "{}{dir} NULLS LAST",
+                plan_column(p).unwrap_or("NULL")
+            ));
+        }
+    }
+}
+
+fn select_query<'a>(q: &FeatureQuery, cols: Columns) -> QueryBuilder<'a, Postgres> {
+    let mut qb = QueryBuilder::new("SELECT f.plan_id, f.gml_id, f.feature_type");
+    qb.push(if cols.xml {
+        ", f.xml"
+    } else {
+        ", NULL::text AS xml"
+    });
+    qb.push(if cols.properties {
+        ", f.properties::text AS props"
+    } else {
+        ", NULL::text AS props"
+    });
+    match cols.geojson_srid {
+        Some(srid) => {
+            qb.push(", ST_AsGeoJSON(ST_Transform(f.geom_lin, ");
+            qb.push_bind(srid as i32);
+            qb.push(format!("), {})::text AS gj", cols.geojson_decimals));
+        }
+        None => {
+            qb.push(", NULL::text AS gj");
+        }
+    }
+    push_from_where(&mut qb, q);
+    qb.push(" ORDER BY ");
+    for (p, desc) in &q.sort {
+        push_sort_key(&mut qb, p, *desc);
+        qb.push(", ");
+    }
+    qb.push("f.plan_id, f.seq");
+    if let Some(c) = q.count {
+        qb.push(" LIMIT ");
+        qb.push_bind(c.max(0));
+    }
+    if q.start > 0 {
+        qb.push(" OFFSET ");
+        qb.push_bind(q.start);
+    }
+    qb
+}
+
+fn row_of(r: &sqlx::postgres::PgRow) -> FeatureRow {
+    FeatureRow {
+        plan_id: r.get(0),
+        gml_id: r.get(1),
+        feature_type: r.get(2),
+        xml: r.get(3),
+        properties: r.get(4),
+        geojson: r.get(5),
+    }
+}
+
+impl Store {
+    /// The plans of a version (and statuses) with their CRS and namespaces.
+    pub async fn wfs_plans(
+        &self,
+        version: &str,
+        statuses: &[String],
+    ) -> Result<Vec<WfsPlan>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, srid, namespaces::text FROM plans
+             WHERE version = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2)) ORDER BY id",
+        )
+        .bind(version)
+        .bind(statuses)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let ns: serde_json::Value =
+                    serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default();
+                WfsPlan {
+                    id: r.get(0),
+                    name: r.get(1),
+                    srid: r.get::<i32, _>(2) as u32,
+                    namespaces: ns
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|p| {
+                                    Some((
+                                        p.get(0)?.as_str()?.to_string(),
+                                        p.get(1)?.as_str()?.to_string(),
+                                    ))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    /// The bounding box (EPSG:4326, lon/lat) of the plans of a version (and statuses).
+    pub async fn wfs_extent(
+        &self,
+        version: &str,
+        statuses: &[String],
+    ) -> Result<Option<[f64; 4]>, StoreError> {
+        let r = sqlx::query(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT ST_Transform(ST_SetSRID(ST_Extent(bbox)::geometry, $3), 4326) AS e FROM plans
+                WHERE version = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2))) x
+             WHERE e IS NOT NULL",
+        )
+        .bind(version)
+        .bind(statuses)
+        .bind(self.storage_srid as i32)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.map(|r| [r.get(0), r.get(1), r.get(2), r.get(3)]))
+    }
+
+    /// The number of features a query matches (ignoring paging).
+    pub async fn count_features(&self, q: &FeatureQuery) -> Result<i64, StoreError> {
+        let mut qb = QueryBuilder::new("SELECT count(*)");
+        push_from_where(&mut qb, q);
+        Ok(qb.build().fetch_one(&self.pool).await?.get(0))
+    }
+
+    /// The features of a query (at most `limit`), collected.
+    pub async fn query_features(
+        &self,
+        q: &FeatureQuery,
+        cols: Columns,
+    ) -> Result<Vec<FeatureRow>, StoreError> {
+        let mut qb = select_query(q, cols);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(row_of).collect())
+    }
+
+    /// Streams the features of a query in batches of `batch` rows into
+    /// `tx`, preceded by the number of matches when `with_count`; count
+    /// and rows come from one read-only snapshot. Stops early when the
+    /// receiver is gone (the client went away).
+    pub async fn stream_features(
+        &self,
+        q: FeatureQuery,
+        cols: Columns,
+        with_count: bool,
+        batch: usize,
+        tx: mpsc::Sender<Result<Batch, StoreError>>,
+    ) {
+        let r = self
+            .stream_features_inner(&q, cols, with_count, batch, &tx)
+            .await;
+        if let Err(e) = r {
+            let _ = tx.send(Err(e)).await;
+        }
+    }
+
+    async fn stream_features_inner(
+        &self,
+        q: &FeatureQuery,
+        cols: Columns,
+        with_count: bool,
+        batch: usize,
+        tx: &mpsc::Sender<Result<Batch, StoreError>>,
+    ) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *db)
+            .await?;
+        if with_count {
+            let mut qb = QueryBuilder::new("SELECT count(*)");
+            push_from_where(&mut qb, q);
+            let n: i64 = qb.build().fetch_one(&mut *db).await?.get(0);
+            if tx.send(Ok(Batch::Matched(n))).await.is_err() {
+                return Ok(());
+            }
+        }
+        let mut qb = select_query(q, cols);
+        let mut rows = qb.build().fetch(&mut *db);
+        let mut buf = Vec::with_capacity(batch);
+        while let Some(r) = rows.try_next().await? {
+            buf.push(row_of(&r));
+            if buf.len() >= batch {
+                let full = std::mem::replace(&mut buf, Vec::with_capacity(batch));
+                if tx.send(Ok(Batch::Rows(full))).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        if !buf.is_empty() {
+            let _ = tx.send(Ok(Batch::Rows(buf))).await;
+        }
+        drop(rows);
+        db.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_become_anchored_regexes() {
+        assert_eq!(like_regex("BP*", '*', '.', '!'), "^BP.*$");
+        assert_eq!(like_regex("a.c", '*', '.', '!'), "^a.c$");
+        assert_eq!(like_regex("a!*b(", '*', '.', '!'), "^a\\*b\\($");
+        assert_eq!(like_regex("x%y_", '%', '_', '\\'), "^x.*y.$");
+    }
+
+    #[test]
+    fn json_paths_quote_every_step() {
+        assert_eq!(
+            json_path(&["gemeinde".into(), "a\"b".into()]),
+            "$.\"gemeinde\".\"a\\\"b\""
+        );
+    }
+
+    #[test]
+    fn values_are_bound_not_written_into_sql() {
+        let q = FeatureQuery {
+            version: "5.4".into(),
+            statuses: vec![],
+            filter: Filter::And(vec![
+                Filter::Types(vec!["BP_Plan".into()]),
+                Filter::Compare {
+                    prop: Prop::Path(vec!["name".into()]),
+                    op: CmpOp::Eq,
+                    value: "x'; DROP TABLE plans; --".into(),
+                    match_case: true,
+                },
+                Filter::Compare {
+                    prop: Prop::GmlId,
+                    op: CmpOp::Ne,
+                    value: "'".into(),
+                    match_case: true,
+                },
+            ]),
+            sort: vec![(Prop::Path(vec!["name".into()]), true)],
+            start: 5,
+            count: Some(10),
+        };
+        let qb = select_query(&q, Columns::default());
+        let sql = qb.sql();
+        assert!(!sql.contains("DROP"), "{sql}");
+        assert!(!sql.contains("name"), "property names are bound too: {sql}");
+        assert!(sql.contains("LIMIT $") && sql.contains("OFFSET $"), "{sql}");
+    }
+}
