@@ -107,7 +107,12 @@ fn attr(cur: &XmlCursor<'_>, e: &Elem<'_>, name: &str) -> Result<Option<String>,
     cur.attr(e, "", name).map_err(gml_err)
 }
 
-fn bool_attr(cur: &XmlCursor<'_>, e: &Elem<'_>, name: &str, default: bool) -> Result<bool, OwsError> {
+fn bool_attr(
+    cur: &XmlCursor<'_>,
+    e: &Elem<'_>,
+    name: &str,
+    default: bool,
+) -> Result<bool, OwsError> {
     Ok(match attr(cur, e, name)?.as_deref().map(str::trim) {
         Some("false") | Some("0") => false,
         Some("true") | Some("1") => true,
@@ -275,7 +280,9 @@ fn operator(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<
                 match v {
                     None => Ok(d),
                     Some(s) if s.chars().count() == 1 => Ok(s.chars().next().unwrap_or(d)),
-                    Some(s) => Err(err(format!("PropertyIsLike {n}='{s}' must be one character"))),
+                    Some(s) => Err(err(format!(
+                        "PropertyIsLike {n}='{s}' must be one character"
+                    ))),
                 }
             };
             let wild = one("wildCard", "wildCard", '*')?;
@@ -339,12 +346,8 @@ fn operator(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<
         "ResourceId" | "FeatureId" | "GmlObjectId" => {
             let id = attr(cur, e, "rid")?
                 .or(attr(cur, e, "fid")?)
-                .or(cur
-                    .attr(e, crate::gml::GML_NS, "id")
-                    .map_err(gml_err)?)
-                .or(cur
-                    .attr(e, crate::gml::GML31_NS, "id")
-                    .map_err(gml_err)?);
+                .or(cur.attr(e, crate::gml::GML_NS, "id").map_err(gml_err)?)
+                .or(cur.attr(e, crate::gml::GML31_NS, "id").map_err(gml_err)?);
             cur.skip().map_err(gml_err)?;
             let id = id.ok_or_else(|| err(format!("{name} without an id (rid)")))?;
             Ok(Filter::ResourceId(vec![id]))
@@ -375,7 +378,8 @@ fn operator(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<
                     return Err(err(format!("<{}> is not allowed in {name}", c.local)));
                 }
             }
-            let ewkb = geom.ok_or_else(|| err(format!("{name} needs a GML geometry or gml:Envelope")))?;
+            let ewkb =
+                geom.ok_or_else(|| err(format!("{name} needs a GML geometry or gml:Envelope")))?;
             let op = match name {
                 "BBOX" | "Intersects" => SpatialOp::Intersects,
                 "Disjoint" => SpatialOp::Disjoint,
@@ -402,7 +406,9 @@ fn operator(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<
             "OperationProcessingFailed",
             "filter functions are not supported",
         )),
-        other => Err(err(format!("the filter operator '{other}' is not supported"))),
+        other => Err(err(format!(
+            "the filter operator '{other}' is not supported"
+        ))),
     }
 }
 
@@ -425,7 +431,12 @@ fn srs_of(cur: &XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<(u32, 
     }
 }
 
-fn to_storage(mut g: Geometry, srid: u32, lat_lon: bool, ctx: &GeomContext) -> Result<Vec<u8>, OwsError> {
+fn to_storage(
+    mut g: Geometry,
+    srid: u32,
+    lat_lon: bool,
+    ctx: &GeomContext,
+) -> Result<Vec<u8>, OwsError> {
     if lat_lon {
         let _: Result<(), ()> = g.map_points(&mut |c: &mut Coord| {
             std::mem::swap(&mut c.x, &mut c.y);
@@ -434,7 +445,10 @@ fn to_storage(mut g: Geometry, srid: u32, lat_lon: bool, ctx: &GeomContext) -> R
     }
     crate::crs::transform(&mut g, srid, ctx.storage_srid)
         .map_err(|e| err(format!("the filter geometry cannot be transformed: {e}")))?;
-    Ok(wkb::to_ewkb(&crate::gml::arc::linearize(&g, crate::gml::arc::DEFAULT_CHORD_ERROR), ctx.storage_srid))
+    Ok(wkb::to_ewkb(
+        &crate::gml::arc::linearize(&g, crate::gml::arc::DEFAULT_CHORD_ERROR),
+        ctx.storage_srid,
+    ))
 }
 
 fn geometry(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<Vec<u8>, OwsError> {
@@ -450,7 +464,9 @@ fn corner(s: &str) -> Result<Coord, OwsError> {
         .collect::<Result<_, _>>()
         .map_err(|_| err(format!("envelope corner '{s}' is not a coordinate pair")))?;
     if v.len() < 2 || !v.iter().all(|x| x.is_finite()) {
-        return Err(err(format!("envelope corner '{s}' is not a coordinate pair")));
+        return Err(err(format!(
+            "envelope corner '{s}' is not a coordinate pair"
+        )));
     }
     Ok(Coord::new(v[0], v[1]))
 }
@@ -482,7 +498,13 @@ pub fn box_geometry(a: Coord, b: Coord) -> Geometry {
 }
 
 /// A box (in `srid`, given axis order) as EWKB in the storage CRS.
-pub fn box_ewkb(a: Coord, b: Coord, srid: u32, lat_lon: bool, ctx: &GeomContext) -> Result<Vec<u8>, OwsError> {
+pub fn box_ewkb(
+    a: Coord,
+    b: Coord,
+    srid: u32,
+    lat_lon: bool,
+    ctx: &GeomContext,
+) -> Result<Vec<u8>, OwsError> {
     to_storage(box_geometry(a, b), srid, lat_lon, ctx)
 }
 
@@ -520,7 +542,10 @@ pub fn parse_sort_kvp(v: &str) -> Result<Vec<(Prop, bool)>, OwsError> {
                 ))
             }
         };
-        let prop = value_reference(name).map_err(|e| OwsError { locator: Some("SORTBY".into()), ..e })?;
+        let prop = value_reference(name).map_err(|e| OwsError {
+            locator: Some("SORTBY".into()),
+            ..e
+        })?;
         out.push((prop, desc));
     }
     Ok(out)
@@ -537,7 +562,10 @@ fn sort_by(cur: &mut XmlCursor<'_>, e: &Elem<'_>) -> Result<Vec<(Prop, bool)>, O
                 other => return Err(err(format!("<{other}> is not allowed in fes:SortProperty"))),
             }
         }
-        out.push((prop.ok_or_else(|| err("fes:SortProperty without ValueReference"))?, desc));
+        out.push((
+            prop.ok_or_else(|| err("fes:SortProperty without ValueReference"))?,
+            desc,
+        ));
     }
     Ok(out)
 }
@@ -573,14 +601,20 @@ pub struct PostRequest {
 }
 
 /// Parses a WFS 2.0 (or 1.1.0) request document.
-pub fn parse_post(xml: &str, ctx_for: &dyn Fn(Option<&str>) -> Result<GeomContext, OwsError>) -> Result<PostRequest, OwsError> {
+pub fn parse_post(
+    xml: &str,
+    ctx_for: &dyn Fn(Option<&str>) -> Result<GeomContext, OwsError>,
+) -> Result<PostRequest, OwsError> {
     let bad = |m: String| OwsError::new(None, "OperationParsingFailed", m);
     if xml.len() > MAX_FILTER_BYTES {
         return Err(bad("the request document is too large".into()));
     }
     let mut cur = XmlCursor::new(xml);
     let root = loop {
-        match cur.next_event().map_err(|e| bad(format!("the request is not valid XML: {e}")))? {
+        match cur
+            .next_event()
+            .map_err(|e| bad(format!("the request is not valid XML: {e}")))?
+        {
             Ev::Start(e) => break e,
             Ev::Eof => return Err(bad("the request document is empty".into())),
             _ => {}
@@ -592,7 +626,10 @@ pub fn parse_post(xml: &str, ctx_for: &dyn Fn(Option<&str>) -> Result<GeomContex
     };
     for a in root.start.attributes().flatten() {
         let ln = a.key.local_name();
-        let k: String = { let s: &str = ln.as_ref(); s.to_string() };
+        let k: String = {
+            let s: &str = ln.as_ref();
+            s.to_string()
+        };
         let v = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map(|v| v.into_owned())
@@ -614,7 +651,11 @@ pub fn parse_post(xml: &str, ctx_for: &dyn Fn(Option<&str>) -> Result<GeomContex
                 let srs_name = attr(&cur, &c, "srsName")?;
                 let ctx = ctx_for(srs_name.as_deref())?;
                 let mut q = QuerySpec {
-                    type_names: names.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                    type_names: names
+                        .split([' ', ','])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
                     srs_name,
                     ..Default::default()
                 };
@@ -641,7 +682,10 @@ pub fn parse_post(xml: &str, ctx_for: &dyn Fn(Option<&str>) -> Result<GeomContex
                 if !c.empty {
                     while let Some(p) = cur.next_child("StoredQuery").map_err(gml_err)? {
                         if p.local != "Parameter" {
-                            return Err(bad(format!("<{}> is not allowed in wfs:StoredQuery", p.local)));
+                            return Err(bad(format!(
+                                "<{}> is not allowed in wfs:StoredQuery",
+                                p.local
+                            )));
                         }
                         let name = attr(&cur, &p, "name")?.unwrap_or_default();
                         let v = literal(&mut cur, &p)?;
@@ -676,7 +720,10 @@ mod tests {
 
     #[test]
     fn value_references() {
-        assert_eq!(value_reference("xplan:name").unwrap(), Prop::Path(vec!["name".into()]));
+        assert_eq!(
+            value_reference("xplan:name").unwrap(),
+            Prop::Path(vec!["name".into()])
+        );
         assert_eq!(
             value_reference("xplan:BP_Plan/xplan:gemeinde/xplan:XP_Gemeinde/xplan:ags").unwrap(),
             Prop::Path(vec!["gemeinde".into(), "ags".into()])
@@ -686,17 +733,32 @@ mod tests {
         assert!(value_reference("xplan:name[1]").is_err());
         assert!(value_reference("xplan:BP_Plan").is_err());
         assert!(value_reference("na\"me").is_err());
-        assert_eq!(value_reference("xplan:GRZ").unwrap(), Prop::Path(vec!["GRZ".into()]));
-        assert_eq!(value_reference("Z_Ausn").unwrap(), Prop::Path(vec!["Z_Ausn".into()]));
+        assert_eq!(
+            value_reference("xplan:GRZ").unwrap(),
+            Prop::Path(vec!["GRZ".into()])
+        );
+        assert_eq!(
+            value_reference("Z_Ausn").unwrap(),
+            Prop::Path(vec!["Z_Ausn".into()])
+        );
     }
 
     #[test]
     fn crs_names_and_axis_order() {
         assert_eq!(parse_crs("EPSG:4326"), Some((4326, false)));
         assert_eq!(parse_crs("urn:ogc:def:crs:EPSG::4326"), Some((4326, true)));
-        assert_eq!(parse_crs("http://www.opengis.net/def/crs/EPSG/0/4258"), Some((4258, true)));
-        assert_eq!(parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84"), Some((4326, false)));
-        assert_eq!(parse_crs("urn:ogc:def:crs:EPSG::25832"), Some((25832, false)));
+        assert_eq!(
+            parse_crs("http://www.opengis.net/def/crs/EPSG/0/4258"),
+            Some((4258, true))
+        );
+        assert_eq!(
+            parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            Some((4326, false))
+        );
+        assert_eq!(
+            parse_crs("urn:ogc:def:crs:EPSG::25832"),
+            Some((25832, false))
+        );
         assert_eq!(parse_crs("EPSG:99999999x"), None);
     }
 
@@ -715,15 +777,33 @@ mod tests {
             &ctx(),
         )
         .unwrap();
-        let Filter::And(v) = f else { panic!("not an And: {f:?}") };
+        let Filter::And(v) = f else {
+            panic!("not an And: {f:?}")
+        };
         assert_eq!(v.len(), 4);
-        assert!(matches!(&v[0], Filter::Like { wild: '*', single: '?', .. }));
+        assert!(matches!(
+            &v[0],
+            Filter::Like {
+                wild: '*',
+                single: '?',
+                ..
+            }
+        ));
         assert!(matches!(&v[1], Filter::Not(_)));
-        let Filter::Spatial { op: SpatialOp::Intersects, ewkb } = &v[2] else { panic!("{:?}", v[2]) };
+        let Filter::Spatial {
+            op: SpatialOp::Intersects,
+            ewkb,
+        } = &v[2]
+        else {
+            panic!("{:?}", v[2])
+        };
         // the box in UTM32: Hamburg, easting about 566 000
         let paths = wkb::read_paths(ewkb).unwrap();
         let b = paths.bbox().unwrap();
-        assert!(b[0] > 560_000.0 && b[0] < 570_000.0 && b[1] > 5_928_000.0 && b[1] < 5_935_000.0, "{b:?}");
+        assert!(
+            b[0] > 560_000.0 && b[0] < 570_000.0 && b[1] > 5_928_000.0 && b[1] < 5_935_000.0,
+            "{b:?}"
+        );
         assert!(matches!(&v[3], Filter::Between { .. }));
     }
 

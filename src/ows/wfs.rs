@@ -49,11 +49,36 @@ const Q_INTERNAL_ID: &str = "urn:ogc:def:query:OGC-WFS::InternalId";
 
 /// (id, title, parameter, parameter title)
 const STORED_QUERIES: [(&str, &str, &str, &str); 5] = [
-    (Q_BY_ID, "Ein Objekt nach gml:id", "ID", "gml:id des Objekts"),
-    (Q_BY_TYPE, "Alle Objekte einer Objektart", "typeName", "Objektart, z.B. xplan:BP_Plan"),
-    (Q_PLAN_NAME, "Planobjekte nach Planname", "planName", "Name des Plans (xplan:name)"),
-    (Q_PLAN_ID, "Planobjekte nach Plannummer", "planId", "Nummer des Plans (xplan:nummer)"),
-    (Q_INTERNAL_ID, "Planobjekte nach interner ID", "internalId", "interne ID des Plans"),
+    (
+        Q_BY_ID,
+        "Ein Objekt nach gml:id",
+        "ID",
+        "gml:id des Objekts",
+    ),
+    (
+        Q_BY_TYPE,
+        "Alle Objekte einer Objektart",
+        "typeName",
+        "Objektart, z.B. xplan:BP_Plan",
+    ),
+    (
+        Q_PLAN_NAME,
+        "Planobjekte nach Planname",
+        "planName",
+        "Name des Plans (xplan:name)",
+    ),
+    (
+        Q_PLAN_ID,
+        "Planobjekte nach Plannummer",
+        "planId",
+        "Nummer des Plans (xplan:nummer)",
+    ),
+    (
+        Q_INTERNAL_ID,
+        "Planobjekte nach interner ID",
+        "internalId",
+        "interne ID des Plans",
+    ),
 ];
 
 const PLAN_TYPES: [&str; 5] = ["BP_Plan", "FP_Plan", "RP_Plan", "LP_Plan", "SO_Plan"];
@@ -69,7 +94,9 @@ pub struct Scope {
 
 fn version_of(seg: &str) -> Option<Version> {
     let s = seg.replace('.', "");
-    Version::ALL.into_iter().find(|v| v.as_str().replace('.', "") == s)
+    Version::ALL
+        .into_iter()
+        .find(|v| v.as_str().replace('.', "") == s)
 }
 
 fn status_of(seg: &str) -> Option<&'static str> {
@@ -91,9 +118,9 @@ fn status_title(s: &str) -> &'static str {
 
 fn scope_for(version: &str, status: Option<&str>) -> Result<Scope, OwsError> {
     let not_found = || {
-        OwsError::not_found(format!(
-            "no WFS at this address: use /wfs/{{version}} or /wfs/{{version}}/{{festgestellt|in_aufstellung|archiviert}} with version 41, 50, 51, 52, 53, 54 or 60"
-        ))
+        OwsError::not_found(
+            "no WFS at this address: use /wfs/{version} or /wfs/{version}/{festgestellt|in_aufstellung|archiviert} with version 41, 50, 51, 52, 53, 54 or 60",
+        )
     };
     let v = version_of(version).ok_or_else(not_found)?;
     let digits = v.as_str().replace('.', "");
@@ -251,9 +278,8 @@ fn filter_groups(v: &str) -> Vec<String> {
 fn geom_ctx(state: &OwsState, srs: Option<&str>) -> Result<GeomContext, OwsError> {
     let storage = state.store.storage_srid;
     let (default_srid, default_lat_lon) = match srs {
-        Some(s) => fes::parse_crs(s).ok_or_else(|| {
-            param_err("SRSNAME", format!("the CRS '{s}' is not supported"))
-        })?,
+        Some(s) => fes::parse_crs(s)
+            .ok_or_else(|| param_err("SRSNAME", format!("the CRS '{s}' is not supported")))?,
         None => (storage, false),
     };
     Ok(GeomContext {
@@ -271,10 +297,19 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
     };
     r.count = parse_int("COUNT", kvp.get("COUNT").or(kvp.get("MAXFEATURES")))?;
     r.start = parse_int("STARTINDEX", kvp.get("STARTINDEX"))?.unwrap_or(0);
-    r.hits = match kvp.get("RESULTTYPE").map(str::to_ascii_lowercase).as_deref() {
+    r.hits = match kvp
+        .get("RESULTTYPE")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("results") => false,
         Some("hits") => true,
-        Some(o) => return Err(param_err("RESULTTYPE", format!("RESULTTYPE '{o}' is neither results nor hits"))),
+        Some(o) => {
+            return Err(param_err(
+                "RESULTTYPE",
+                format!("RESULTTYPE '{o}' is neither results nor hits"),
+            ))
+        }
     };
     r.output_format = kvp.get("OUTPUTFORMAT").map(str::to_string);
     r.value_reference = kvp.get("VALUEREFERENCE").map(str::to_string);
@@ -297,7 +332,22 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         return Ok(r);
     }
     if let Some(id) = kvp.get("STOREDQUERY_ID") {
-        let known = ["STOREDQUERY_ID", "REQUEST", "SERVICE", "VERSION", "COUNT", "STARTINDEX", "RESULTTYPE", "OUTPUTFORMAT", "SRSNAME", "VALUEREFERENCE", "NAMESPACES", "MAXFEATURES", "RESOLVE", "RESOLVEDEPTH"];
+        let known = [
+            "STOREDQUERY_ID",
+            "REQUEST",
+            "SERVICE",
+            "VERSION",
+            "COUNT",
+            "STARTINDEX",
+            "RESULTTYPE",
+            "OUTPUTFORMAT",
+            "SRSNAME",
+            "VALUEREFERENCE",
+            "NAMESPACES",
+            "MAXFEATURES",
+            "RESOLVE",
+            "RESOLVEDEPTH",
+        ];
         r.stored = Some(StoredQueryCall {
             id: id.to_string(),
             params: kvp
@@ -337,7 +387,10 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         vec![Some(bbox_filter(b, &ctx)?)]
     } else if let Some(ids) = kvp.get("RESOURCEID") {
         vec![Some(Filter::ResourceId(
-            ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            ids.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
         ))]
     } else {
         vec![]
@@ -361,7 +414,11 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
     if filters.len() > 1 && filters.len() != type_groups.len() {
         return Err(param_err(
             "FILTER",
-            format!("{} filters for {} queries (TYPENAMES groups)", filters.len(), type_groups.len()),
+            format!(
+                "{} filters for {} queries (TYPENAMES groups)",
+                filters.len(),
+                type_groups.len()
+            ),
         ));
     }
     for (i, types) in type_groups.into_iter().enumerate() {
@@ -384,18 +441,30 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
 fn bbox_filter(v: &str, ctx: &GeomContext) -> Result<Filter, OwsError> {
     let parts: Vec<&str> = v.split(',').map(str::trim).collect();
     if parts.len() != 4 && parts.len() != 5 {
-        return Err(param_err("BBOX", "BBOX needs four numbers and an optional CRS"));
+        return Err(param_err(
+            "BBOX",
+            "BBOX needs four numbers and an optional CRS",
+        ));
     }
     let n: Vec<f64> = parts[..4]
         .iter()
         .map(|p| p.parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| param_err("BBOX", format!("BBOX '{v}' has a value that is not a number")))?;
+        .map_err(|_| {
+            param_err(
+                "BBOX",
+                format!("BBOX '{v}' has a value that is not a number"),
+            )
+        })?;
     if n.iter().any(|x| !x.is_finite()) || n[0] > n[2] || n[1] > n[3] {
-        return Err(param_err("BBOX", format!("BBOX '{v}': minimum above maximum")));
+        return Err(param_err(
+            "BBOX",
+            format!("BBOX '{v}': minimum above maximum"),
+        ));
     }
     let (srid, lat_lon) = match parts.get(4) {
-        Some(c) => fes::parse_crs(c).ok_or_else(|| param_err("BBOX", format!("the CRS '{c}' is not supported")))?,
+        Some(c) => fes::parse_crs(c)
+            .ok_or_else(|| param_err("BBOX", format!("the CRS '{c}' is not supported")))?,
         None => (ctx.default_srid, ctx.default_lat_lon),
     };
     let ewkb = fes::box_ewkb(
@@ -405,7 +474,10 @@ fn bbox_filter(v: &str, ctx: &GeomContext) -> Result<Filter, OwsError> {
         lat_lon,
         ctx,
     )
-    .map_err(|e| OwsError { locator: Some("BBOX".into()), ..e })?;
+    .map_err(|e| OwsError {
+        locator: Some("BBOX".into()),
+        ..e
+    })?;
     Ok(Filter::Spatial {
         op: crate::store::features::SpatialOp::Intersects,
         ewkb,
@@ -452,7 +524,10 @@ fn resolve_types(names: &[String], cl: &CodeLists) -> Result<Vec<String>, OwsErr
                 .find(|k| **k == local)
                 .map(|k| k.to_string())
                 .ok_or_else(|| {
-                    param_err("TYPENAMES", format!("the feature type '{n}' is not offered by this service"))
+                    param_err(
+                        "TYPENAMES",
+                        format!("the feature type '{n}' is not offered by this service"),
+                    )
                 })
         })
         .collect()
@@ -486,11 +561,16 @@ fn request_filter(r: &Request, cl: &CodeLists) -> Result<Filter, OwsError> {
             Q_BY_TYPE => Filter::Types(resolve_types(&[param("typeName")?], cl)?),
             Q_PLAN_NAME => Filter::And(vec![plans(), eq(Prop::PlanName, param("planName")?)]),
             Q_PLAN_ID => Filter::And(vec![plans(), eq(Prop::PlanNummer, param("planId")?)]),
-            Q_INTERNAL_ID => Filter::And(vec![plans(), eq(Prop::PlanInternalId, param("internalId")?)]),
+            Q_INTERNAL_ID => Filter::And(vec![
+                plans(),
+                eq(Prop::PlanInternalId, param("internalId")?),
+            ]),
             other => {
                 return Err(param_err(
                     "STOREDQUERY_ID",
-                    format!("the stored query '{other}' does not exist (ListStoredQueries lists them)"),
+                    format!(
+                        "the stored query '{other}' does not exist (ListStoredQueries lists them)"
+                    ),
                 ))
             }
         });
@@ -557,14 +637,26 @@ fn output_format(v: Option<&str>) -> Result<Format, OwsError> {
 }
 
 /// The output CRS: (srid, lat/lon order, srsName to write).
-fn output_crs(state: &OwsState, srs: Option<&str>, format: Format) -> Result<(u32, bool, String), OwsError> {
+fn output_crs(
+    state: &OwsState,
+    srs: Option<&str>,
+    format: Format,
+) -> Result<(u32, bool, String), OwsError> {
     match srs {
         Some(s) => {
-            let (srid, lat_lon) =
-                fes::parse_crs(s).ok_or_else(|| param_err("SRSNAME", format!("the CRS '{s}' is not supported")))?;
+            let (srid, lat_lon) = fes::parse_crs(s)
+                .filter(|(c, _)| *c == state.store.storage_srid || OTHER_CRS.contains(c))
+                .ok_or_else(|| {
+                    param_err(
+                        "SRSNAME",
+                        format!("the CRS '{s}' is not offered (GetCapabilities lists DefaultCRS and OtherCRS)"),
+                    )
+                })?;
             Ok((srid, lat_lon && format == Format::Gml, s.to_string()))
         }
-        None if format == Format::GeoJson => Ok((4326, false, "urn:ogc:def:crs:OGC:1.3:CRS84".into())),
+        None if format == Format::GeoJson => {
+            Ok((4326, false, "urn:ogc:def:crs:OGC:1.3:CRS84".into()))
+        }
         None => {
             let s = state.store.storage_srid;
             Ok((s, false, format!("EPSG:{s}")))
@@ -601,7 +693,12 @@ impl Frame {
     }
 
     /// The feature's XML: as stored, or with its geometries in the output CRS.
-    fn feature_xml(&self, xml: &str, plan: Option<&WfsPlan>, out: &mut String) -> Result<(), String> {
+    fn feature_xml(
+        &self,
+        xml: &str,
+        plan: Option<&WfsPlan>,
+        out: &mut String,
+    ) -> Result<(), String> {
         let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
         let verbatim = from == self.out_srid
             && !self.lat_lon
@@ -627,7 +724,10 @@ impl Frame {
 
     fn geojson_feature(&self, row: &FeatureRow, first: bool, out: &mut String) {
         let mut props = Map::new();
-        props.insert("featureType".into(), Value::String(row.feature_type.clone()));
+        props.insert(
+            "featureType".into(),
+            Value::String(row.feature_type.clone()),
+        );
         props.insert("xplanMgrPlanId".into(), Value::from(row.plan_id));
         if let Some(p) = self.plans.get(&row.plan_id) {
             props.insert("xpPlanName".into(), Value::String(p.name.clone()));
@@ -668,7 +768,13 @@ fn has_geometry(xml: &str) -> bool {
 
 /// Flattens nested data types into "prop.sub" keys (repeated values as
 /// arrays) and adds "<prop>_label" for coded values with a readable label.
-fn flatten(o: &Map<String, Value>, prefix: &str, owner: &str, codes: &CodeLists, out: &mut Map<String, Value>) {
+fn flatten(
+    o: &Map<String, Value>,
+    prefix: &str,
+    owner: &str,
+    codes: &CodeLists,
+    out: &mut Map<String, Value>,
+) {
     let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
     for (k, v) in o {
         if k == "@type" {
@@ -724,7 +830,10 @@ fn flatten(o: &Map<String, Value>, prefix: &str, owner: &str, codes: &CodeLists,
 
 /// Namespace declarations of the collection root (all plans' bindings that
 /// agree) and, per plan, those its members need in addition.
-fn namespaces(plans: &HashMap<i64, WfsPlan>, version: Version) -> (Vec<(String, String)>, HashMap<i64, String>) {
+fn namespaces(
+    plans: &HashMap<i64, WfsPlan>,
+    version: Version,
+) -> (Vec<(String, String)>, HashMap<i64, String>) {
     let mut root: Vec<(String, String)> = vec![
         ("wfs".into(), WFS_NS.into()),
         ("gml".into(), GML_NS.into()),
@@ -815,13 +924,24 @@ async fn get_feature(
     let (out_srid, lat_lon, srs_name) = output_crs(&state, srs.as_deref(), format)?;
     let value_ref = if property_value {
         let v = r.value_reference.clone().ok_or_else(|| {
-            OwsError::new(Some("VALUEREFERENCE"), "MissingParameterValue", "the parameter VALUEREFERENCE is missing")
+            OwsError::new(
+                Some("VALUEREFERENCE"),
+                "MissingParameterValue",
+                "the parameter VALUEREFERENCE is missing",
+            )
         })?;
-        Some(fes::value_reference(&v).map_err(|e| OwsError { locator: Some("VALUEREFERENCE".into()), ..e })?)
+        Some(fes::value_reference(&v).map_err(|e| OwsError {
+            locator: Some("VALUEREFERENCE".into()),
+            ..e
+        })?)
     } else {
         None
     };
-    let sort = r.queries.first().map(|q| q.sort.clone()).unwrap_or_default();
+    let sort = r
+        .queries
+        .first()
+        .map(|q| q.sort.clone())
+        .unwrap_or_default();
     let by_id = r.stored.as_ref().is_some_and(|s| s.id == Q_BY_ID);
     let q = FeatureQuery {
         version: scope.version.as_str().to_string(),
@@ -848,14 +968,22 @@ async fn get_feature(
         out_srid,
         lat_lon,
         srs_name,
-        decimals: if crate::crs::is_geographic(out_srid) { 9 } else { 3 },
+        decimals: if crate::crs::is_geographic(out_srid) {
+            9
+        } else {
+            3
+        },
         codes,
     });
     let cols = Columns {
         xml: format == Format::Gml,
         properties: format == Format::GeoJson,
         geojson_srid: (format == Format::GeoJson).then_some(out_srid),
-        geojson_decimals: if crate::crs::is_geographic(out_srid) { 8 } else { 3 },
+        geojson_decimals: if crate::crs::is_geographic(out_srid) {
+            8
+        } else {
+            3
+        },
     };
 
     if r.hits {
@@ -863,7 +991,7 @@ async fn get_feature(
         return Ok(match format {
             Format::Gml => {
                 let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:FeatureCollection");
-                let _ = write!(x, " xmlns:wfs=\"{WFS_NS}\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\" timeStamp=\"{}\" numberMatched=\"{n}\" numberReturned=\"0\"/>\n", now());
+                let _ = writeln!(x, " xmlns:wfs=\"{WFS_NS}\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\" timeStamp=\"{}\" numberMatched=\"{n}\" numberReturned=\"0\"/>", now());
                 xml_response(x, GML_FORMAT)
             }
             Format::GeoJson => HttpResponse::Ok()
@@ -874,7 +1002,11 @@ async fn get_feature(
 
     if by_id {
         // GetFeatureById: the bare feature, 404 when there is none
-        let rows = state.store.query_features(&q, cols).await.map_err(store_err)?;
+        let rows = state
+            .store
+            .query_features(&q, cols)
+            .await
+            .map_err(store_err)?;
         let Some(row) = rows.into_iter().next() else {
             return Err(OwsError {
                 code: "NotFound",
@@ -892,10 +1024,17 @@ async fn get_feature(
                     f2.feature_xml(row.xml.as_deref().unwrap_or(""), plan, &mut x)?;
                     let mut decls = String::new();
                     for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {
-                        let a = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+                        let a = if p.is_empty() {
+                            "xmlns".to_string()
+                        } else {
+                            format!("xmlns:{p}")
+                        };
                         let _ = write!(decls, " {a}=\"{}\"", xml_escape(u));
                     }
-                    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n", with_namespaces(&x, &decls)))
+                    Ok(format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
+                        with_namespaces(&x, &decls)
+                    ))
                 }
                 Format::GeoJson => {
                     let mut s = String::new();
@@ -907,7 +1046,11 @@ async fn get_feature(
         .await?
         .map_err(|e| OwsError::internal(format!("the feature could not be written: {e}")))?;
         return Ok(HttpResponse::Ok()
-            .content_type(if format == Format::Gml { GML_FORMAT } else { GEOJSON_FORMAT })
+            .content_type(if format == Format::Gml {
+                GML_FORMAT
+            } else {
+                GEOJSON_FORMAT
+            })
             .body(body));
     }
 
@@ -936,7 +1079,11 @@ async fn get_feature(
     );
     let (head, tail) = match (format, &value_ref) {
         (Format::Gml, _) => {
-            let root = if value_ref.is_some() { "wfs:ValueCollection" } else { "wfs:FeatureCollection" };
+            let root = if value_ref.is_some() {
+                "wfs:ValueCollection"
+            } else {
+                "wfs:FeatureCollection"
+            };
             let mut h = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}");
             for (p, u) in &root_ns {
                 let _ = write!(h, " xmlns:{p}=\"{}\"", xml_escape(u));
@@ -979,10 +1126,18 @@ async fn get_feature(
     };
     let vr = Arc::new(value_ref);
     let body = async_body(head, tail, rx, frame, vr);
-    Ok(HttpResponse::Ok()
+    let mut resp = HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("Cache-Control", "no-cache"))
-        .streaming(body))
+        .streaming(body);
+    if req.version() < actix_web::http::Version::HTTP_11 {
+        // HTTP/1.0 knows no chunked encoding: the end of the body is the
+        // end of the connection
+        resp.head_mut().no_chunking(true);
+        resp.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(resp)
 }
 
 /// The response body: head, formatted batches, tail.
@@ -1029,7 +1184,9 @@ fn async_body(
                     let vr = s.value_ref.clone();
                     let first = s.first;
                     s.first = false;
-                    let out = on_cpu(move || format_batch(&frame, &rows, first, vr.as_ref().as_ref())).await;
+                    let out =
+                        on_cpu(move || format_batch(&frame, &rows, first, vr.as_ref().as_ref()))
+                            .await;
                     match out {
                         Ok(Ok(chunk)) => Some((Ok(Bytes::from(chunk)), s)),
                         Ok(Err(e)) | Err(OwsError { message: e, .. }) => {
@@ -1043,7 +1200,10 @@ fn async_body(
                 Some(Err(e)) => {
                     tracing::error!("WFS response aborted: {e}");
                     s.st = St::Done;
-                    Some((Err(actix_web::error::ErrorInternalServerError(e.to_string())), s))
+                    Some((
+                        Err(actix_web::error::ErrorInternalServerError(e.to_string())),
+                        s,
+                    ))
                 }
                 None => {
                     s.st = St::Done;
@@ -1056,8 +1216,17 @@ fn async_body(
     })
 }
 
-fn format_batch(frame: &Frame, rows: &[FeatureRow], first: bool, value_ref: Option<&Prop>) -> Result<String, String> {
-    let mut out = String::with_capacity(rows.iter().map(|r| r.xml.as_ref().map_or(600, |x| x.len() + 64)).sum());
+fn format_batch(
+    frame: &Frame,
+    rows: &[FeatureRow],
+    first: bool,
+    value_ref: Option<&Prop>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(
+        rows.iter()
+            .map(|r| r.xml.as_ref().map_or(600, |x| x.len() + 64))
+            .sum(),
+    );
     match (frame.format, value_ref) {
         (Format::Gml, None) => {
             for r in rows {
@@ -1089,7 +1258,11 @@ fn format_batch(frame: &Frame, rows: &[FeatureRow], first: bool, value_ref: Opti
 
 /// The values of a property of one feature, as XML content: text (escaped)
 /// for simple values, the child elements as stored for complex ones.
-fn property_values(row: &FeatureRow, plan: Option<&WfsPlan>, prop: &Prop) -> Result<Vec<String>, String> {
+fn property_values(
+    row: &FeatureRow,
+    plan: Option<&WfsPlan>,
+    prop: &Prop,
+) -> Result<Vec<String>, String> {
     use crate::gml::reader::{Ev, XmlCursor};
     let steps = match prop {
         Prop::GmlId => return Ok(vec![xml_escape(&row.gml_id)]),
@@ -1100,7 +1273,11 @@ fn property_values(row: &FeatureRow, plan: Option<&WfsPlan>, prop: &Prop) -> Res
     let decl: String = {
         let mut d = String::from("<r");
         for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {
-            let a = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            let a = if p.is_empty() {
+                "xmlns".to_string()
+            } else {
+                format!("xmlns:{p}")
+            };
             let _ = write!(d, " {a}=\"{}\"", xml_escape(u));
         }
         d.push('>');
@@ -1108,57 +1285,49 @@ fn property_values(row: &FeatureRow, plan: Option<&WfsPlan>, prop: &Prop) -> Res
     };
     let scope = quick_xml::events::BytesStart::from_content(&decl[1..decl.len() - 1], 1);
     let mut cur = XmlCursor::fragment(xml, 1, 0, &[&scope]).map_err(|e| e.to_string())?;
-    // depth 0: the feature element; its children are level 1
+    // the feature element is at depth 1, its properties at depth 2
     let mut out = vec![];
     let mut depth = 0usize;
-    // (level at which the next step is expected, index of that step)
-    let mut want: Vec<(usize, usize)> = vec![(1, 0)];
+    // (depth at which the next step is expected, index of that step)
+    let mut want: Vec<(usize, usize)> = vec![(2, 0)];
     loop {
         match cur.next_event().map_err(|e| e.to_string())? {
             Ev::Start(e) => {
                 depth += 1;
-                let local = e.local.as_str();
-                let Some(&(level, idx)) = want.last() else { continue };
+                let Some(&(level, idx)) = want.last() else {
+                    continue;
+                };
                 if depth != level {
                     continue;
                 }
-                if fes::is_type_name(local) && idx > 0 {
-                    // a data type element between properties
+                let local = e.local.as_str();
+                if idx > 0 && fes::is_type_name(local) {
+                    // a data type element between two property steps
                     want.push((level + 1, idx));
-                    continue;
-                }
-                if local == steps[idx] {
-                    if idx + 1 == steps.len() {
-                        // the value: the element's content
-                        let start = cur.position();
-                        let end = cur.skip().map_err(|e| e.to_string())?;
-                        depth -= 1;
-                        let inner = &xml[start.min(end)..end];
-                        let inner = inner.rsplit_once("</").map(|(a, _)| a).unwrap_or("");
-                        if e.empty {
-                            continue;
-                        }
-                        let trimmed = inner.trim();
-                        if trimmed.starts_with('<') {
-                            out.push(trimmed.to_string());
-                        } else {
-                            out.push(trimmed.to_string());
-                        }
-                    } else {
+                } else if local == steps[idx] {
+                    if idx + 1 < steps.len() {
                         want.push((level + 1, idx + 1));
+                        continue;
                     }
+                    // the value: the element's content
+                    let start = cur.position();
+                    let end = cur.skip().map_err(|e| e.to_string())?;
+                    depth -= 1;
+                    if e.empty {
+                        continue;
+                    }
+                    let inner = xml[start.min(end)..end]
+                        .rsplit_once("</")
+                        .map(|(a, _)| a)
+                        .unwrap_or("");
+                    out.push(inner.trim().to_string());
                 }
             }
             Ev::End { .. } => {
-                if let Some(&(level, _)) = want.last() {
-                    if depth + 1 == level && want.len() > 1 {
-                        want.pop();
-                    }
+                if want.len() > 1 && want.last().is_some_and(|w| w.0 == depth + 1) {
+                    want.pop();
                 }
-                if depth == 0 {
-                    break;
-                }
-                depth -= 1;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
                     break;
                 }
@@ -1204,9 +1373,9 @@ async fn capabilities(
         esc(&svc.abstract_text),
         scope.version
     );
-    let _ = write!(
+    let _ = writeln!(
         x,
-        "<ows:ServiceProvider><ows:ProviderName>{}</ows:ProviderName><ows:ServiceContact/></ows:ServiceProvider>\n",
+        "<ows:ServiceProvider><ows:ProviderName>{}</ows:ProviderName><ows:ServiceContact/></ows:ServiceProvider>",
         esc(if svc.provider.is_empty() { &svc.title } else { &svc.provider })
     );
     x.push_str("<ows:OperationsMetadata>\n");
@@ -1214,7 +1383,14 @@ async fn capabilities(
         "<ows:DCP><ows:HTTP><ows:Get xlink:href=\"{0}?\"/><ows:Post xlink:href=\"{0}\"/></ows:HTTP></ows:DCP>",
         esc(&url)
     );
-    for op in ["GetCapabilities", "DescribeFeatureType", "ListStoredQueries", "DescribeStoredQueries", "GetFeature", "GetPropertyValue"] {
+    for op in [
+        "GetCapabilities",
+        "DescribeFeatureType",
+        "ListStoredQueries",
+        "DescribeStoredQueries",
+        "GetFeature",
+        "GetPropertyValue",
+    ] {
         let _ = write!(x, "  <ows:Operation name=\"{op}\">{dcp}");
         match op {
             "GetCapabilities" => x.push_str("<ows:Parameter name=\"AcceptVersions\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value></ows:AllowedValues></ows:Parameter>"),
@@ -1265,17 +1441,20 @@ async fn capabilities(
             "  <wfs:FeatureType>\n    <wfs:Name>xplan:{t}</wfs:Name>\n    <wfs:Title>{t}</wfs:Title>\n    <wfs:DefaultCRS>urn:ogc:def:crs:EPSG::{storage}</wfs:DefaultCRS>\n"
         );
         for c in &crs[1..] {
-            let _ = writeln!(x, "    <wfs:OtherCRS>urn:ogc:def:crs:EPSG::{c}</wfs:OtherCRS>");
+            let _ = writeln!(
+                x,
+                "    <wfs:OtherCRS>urn:ogc:def:crs:EPSG::{c}</wfs:OtherCRS>"
+            );
         }
-        let _ = write!(
+        let _ = writeln!(
             x,
-            "    <wfs:OutputFormats><wfs:Format>{}</wfs:Format><wfs:Format>{GEOJSON_FORMAT}</wfs:Format></wfs:OutputFormats>\n",
+            "    <wfs:OutputFormats><wfs:Format>{}</wfs:Format><wfs:Format>{GEOJSON_FORMAT}</wfs:Format></wfs:OutputFormats>",
             esc(GML_FORMAT)
         );
         if let Some(e) = extent {
-            let _ = write!(
+            let _ = writeln!(
                 x,
-                "    <ows:WGS84BoundingBox><ows:LowerCorner>{} {}</ows:LowerCorner><ows:UpperCorner>{} {}</ows:UpperCorner></ows:WGS84BoundingBox>\n",
+                "    <ows:WGS84BoundingBox><ows:LowerCorner>{} {}</ows:LowerCorner><ows:UpperCorner>{} {}</ows:UpperCorner></ows:WGS84BoundingBox>",
                 e[0], e[1], e[2], e[3]
             );
         }
@@ -1303,37 +1482,180 @@ async fn capabilities(
         let _ = writeln!(x, "    <fes:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></fes:Constraint>");
     }
     x.push_str("  </fes:Conformance>\n  <fes:Id_Capabilities><fes:ResourceIdentifier name=\"fes:ResourceId\"/></fes:Id_Capabilities>\n  <fes:Scalar_Capabilities>\n    <fes:LogicalOperators/>\n    <fes:ComparisonOperators>\n");
-    for op in ["PropertyIsEqualTo", "PropertyIsNotEqualTo", "PropertyIsLessThan", "PropertyIsGreaterThan", "PropertyIsLessThanOrEqualTo", "PropertyIsGreaterThanOrEqualTo", "PropertyIsLike", "PropertyIsNull", "PropertyIsNil", "PropertyIsBetween"] {
+    for op in [
+        "PropertyIsEqualTo",
+        "PropertyIsNotEqualTo",
+        "PropertyIsLessThan",
+        "PropertyIsGreaterThan",
+        "PropertyIsLessThanOrEqualTo",
+        "PropertyIsGreaterThanOrEqualTo",
+        "PropertyIsLike",
+        "PropertyIsNull",
+        "PropertyIsNil",
+        "PropertyIsBetween",
+    ] {
         let _ = writeln!(x, "      <fes:ComparisonOperator name=\"{op}\"/>");
     }
     x.push_str("    </fes:ComparisonOperators>\n  </fes:Scalar_Capabilities>\n  <fes:Spatial_Capabilities>\n    <fes:GeometryOperands>\n");
-    for g in ["gml:Envelope", "gml:Point", "gml:MultiPoint", "gml:LineString", "gml:Curve", "gml:MultiCurve", "gml:Polygon", "gml:Surface", "gml:MultiSurface"] {
+    for g in [
+        "gml:Envelope",
+        "gml:Point",
+        "gml:MultiPoint",
+        "gml:LineString",
+        "gml:Curve",
+        "gml:MultiCurve",
+        "gml:Polygon",
+        "gml:Surface",
+        "gml:MultiSurface",
+    ] {
         let _ = writeln!(x, "      <fes:GeometryOperand name=\"{g}\"/>");
     }
     x.push_str("    </fes:GeometryOperands>\n    <fes:SpatialOperators>\n");
-    for op in ["BBOX", "Equals", "Disjoint", "Intersects", "Touches", "Crosses", "Within", "Contains", "Overlaps", "DWithin", "Beyond"] {
+    for op in [
+        "BBOX",
+        "Equals",
+        "Disjoint",
+        "Intersects",
+        "Touches",
+        "Crosses",
+        "Within",
+        "Contains",
+        "Overlaps",
+        "DWithin",
+        "Beyond",
+    ] {
         let _ = writeln!(x, "      <fes:SpatialOperator name=\"{op}\"/>");
     }
     x.push_str("    </fes:SpatialOperators>\n  </fes:Spatial_Capabilities>\n</fes:Filter_Capabilities>\n</wfs:WFS_Capabilities>\n");
     Ok(xml_response(x, "application/xml"))
 }
 
-fn describe_feature_type(state: &OwsState, req: &HttpRequest, scope: &Scope, r: &Request) -> Result<HttpResponse, OwsError> {
+fn describe_feature_type(
+    state: &OwsState,
+    req: &HttpRequest,
+    scope: &Scope,
+    r: &Request,
+) -> Result<HttpResponse, OwsError> {
     let codes = CodeLists::of(scope.version);
     resolve_types(&r.names, &codes)?;
     if let Some(f) = &r.output_format {
         let l = f.to_ascii_lowercase().replace(' ', "");
-        if !(l.starts_with("application/gml+xml") || l.starts_with("text/xml") || l == "application/xml") {
-            return Err(param_err("OUTPUTFORMAT", format!("DescribeFeatureType is offered as {GML_FORMAT}, not '{f}'")));
+        if !(l.starts_with("application/gml+xml")
+            || l.starts_with("text/xml")
+            || l == "application/xml")
+        {
+            return Err(param_err(
+                "OUTPUTFORMAT",
+                format!("DescribeFeatureType is offered as {GML_FORMAT}, not '{f}'"),
+            ));
         }
     }
-    let x = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"{}\" elementFormDefault=\"qualified\">\n  <include schemaLocation=\"{}/schemas/xplan/{}/XPlanGML.xsd\"/>\n</schema>\n",
-        scope.version.namespace(),
-        xml_escape(&base_url(state, req)),
+    let body = merged_schema(scope.version)
+        .map_err(|e| OwsError::internal(format!("the XPlanGML schema cannot be read: {e}")))?;
+    let folder = format!(
+        "{}/schemas/xplan/{}",
+        base_url(state, req),
         scope.version.xsd_dir()
     );
+    let x = body.replace(SCHEMA_BASE_PLACEHOLDER, &xml_escape(&folder));
     Ok(xml_response(x, "application/gml+xml; version=3.2"))
+}
+
+/// Stands for the URL of the version's schema folder in the merged schema.
+const SCHEMA_BASE_PLACEHOLDER: &str = "@@SCHEMA_BASE@@";
+
+/// The XPlanGML schema of a version as one document: the sub-schemas that
+/// XPlanGML.xsd includes, inlined (clients such as GDAL resolve nested
+/// relative includes against the DescribeFeatureType URL, not against the
+/// including file), with the GML profile imported by absolute URL.
+fn merged_schema(version: Version) -> Result<Arc<String>, std::io::Error> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<Version, Arc<String>>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(s) = cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&version)
+    {
+        return Ok(s.clone());
+    }
+    let dir = crate::validate::xsd::SchemaSet::default_dir().join(version.xsd_dir());
+    let read = |name: &str| -> Result<String, std::io::Error> {
+        let t = std::fs::read_to_string(dir.join(name))?;
+        Ok(t.trim_start_matches('\u{feff}').to_string())
+    };
+    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+    // (root start tag attributes, content without include/import)
+    let split = |t: &str| -> Result<(String, String), std::io::Error> {
+        let open = t
+            .find("<schema")
+            .ok_or_else(|| bad("no <schema> element"))?;
+        let gt = open
+            + t[open..]
+                .find('>')
+                .ok_or_else(|| bad("unclosed <schema>"))?;
+        let close = t.rfind("</schema>").ok_or_else(|| bad("no </schema>"))?;
+        let attrs = t[open + "<schema".len()..gt].to_string();
+        let content: String = t[gt + 1..close]
+            .lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                !(l.starts_with("<include ") || l.starts_with("<import "))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        Ok((attrs, content))
+    };
+    let main = read("XPlanGML.xsd")?;
+    let (root_attrs, _) = split(&main)?;
+    let mut decls: Vec<String> = vec![];
+    let mut body = String::new();
+    let mut gml_location = None;
+    for line in main.lines() {
+        let l = line.trim_start();
+        let Some(rest) = l.strip_prefix("<include schemaLocation=\"") else {
+            continue;
+        };
+        let file = rest.split('"').next().unwrap_or("");
+        let text = read(file)?;
+        if gml_location.is_none() {
+            gml_location = text
+                .lines()
+                .map(str::trim_start)
+                .find(|l| l.starts_with("<import ") && l.contains(GML_NS))
+                .and_then(|l| l.split("schemaLocation=\"").nth(1))
+                .and_then(|r| r.split('"').next())
+                .map(str::to_string);
+        }
+        let (attrs, content) = split(&text)?;
+        for a in attrs.split_whitespace() {
+            if a.starts_with("xmlns:") && !decls.iter().any(|d| d == a) {
+                decls.push(a.to_string());
+            }
+        }
+        let _ = writeln!(body, "<!-- {file} -->");
+        body.push_str(&content);
+    }
+    let mut root = root_attrs.trim_end_matches('/').to_string();
+    for d in decls {
+        let prefix = d.split('=').next().unwrap_or("");
+        if !root.contains(&format!("{prefix}=")) {
+            root.push(' ');
+            root.push_str(&d);
+        }
+    }
+    if !root.contains("xmlns:gml=") {
+        let _ = write!(root, " xmlns:gml=\"{GML_NS}\"");
+    }
+    let merged = Arc::new(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<schema{root}>\n<import namespace=\"{GML_NS}\" schemaLocation=\"{SCHEMA_BASE_PLACEHOLDER}/{}\"/>\n{body}</schema>\n",
+        gml_location.ok_or_else(|| bad("no import of the GML profile"))?
+    ));
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(version, merged.clone());
+    Ok(merged)
 }
 
 fn list_stored_queries(scope: &Scope) -> HttpResponse {
@@ -1348,7 +1670,10 @@ fn list_stored_queries(scope: &Scope) -> HttpResponse {
 fn describe_stored_queries(scope: &Scope, r: &Request) -> Result<HttpResponse, OwsError> {
     for n in &r.names {
         if !STORED_QUERIES.iter().any(|(id, ..)| id == n) {
-            return Err(param_err("STOREDQUERY_ID", format!("the stored query '{n}' does not exist")));
+            return Err(param_err(
+                "STOREDQUERY_ID",
+                format!("the stored query '{n}' does not exist"),
+            ));
         }
     }
     let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:DescribeStoredQueriesResponse xmlns:wfs=\"{WFS_NS}\" xmlns:xplan=\"{}\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n", scope.version.namespace());
@@ -1367,7 +1692,12 @@ fn describe_stored_queries(scope: &Scope, r: &Request) -> Result<HttpResponse, O
     Ok(xml_response(x, "application/xml"))
 }
 
-async fn dispatch(state: web::Data<OwsState>, req: &HttpRequest, scope: Scope, r: Request) -> Result<HttpResponse, OwsError> {
+async fn dispatch(
+    state: web::Data<OwsState>,
+    req: &HttpRequest,
+    scope: Scope,
+    r: Request,
+) -> Result<HttpResponse, OwsError> {
     match r.request.to_ascii_lowercase().as_str() {
         "getcapabilities" => capabilities(&state, req, &scope, None).await,
         "describefeaturetype" => describe_feature_type(&state, req, &scope, &r),
@@ -1375,26 +1705,64 @@ async fn dispatch(state: web::Data<OwsState>, req: &HttpRequest, scope: Scope, r
         "describestoredqueries" => describe_stored_queries(&scope, &r),
         "getfeature" => get_feature(state, req, &scope, r, false).await,
         "getpropertyvalue" => get_feature(state, req, &scope, r, true).await,
-        "transaction" | "lockfeature" | "getfeaturewithlock" | "createstoredquery" | "dropstoredquery" => Err(OwsError::new(
-            Some("REQUEST"),
-            "OperationNotSupported",
-            format!("{} is not supported: this WFS is read-only", r.request),
-        )),
-        _ => Err(OwsError::new(
-            Some("REQUEST"),
-            "OperationNotSupported",
-            format!("the operation '{}' is not a WFS 2.0 operation", r.request),
-        )),
+        _ => Err(check_operation(&r.request)
+            .err()
+            .unwrap_or_else(|| OwsError::internal(format!("{} is not dispatched", r.request)))),
     }
 }
 
-fn check_service_version(service: Option<&str>, version: Option<&str>, request: &str) -> Result<(), OwsError> {
+/// Refuses operations this WFS does not offer (before parsing their parameters).
+fn check_operation(request: &str) -> Result<(), OwsError> {
+    const OFFERED: [&str; 6] = [
+        "GetCapabilities",
+        "DescribeFeatureType",
+        "ListStoredQueries",
+        "DescribeStoredQueries",
+        "GetFeature",
+        "GetPropertyValue",
+    ];
+    const WRITING: [&str; 5] = [
+        "Transaction",
+        "LockFeature",
+        "GetFeatureWithLock",
+        "CreateStoredQuery",
+        "DropStoredQuery",
+    ];
+    if OFFERED.iter().any(|o| o.eq_ignore_ascii_case(request)) {
+        Ok(())
+    } else if WRITING.iter().any(|o| o.eq_ignore_ascii_case(request)) {
+        Err(OwsError::new(
+            Some("REQUEST"),
+            "OperationNotSupported",
+            format!("{request} is not supported: this WFS is read-only"),
+        ))
+    } else {
+        Err(OwsError::new(
+            Some("REQUEST"),
+            "OperationNotSupported",
+            format!("the operation '{request}' is not a WFS 2.0 operation"),
+        ))
+    }
+}
+
+fn check_service_version(
+    service: Option<&str>,
+    version: Option<&str>,
+    request: &str,
+) -> Result<(), OwsError> {
     match service {
         Some(s) if !s.eq_ignore_ascii_case("WFS") => {
-            return Err(param_err("SERVICE", format!("SERVICE='{s}': this is a WFS")))
+            return Err(param_err(
+                "SERVICE",
+                format!("SERVICE='{s}': this is a WFS"),
+            ))
         }
         None if !request.eq_ignore_ascii_case("GetCapabilities") => {
-            return Err(OwsError::new(Some("SERVICE"), "MissingParameterValue", "the parameter SERVICE is missing"))
+            return Err(OwsError::new(
+                Some("SERVICE"),
+                "MissingParameterValue",
+                "the parameter SERVICE is missing",
+            ))
         }
         _ => {}
     }
@@ -1410,12 +1778,17 @@ fn check_service_version(service: Option<&str>, version: Option<&str>, request: 
     Ok(())
 }
 
-async fn handle_get(state: web::Data<OwsState>, req: HttpRequest, scope: Result<Scope, OwsError>) -> HttpResponse {
+async fn handle_get(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    scope: Result<Scope, OwsError>,
+) -> HttpResponse {
     let result = async {
         let scope = scope?;
         let kvp = Kvp::from_query(req.query_string())?;
         let request = kvp.require("REQUEST")?;
         check_service_version(kvp.get("SERVICE"), kvp.get("VERSION"), request)?;
+        check_operation(request)?;
         if request.eq_ignore_ascii_case("GetCapabilities") {
             return capabilities(&state, &req, &scope, Some(&kvp)).await;
         }
@@ -1427,17 +1800,37 @@ async fn handle_get(state: web::Data<OwsState>, req: HttpRequest, scope: Result<
     result.unwrap_or_else(|e| exception_response(&e))
 }
 
-async fn handle_post(state: web::Data<OwsState>, req: HttpRequest, body: web::Bytes, scope: Result<Scope, OwsError>) -> HttpResponse {
+async fn handle_post(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    body: web::Bytes,
+    scope: Result<Scope, OwsError>,
+) -> HttpResponse {
     let result = async {
         let scope = scope?;
         let text = std::str::from_utf8(&body)
-            .map_err(|_| OwsError::new(None, "OperationParsingFailed", "the request body is not UTF-8 XML"))?
+            .map_err(|_| {
+                OwsError::new(
+                    None,
+                    "OperationParsingFailed",
+                    "the request body is not UTF-8 XML",
+                )
+            })?
             .to_string();
         let st = state.clone();
         let ctx_for = move |srs: Option<&str>| geom_ctx(&st, srs);
         let p = fes::parse_post(&text, &ctx_for)?;
-        let service = p.attrs.iter().find(|(k, _)| k == "service").map(|(_, v)| v.clone());
-        check_service_version(service.as_deref().or(Some("WFS")), p.version.as_deref(), &p.request)?;
+        let service = p
+            .attrs
+            .iter()
+            .find(|(k, _)| k == "service")
+            .map(|(_, v)| v.clone());
+        check_service_version(
+            service.as_deref().or(Some("WFS")),
+            p.version.as_deref(),
+            &p.request,
+        )?;
+        check_operation(&p.request)?;
         let r = from_post(&state, p)?;
         dispatch(state.clone(), &req, scope, r).await
     }
@@ -1445,29 +1838,56 @@ async fn handle_post(state: web::Data<OwsState>, req: HttpRequest, body: web::By
     result.unwrap_or_else(|e| exception_response(&e))
 }
 
-async fn wfs_version(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn wfs_version(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
     handle_get(state, req, scope_for(&path, None)).await
 }
 
-async fn wfs_status(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<(String, String)>) -> HttpResponse {
+async fn wfs_status(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
     let (v, s) = path.into_inner();
     handle_get(state, req, scope_for(&v, Some(&s))).await
 }
 
-async fn wfs_alias(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn wfs_alias(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
     handle_get(state, req, scope_for_alias(&path)).await
 }
 
-async fn wfs_version_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+async fn wfs_version_post(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     handle_post(state, req, body, scope_for(&path, None)).await
 }
 
-async fn wfs_status_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
+async fn wfs_status_post(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
     let (v, s) = path.into_inner();
     handle_post(state, req, body, scope_for(&v, Some(&s))).await
 }
 
-async fn wfs_alias_post(state: web::Data<OwsState>, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+async fn wfs_alias_post(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     handle_post(state, req, body, scope_for_alias(&path)).await
 }
 
@@ -1481,18 +1901,26 @@ async fn wfs_root() -> HttpResponse {
 async fn schema_file(path: web::Path<(String, String)>) -> HttpResponse {
     let (dir, file) = path.into_inner();
     let ok_dir = Version::ALL.iter().any(|v| v.xsd_dir() == dir);
-    let ok_file = !file.split('/').any(|s| s.is_empty() || s == ".." || s.starts_with('.'))
+    let ok_file = !file
+        .split('/')
+        .any(|s| s.is_empty() || s == ".." || s.starts_with('.'))
         && file.ends_with(".xsd");
     if !ok_dir || !ok_file {
-        return HttpResponse::NotFound().content_type("text/plain").body("no such schema\n");
+        return HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("no such schema\n");
     }
-    let p = crate::validate::xsd::SchemaSet::default_dir().join(&dir).join(&file);
+    let p = crate::validate::xsd::SchemaSet::default_dir()
+        .join(&dir)
+        .join(&file);
     match tokio::fs::read(&p).await {
         Ok(b) => HttpResponse::Ok()
             .content_type("application/xml")
             .insert_header(("Cache-Control", "public, max-age=86400"))
             .body(b),
-        Err(_) => HttpResponse::NotFound().content_type("text/plain").body("no such schema\n"),
+        Err(_) => HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("no such schema\n"),
     }
 }
 
@@ -1503,8 +1931,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/wfs/{version}", web::post().to(wfs_version_post))
         .route("/wfs/{version}/{status}", web::get().to(wfs_status))
         .route("/wfs/{version}/{status}", web::post().to(wfs_status_post))
-        .route("/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}", web::get().to(wfs_alias))
-        .route("/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}", web::post().to(wfs_alias_post))
+        .route(
+            "/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}",
+            web::get().to(wfs_alias),
+        )
+        .route(
+            "/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}",
+            web::post().to(wfs_alias_post),
+        )
         .route("/schemas/xplan/{dir}/{file:.*}", web::get().to(schema_file));
 }
 
@@ -1514,21 +1948,77 @@ mod tests {
 
     #[test]
     fn kvp_groups() {
-        assert_eq!(groups("xplan:A,xplan:B"), vec![vec!["xplan:A".to_string(), "xplan:B".into()]]);
-        assert_eq!(groups("(a)(b,c)"), vec![vec!["a".to_string()], vec!["b".into(), "c".into()]]);
+        assert_eq!(
+            groups("xplan:A,xplan:B"),
+            vec![vec!["xplan:A".to_string(), "xplan:B".into()]]
+        );
+        assert_eq!(
+            groups("(a)(b,c)"),
+            vec![vec!["a".to_string()], vec!["b".into(), "c".into()]]
+        );
         let f = filter_groups("(<Filter><A x=\"(1)\"/></Filter>)(<Filter/>)");
-        assert_eq!(f, vec!["<Filter><A x=\"(1)\"/></Filter>".to_string(), "<Filter/>".into()]);
+        assert_eq!(
+            f,
+            vec![
+                "<Filter><A x=\"(1)\"/></Filter>".to_string(),
+                "<Filter/>".into()
+            ]
+        );
+    }
+
+    #[test]
+    fn merged_schemas_compile() {
+        // the DescribeFeatureType document of every version is one valid
+        // schema (gml profile resolved from the local copy)
+        for v in Version::ALL {
+            let dir = crate::validate::xsd::SchemaSet::default_dir().join(v.xsd_dir());
+            let dir = dir.canonicalize().unwrap();
+            let x = merged_schema(v)
+                .unwrap()
+                .replace(SCHEMA_BASE_PLACEHOLDER, dir.to_str().unwrap());
+            assert!(!x.contains("<include"), "{v}");
+            let f = tempfile::Builder::new().suffix(".xsd").tempfile().unwrap();
+            std::fs::write(f.path(), &x).unwrap();
+            let doc = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
+            std::fs::write(
+                doc.path(),
+                format!("<x:BP_Plan xmlns:x=\"{}\"/>", v.namespace()),
+            )
+            .unwrap();
+            let out = std::process::Command::new("xmllint")
+                .args(["--nonet", "--noout", "--schema"])
+                .arg(f.path())
+                .arg(doc.path())
+                .output()
+                .expect("xmllint (libxml2-utils) is installed by scripts/install-deps.sh");
+            let err = String::from_utf8_lossy(&out.stderr);
+            // the schema compiles; the instance is then checked against it
+            assert!(
+                !err.contains("failed to compile") && !err.contains("parser error"),
+                "{v}: {err}"
+            );
+            assert!(err.contains("validate"), "{v}: {err}");
+        }
     }
 
     #[test]
     fn endpoint_names() {
         assert_eq!(scope_for("54", None).unwrap().version, Version::V5_4);
-        assert_eq!(scope_for("5.4", Some("archiviert")).unwrap().statuses, vec!["archiviert".to_string()]);
+        assert_eq!(
+            scope_for("5.4", Some("archiviert")).unwrap().statuses,
+            vec!["archiviert".to_string()]
+        );
         assert!(scope_for("55", None).is_err());
         assert!(scope_for("54", Some("x")).is_err());
         let a = scope_for_alias("wfs60pre").unwrap();
-        assert_eq!((a.version, a.statuses[0].as_str()), (Version::V6_0, "in_aufstellung"));
-        assert_eq!(scope_for_alias("wfs41").unwrap().statuses[0], "festgestellt");
+        assert_eq!(
+            (a.version, a.statuses[0].as_str()),
+            (Version::V6_0, "in_aufstellung")
+        );
+        assert_eq!(
+            scope_for_alias("wfs41").unwrap().statuses[0],
+            "festgestellt"
+        );
     }
 
     #[test]
@@ -1540,9 +2030,18 @@ mod tests {
             "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3"},
         });
         let mut out = Map::new();
-        flatten(o.as_object().unwrap(), "", "BP_BaugebietsTeilFlaeche", &codes, &mut out);
+        flatten(
+            o.as_object().unwrap(),
+            "",
+            "BP_BaugebietsTeilFlaeche",
+            &codes,
+            &mut out,
+        );
         assert_eq!(out["besondereArtDerBaulNutzung"], "1200");
-        assert!(out["besondereArtDerBaulNutzung_label"].as_str().unwrap().contains("Wohngebiet"));
+        assert!(out["besondereArtDerBaulNutzung_label"]
+            .as_str()
+            .unwrap()
+            .contains("Wohngebiet"));
         assert_eq!(out["gemeinde.ags"], serde_json::json!(["1", "2"]));
         assert_eq!(out["hoehenangabe.h"], "3");
     }
@@ -1550,14 +2049,50 @@ mod tests {
     #[test]
     fn namespace_declarations_go_where_needed() {
         let mut plans = HashMap::new();
-        plans.insert(1, WfsPlan { id: 1, name: "a".into(), srid: 25832, namespaces: vec![("xplan".into(), Version::V5_4.namespace().into()), ("gml".into(), GML_NS.into())] });
-        plans.insert(2, WfsPlan { id: 2, name: "b".into(), srid: 25832, namespaces: vec![("".into(), Version::V5_4.namespace().into()), ("x".into(), "urn:one".into())] });
-        plans.insert(3, WfsPlan { id: 3, name: "c".into(), srid: 25832, namespaces: vec![("x".into(), "urn:two".into())] });
+        plans.insert(
+            1,
+            WfsPlan {
+                id: 1,
+                name: "a".into(),
+                srid: 25832,
+                namespaces: vec![
+                    ("xplan".into(), Version::V5_4.namespace().into()),
+                    ("gml".into(), GML_NS.into()),
+                ],
+            },
+        );
+        plans.insert(
+            2,
+            WfsPlan {
+                id: 2,
+                name: "b".into(),
+                srid: 25832,
+                namespaces: vec![
+                    ("".into(), Version::V5_4.namespace().into()),
+                    ("x".into(), "urn:one".into()),
+                ],
+            },
+        );
+        plans.insert(
+            3,
+            WfsPlan {
+                id: 3,
+                name: "c".into(),
+                srid: 25832,
+                namespaces: vec![("x".into(), "urn:two".into())],
+            },
+        );
         let (root, member) = namespaces(&plans, Version::V5_4);
         assert!(root.contains(&("x".to_string(), "urn:one".to_string())));
         assert!(!member.contains_key(&1));
-        assert_eq!(member[&2], format!(" xmlns=\"{}\"", Version::V5_4.namespace()));
+        assert_eq!(
+            member[&2],
+            format!(" xmlns=\"{}\"", Version::V5_4.namespace())
+        );
         assert_eq!(member[&3], " xmlns:x=\"urn:two\"");
-        assert_eq!(with_namespaces("<a:B gml:id=\"x\">t</a:B>", " xmlns:a=\"u\""), "<a:B xmlns:a=\"u\" gml:id=\"x\">t</a:B>");
+        assert_eq!(
+            with_namespaces("<a:B gml:id=\"x\">t</a:B>", " xmlns:a=\"u\""),
+            "<a:B xmlns:a=\"u\" gml:id=\"x\">t</a:B>"
+        );
     }
 }

@@ -252,17 +252,30 @@ fn push_json_exists(
     predicate: Option<&str>,
     vars: serde_json::Value,
 ) {
-    let mut path = json_path(steps);
-    if let Some(p) = predicate {
-        path.push_str(" ? (");
-        path.push_str(p);
-        path.push(')');
+    let Some(p) = predicate else {
+        qb.push("jsonb_path_exists(f.properties, ");
+        qb.push_bind(json_path(steps));
+        qb.push("::jsonpath)");
+        return;
+    };
+    // a measure (<xplan:GRZ uom="..">0.4</..>) is stored as {"uom", "value"}:
+    // its value is compared
+    let base = json_path(steps);
+    qb.push("(");
+    for (i, path) in [base.clone(), format!("{base}.\"value\"")]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            qb.push(" OR ");
+        }
+        qb.push("jsonb_path_exists(f.properties, ");
+        qb.push_bind(format!("{path} ? ({p})"));
+        qb.push("::jsonpath, ");
+        qb.push_bind(vars.clone());
+        qb.push("::jsonb, true)");
     }
-    qb.push("jsonb_path_exists(f.properties, ");
-    qb.push_bind(path);
-    qb.push("::jsonpath, ");
-    qb.push_bind(vars);
-    qb.push("::jsonb, true)");
+    qb.push(")");
 }
 
 fn push_text_cmp(

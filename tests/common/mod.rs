@@ -284,16 +284,37 @@ impl Server {
 
     /// GET with HTTP/1.0 (connection closed after the response).
     pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None)
+    }
+
+    /// POST with HTTP/1.0.
+    pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Response {
+        self.request("POST", path, Some((content_type, body)))
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Response {
         use std::io::{Read, Write};
         let mut c = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
             .unwrap();
         write!(
             c,
-            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n",
             self.port
         )
         .unwrap();
+        match body {
+            Some((ct, b)) => {
+                write!(
+                    c,
+                    "Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+                    b.len()
+                )
+                .unwrap();
+                c.write_all(b).unwrap();
+            }
+            None => write!(c, "\r\n").unwrap(),
+        }
         let mut buf = vec![];
         c.read_to_end(&mut buf).unwrap();
         let split = buf

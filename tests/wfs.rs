@@ -1,0 +1,654 @@
+//! WFS 2.0 end to end: a real server process on a real PostGIS, read by
+//! GDAL's WFS driver, responses validated with xmllint against the official
+//! XPlanGML and OGC schemas (offline), and a table of filters whose results
+//! are checked against an oracle evaluated here on the stored properties.
+
+mod common;
+
+use common::{cli_import, fixtures, fresh_database, Server};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Validates `xml` with xmllint against `schema` (a file or an OGC URL
+/// mapped to the local copies by the catalog); Err(messages) if invalid.
+fn xmllint(schema: &str, xml: &[u8]) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let f = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
+    std::fs::write(f.path(), xml).unwrap();
+    let schema = if schema.starts_with("http") {
+        schema.to_string()
+    } else {
+        root.join(schema).to_string_lossy().into_owned()
+    };
+    let out = Command::new("xmllint")
+        .env("XML_CATALOG_FILES", root.join("xsd/ogc/catalog.xml"))
+        .args(["--nonet", "--noout", "--schema", &schema])
+        .arg(f.path())
+        .output()
+        .expect("xmllint");
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        Err(err
+            .lines()
+            .filter(|l| !l.contains("parser warning"))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+/// The gml:id of each wfs:member's feature, in order.
+fn member_ids(xml: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut rest = xml;
+    while let Some(i) = rest.find("<wfs:member") {
+        rest = &rest[i + 11..];
+        let tag_end = rest.find('>').unwrap();
+        rest = &rest[tag_end + 1..];
+        let feat_end = rest.find('>').unwrap();
+        let tag = &rest[..feat_end];
+        let id = tag
+            .split("gml:id=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_else(|| panic!("member without gml:id: {tag}"));
+        out.push(id.to_string());
+    }
+    out
+}
+
+/// An attribute of the response's root element.
+fn attr(xml: &str, name: &str) -> Option<String> {
+    let start = xml.find("Collection ")?;
+    let head = &xml[start..start + xml[start..].find('>')?];
+    head.split(&format!(" {name}=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(|s| s.replace("&amp;", "&"))
+}
+
+fn ogr(args: &[&str]) -> (String, String) {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .env("CPL_DEBUG", "OFF")
+        .output()
+        .unwrap();
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    let se = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {se}\n{so}");
+    (so, se)
+}
+
+fn feature_count(ogrinfo: &str) -> i64 {
+    ogrinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("Feature Count: "))
+        .unwrap_or_else(|| panic!("no feature count in {ogrinfo}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Shoelace area of a GeoJSON (Multi)Polygon.
+fn area(g: &Value) -> f64 {
+    fn ring(r: &Value) -> f64 {
+        let pts: Vec<(f64, f64)> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        let mut a = 0.0;
+        for w in pts.windows(2) {
+            a += w[0].0 * w[1].1 - w[1].0 * w[0].1;
+        }
+        (a / 2.0).abs()
+    }
+    fn poly(p: &Value) -> f64 {
+        let rings = p.as_array().unwrap();
+        ring(&rings[0]) - rings[1..].iter().map(ring).sum::<f64>()
+    }
+    match g["type"].as_str().unwrap() {
+        "Polygon" => poly(&g["coordinates"]),
+        "MultiPolygon" => g["coordinates"].as_array().unwrap().iter().map(poly).sum(),
+        t => panic!("not an area: {t}"),
+    }
+}
+
+#[tokio::test]
+async fn wfs_serves_valid_xplangml_to_gdal() {
+    let url = fresh_database().await;
+    for f in [
+        "plans/BPlan001_5-1.gml",
+        "plans/BPlan001_4-1.zip",
+        "plans/Eidelstedt_4_V4.zip",
+        "plans/BPlan001_6-0.zip",
+        "plans/FNP_Test_60.zip",
+        "plans/BPlan001_5-2_Bereiche.zip",
+    ] {
+        cli_import(&url, &["--skip-validation"], &fixtures().join(f), true);
+    }
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let server = Server::start(&url);
+    let versions: Vec<String> = sqlx::query_scalar("SELECT DISTINCT version FROM plans ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(versions.len() >= 4, "{versions:?}");
+    for v in &versions {
+        let digits = v.replace('.', "");
+        let dir = format!(
+            "xsd/XPlanGML_{}/XPlanung-Operationen.xsd",
+            v.replace('.', "_")
+        );
+        let base = format!("/wfs/{digits}?SERVICE=WFS&VERSION=2.0.0");
+
+        let caps = server.get(&format!("{base}&REQUEST=GetCapabilities"));
+        assert_eq!(caps.status, 200);
+        xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &caps.body)
+            .unwrap_or_else(|e| panic!("{v}: capabilities invalid:\n{e}"));
+        assert!(caps.text().contains("<wfs:Name>xplan:BP_Plan</wfs:Name>"));
+
+        // every stored feature of the version, in one request per CRS
+        let rows: Vec<(String, String, String, i32)> = sqlx::query_as(
+            "SELECT f.feature_type, f.gml_id, f.xml, p.srid FROM features f JOIN plans p ON p.id = f.plan_id
+             WHERE p.version = $1 ORDER BY f.plan_id, f.seq",
+        )
+        .bind(v)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let types: BTreeSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let typenames = types
+            .iter()
+            .map(|t| format!("xplan:{t}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        for srs in ["", "urn:ogc:def:crs:EPSG::4326", "EPSG:25833"] {
+            let mut q = format!("{base}&REQUEST=GetFeature&TYPENAMES={}", enc(&typenames));
+            if !srs.is_empty() {
+                q.push_str(&format!("&SRSNAME={}", enc(srs)));
+            }
+            let r = server.get(&q);
+            assert_eq!(r.status, 200, "{v} {srs}: {}", r.text());
+            assert_eq!(
+                r.header("content-type").as_deref(),
+                Some("application/gml+xml; version=3.2")
+            );
+            let body = r.text();
+            let ids = member_ids(&body);
+            // document order within each plan
+            let want: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+            assert_eq!(ids, want, "{v} {srs}");
+            assert_eq!(attr(&body, "numberMatched"), Some(rows.len().to_string()));
+            xmllint(&dir, &r.body)
+                .unwrap_or_else(|e| panic!("{v} {srs}: GetFeature output invalid:\n{e}"));
+            match srs {
+                "" => {
+                    // plans stored in EPSG:25832 come back byte for byte
+                    for (_, id, xml, srid) in &rows {
+                        if *srid == 25832 && xml.contains("srsName") {
+                            assert!(body.contains(xml.as_str()), "{v}: {id} not verbatim");
+                        }
+                    }
+                }
+                "urn:ogc:def:crs:EPSG::4326" => {
+                    // lat/lon: Hamburg and Brandenburg latitudes come first
+                    let pos = body
+                        .split("<gml:posList")
+                        .nth(1)
+                        .and_then(|r| r.split('>').nth(1))
+                        .expect("a posList");
+                    let first: f64 = pos.split_whitespace().next().unwrap().parse().unwrap();
+                    assert!(
+                        (47.0..56.0).contains(&first),
+                        "{v}: latitude first, got {first}"
+                    );
+                    assert!(!body.contains("srsName=\"EPSG:25832\""));
+                }
+                _ => assert!(!body.contains("srsName=\"EPSG:25832\"")),
+            }
+        }
+    }
+
+    // arcs stay arcs in GML output, also when reprojected
+    let arcs: i64 = sqlx::query_scalar(
+        "SELECT sum((length(xml) - length(replace(xml, '<gml:ArcString', ''))) / 14)::int8 FROM features
+         WHERE feature_type = 'BP_StrassenVerkehrsFlaeche' AND xml LIKE '%ArcString%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(arcs > 0);
+    for srs in ["", "&SRSNAME=EPSG:25833"] {
+        let r = server.get(&format!("/wfs/51?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_StrassenVerkehrsFlaeche{srs}"));
+        assert_eq!(
+            r.text().matches("<gml:ArcString").count() as i64,
+            arcs,
+            "{srs}"
+        );
+    }
+
+    // GDAL's WFS driver: layers, counts, and a copy into GeoPackage
+    let wfs = server.url("/wfs/51");
+    let (layers, err) = ogr(&["ogrinfo", "-ro", "-q", &format!("WFS:{wfs}")]);
+    assert!(layers.contains("xplan:BP_GruenFlaeche"), "{layers}");
+    assert!(!err.contains("ERROR"), "{err}");
+    for (layer, n) in [
+        ("BP_GruenFlaeche", 54),
+        ("BP_AnpflanzungBindungErhaltung", 86),
+        ("XP_PPO", 116),
+    ] {
+        let (info, err) = ogr(&[
+            "ogrinfo",
+            "-ro",
+            "-so",
+            &format!("WFS:{wfs}"),
+            &format!("xplan:{layer}"),
+        ]);
+        assert!(!err.contains("ERROR"), "{err}");
+        assert_eq!(feature_count(&info), n, "{layer}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("wfs.gpkg");
+    ogr(&[
+        "ogr2ogr",
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        &format!("WFS:{wfs}"),
+        "xplan:BP_GruenFlaeche",
+        "xplan:BP_BaugebietsTeilFlaeche",
+    ]);
+    for layer in ["BP_GruenFlaeche", "BP_BaugebietsTeilFlaeche"] {
+        let gj = dir.path().join(format!("{layer}.geojson"));
+        ogr(&[
+            "ogr2ogr",
+            "-f",
+            "GeoJSON",
+            gj.to_str().unwrap(),
+            gpkg.to_str().unwrap(),
+            &format!("xplan:{layer}"),
+        ]);
+        let fc: Value = serde_json::from_slice(&std::fs::read(&gj).unwrap()).unwrap();
+        let feats = fc["features"].as_array().unwrap();
+        let (n, stored_area): (i64, f64) = sqlx::query_as(
+            "SELECT count(*), sum(ST_Area(geom_lin)) FROM features f JOIN plans p ON p.id = f.plan_id
+             WHERE p.version = '5.1' AND f.feature_type = $1",
+        )
+        .bind(layer)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(feats.len() as i64, n, "{layer}");
+        let total: f64 = feats.iter().map(|f| area(&f["geometry"])).sum();
+        assert!(
+            (total - stored_area).abs() / stored_area < 0.002,
+            "{layer}: {total} m² in the GeoPackage, {stored_area} m² stored"
+        );
+        let ids: BTreeSet<&str> = feats
+            .iter()
+            .map(|f| f["properties"]["gml_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), feats.len(), "{layer}: gml:ids");
+    }
+
+    // DescribeFeatureType: one schema document GDAL could read above; the
+    // schema files it imports are served
+    let d = server.get(
+        "/wfs/51?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeFeatureType&TYPENAMES=xplan:BP_Plan",
+    );
+    assert_eq!(d.status, 200);
+    let loc = d
+        .text()
+        .split("schemaLocation=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let path = loc.split_once(&format!(":{}", server.port)).unwrap().1;
+    assert_eq!(server.get(path).status, 200, "{loc}");
+    assert_eq!(
+        server
+            .get("/schemas/xplan/XPlanGML_5_1/../../Cargo.toml")
+            .status,
+        404
+    );
+}
+
+/// (name, filter, oracle on (gml_id, properties))
+type Case = (&'static str, String, Box<dyn Fn(&str, &Value) -> bool>);
+
+fn s<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
+    p.get(k).and_then(Value::as_str)
+}
+
+fn num(p: &Value, k: &str) -> Option<f64> {
+    s(p, k).and_then(|v| v.parse().ok())
+}
+
+fn fes(body: &str) -> String {
+    format!(
+        "<fes:Filter xmlns:fes=\"http://www.opengis.net/fes/2.0\" xmlns:xplan=\"http://www.xplanung.de/xplangml/5/1\" xmlns:gml=\"http://www.opengis.net/gml/3.2\">{body}</fes:Filter>"
+    )
+}
+
+fn cmp(op: &str, prop: &str, lit: &str) -> String {
+    format!("<fes:{op}><fes:ValueReference>xplan:{prop}</fes:ValueReference><fes:Literal>{lit}</fes:Literal></fes:{op}>")
+}
+
+#[tokio::test]
+async fn wfs_filters_paging_stored_queries_and_exceptions() {
+    let url = fresh_database().await;
+    cli_import(
+        &url,
+        &["--skip-validation"],
+        &fixtures().join("plans/BPlan001_5-1.gml"),
+        true,
+    );
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let server = Server::start(&url);
+    let types = "xplan:BP_GruenFlaeche,xplan:BP_AnpflanzungBindungErhaltung";
+    let rows: Vec<(String, Value)> = sqlx::query_as(
+        "SELECT gml_id, properties FROM features
+         WHERE feature_type IN ('BP_GruenFlaeche', 'BP_AnpflanzungBindungErhaltung') ORDER BY seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 140);
+    let (gx0, gy0, gx1, gy1, some_id): (f64, f64, f64, f64, String) = sqlx::query_as(
+        "SELECT ST_XMin(geom_lin), ST_YMin(geom_lin), ST_XMax(geom_lin), ST_YMax(geom_lin), gml_id
+         FROM features WHERE feature_type = 'BP_GruenFlaeche' ORDER BY seq LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // oracle for spatial cases: PostGIS itself
+    let spatial = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let ids: Vec<String> = sqlx::query_scalar(sql)
+                .bind(gx0)
+                .bind(gy0)
+                .bind(gx1)
+                .bind(gy1)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            ids.into_iter().collect::<BTreeSet<String>>()
+        }
+    };
+    let in_box = spatial(
+        "SELECT gml_id FROM features WHERE feature_type IN ('BP_GruenFlaeche', 'BP_AnpflanzungBindungErhaltung')
+         AND ST_Intersects(geom_lin, ST_MakeEnvelope($1, $2, $3, $4, 25832))",
+    )
+    .await;
+    let near = spatial(
+        "SELECT gml_id FROM features WHERE feature_type IN ('BP_GruenFlaeche', 'BP_AnpflanzungBindungErhaltung')
+         AND ST_DWithin(geom_lin, ST_SetSRID(ST_MakePoint(($1 + $3) / 2, ($2 + $4) / 2), 25832), 40)",
+    )
+    .await;
+    let within = spatial(
+        "SELECT gml_id FROM features WHERE feature_type IN ('BP_GruenFlaeche', 'BP_AnpflanzungBindungErhaltung')
+         AND ST_Within(geom_lin, ST_Expand(ST_MakeEnvelope($1, $2, $3, $4, 25832), 30))",
+    )
+    .await;
+    let (in_box2, near2, within2) = (in_box.clone(), near.clone(), within.clone());
+    let cases: Vec<Case> = vec![
+        ("equal", fes(&cmp("PropertyIsEqualTo", "massnahme", "2000")), Box::new(|_, p| s(p, "massnahme") == Some("2000"))),
+        ("not equal", fes(&cmp("PropertyIsNotEqualTo", "massnahme", "2000")), Box::new(|_, p| s(p, "massnahme") != Some("2000"))),
+        ("less than (numeric)", fes(&cmp("PropertyIsLessThan", "zweckbestimmung", "1500")), Box::new(|_, p| num(p, "zweckbestimmung").is_some_and(|v| v < 1500.0))),
+        ("greater or equal (decimal)", fes(&cmp("PropertyIsGreaterThanOrEqualTo", "GRZ", "0.3")), Box::new(|_, p| num(p, "GRZ").is_some_and(|v| v >= 0.3))),
+        ("like", fes("<fes:PropertyIsLike wildCard=\"*\" singleChar=\"?\" escapeChar=\"\\\"><fes:ValueReference>xplan:text</fes:ValueReference><fes:Literal>Hecke*</fes:Literal></fes:PropertyIsLike>"), Box::new(|_, p| s(p, "text").is_some_and(|t| t.starts_with("Hecke")))),
+        ("like, any case, single char", fes("<fes:PropertyIsLike wildCard=\"%\" singleChar=\"_\" escapeChar=\"\\\" matchCase=\"false\"><fes:ValueReference>xplan:text</fes:ValueReference><fes:Literal>einzelb_um%</fes:Literal></fes:PropertyIsLike>"), Box::new(|_, p| s(p, "text").is_some_and(|t| t.to_lowercase().starts_with("einzelb") && t.chars().nth(8) == Some('u')))),
+        ("equal, any case", fes("<fes:PropertyIsEqualTo matchCase=\"false\"><fes:ValueReference>xplan:text</fes:ValueReference><fes:Literal>HECKE</fes:Literal></fes:PropertyIsEqualTo>"), Box::new(|_, p| s(p, "text") == Some("Hecke"))),
+        ("between", fes("<fes:PropertyIsBetween><fes:ValueReference>xplan:zweckbestimmung</fes:ValueReference><fes:LowerBoundary><fes:Literal>1200</fes:Literal></fes:LowerBoundary><fes:UpperBoundary><fes:Literal>2000</fes:Literal></fes:UpperBoundary></fes:PropertyIsBetween>"), Box::new(|_, p| num(p, "zweckbestimmung").is_some_and(|v| (1200.0..=2000.0).contains(&v)))),
+        ("is null", fes("<fes:PropertyIsNull><fes:ValueReference>xplan:zugunstenVon</fes:ValueReference></fes:PropertyIsNull>"), Box::new(|_, p| p.get("zugunstenVon").is_none())),
+        ("or", fes(&format!("<fes:Or>{}{}</fes:Or>", cmp("PropertyIsEqualTo", "massnahme", "1000"), cmp("PropertyIsEqualTo", "nutzungsform", "2000"))), Box::new(|_, p| s(p, "massnahme") == Some("1000") || s(p, "nutzungsform") == Some("2000"))),
+        ("and + not", fes(&format!("<fes:And>{}<fes:Not>{}</fes:Not></fes:And>", cmp("PropertyIsEqualTo", "gegenstand", "2000"), cmp("PropertyIsEqualTo", "massnahme", "3000"))), Box::new(|_, p| s(p, "gegenstand") == Some("2000") && s(p, "massnahme") != Some("3000"))),
+        ("not of a missing property", fes(&format!("<fes:Not>{}</fes:Not>", cmp("PropertyIsEqualTo", "flaechenschluss", "true"))), Box::new(|_, p| s(p, "flaechenschluss") != Some("true"))),
+        ("measure value", fes(&cmp("PropertyIsEqualTo", "nordwinkel", "0")), Box::new(|_, p| p.get("nordwinkel").is_some())),
+        ("resource ids", fes(&format!("<fes:ResourceId rid=\"{some_id}\"/><fes:ResourceId rid=\"nope\"/>")), { let id = some_id.clone(); Box::new(move |g, _| g == id) }),
+        ("gml:id like", fes("<fes:PropertyIsLike wildCard=\"*\" singleChar=\"?\" escapeChar=\"\\\"><fes:ValueReference>@gml:id</fes:ValueReference><fes:Literal>GML_1*</fes:Literal></fes:PropertyIsLike>"), Box::new(|g, _| g.starts_with("GML_1"))),
+        ("bbox", fes(&format!("<fes:BBOX><fes:ValueReference>xplan:position</fes:ValueReference><gml:Envelope srsName=\"urn:ogc:def:crs:EPSG::25832\"><gml:lowerCorner>{gx0} {gy0}</gml:lowerCorner><gml:upperCorner>{gx1} {gy1}</gml:upperCorner></gml:Envelope></fes:BBOX>")), Box::new(move |g, _| in_box2.contains(g))),
+        ("dwithin", fes(&format!("<fes:DWithin><fes:ValueReference>xplan:position</fes:ValueReference><gml:Point gml:id=\"p\" srsName=\"EPSG:25832\"><gml:pos>{} {}</gml:pos></gml:Point><fes:Distance uom=\"m\">40</fes:Distance></fes:DWithin>", (gx0 + gx1) / 2.0, (gy0 + gy1) / 2.0)), Box::new(move |g, _| near2.contains(g))),
+        ("within a polygon", fes(&format!("<fes:Within><fes:ValueReference>xplan:position</fes:ValueReference><gml:Polygon gml:id=\"q\" srsName=\"EPSG:25832\"><gml:exterior><gml:LinearRing><gml:posList>{a} {b} {c} {b} {c} {d} {a} {d} {a} {b}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></fes:Within>", a = gx0 - 30.0, b = gy0 - 30.0, c = gx1 + 30.0, d = gy1 + 30.0)), Box::new(move |g, _| within2.contains(g))),
+    ];
+    let base = "/wfs/51?SERVICE=WFS&VERSION=2.0.0";
+    for (name, filter, oracle) in &cases {
+        let want: BTreeSet<String> = rows
+            .iter()
+            .filter(|(g, p)| oracle(g, p))
+            .map(|(g, _)| g.clone())
+            .collect();
+        assert!(
+            !want.is_empty() && want.len() < rows.len(),
+            "{name}: the case must discriminate ({} of {})",
+            want.len(),
+            rows.len()
+        );
+        let r = server.get(&format!(
+            "{base}&REQUEST=GetFeature&TYPENAMES={types}&FILTER={}",
+            enc(filter)
+        ));
+        assert_eq!(r.status, 200, "{name}: {}", r.text());
+        let got: BTreeSet<String> = member_ids(&r.text()).into_iter().collect();
+        assert_eq!(got, want, "{name}");
+        // the same as a POST request
+        let post = format!(
+            "<wfs:GetFeature service=\"WFS\" version=\"2.0.0\" xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:xplan=\"http://www.xplanung.de/xplangml/5/1\"><wfs:Query typeNames=\"{}\">{filter}</wfs:Query></wfs:GetFeature>",
+            types.replace(',', " ")
+        );
+        let r = server.post("/wfs/51", "application/xml", post.as_bytes());
+        assert_eq!(r.status, 200, "{name} (POST): {}", r.text());
+        let got: BTreeSet<String> = member_ids(&r.text()).into_iter().collect();
+        assert_eq!(got, want, "{name} (POST)");
+    }
+
+    // KVP BBOX and RESOURCEID
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&BBOX={gx0},{gy0},{gx1},{gy1},urn:ogc:def:crs:EPSG::25832"));
+    assert_eq!(
+        member_ids(&r.text()).into_iter().collect::<BTreeSet<_>>(),
+        in_box
+    );
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&RESOURCEID={some_id}"));
+    assert_eq!(member_ids(&r.text()), vec![some_id.clone()]);
+
+    // sorting: numerically by massnahme, descending, missing values last
+    let r = server.get(&format!(
+        "{base}&REQUEST=GetFeature&TYPENAMES={types}&SORTBY=xplan:massnahme%20DESC"
+    ));
+    let by_id: BTreeMap<&str, &Value> = rows.iter().map(|(g, p)| (g.as_str(), p)).collect();
+    let seq: Vec<Option<f64>> = member_ids(&r.text())
+        .iter()
+        .map(|g| num(by_id[g.as_str()], "massnahme"))
+        .collect();
+    assert_eq!(seq.len(), 140);
+    let present: Vec<f64> = seq.iter().map_while(|v| *v).collect();
+    assert_eq!(present.len(), 86, "values first, then the features without");
+    assert!(present.windows(2).all(|w| w[0] >= w[1]), "{present:?}");
+    assert!(present[0] > present[85]);
+
+    // paging: next links until the end give every feature once, in order
+    let all = member_ids(
+        &server
+            .get(&format!("{base}&REQUEST=GetFeature&TYPENAMES={types}"))
+            .text(),
+    );
+    let mut paged = vec![];
+    let mut next = Some(format!(
+        "{base}&REQUEST=GetFeature&TYPENAMES={types}&COUNT=30"
+    ));
+    let mut pages = 0;
+    while let Some(u) = next {
+        let r = server.get(&u);
+        let t = r.text();
+        let ids = member_ids(&t);
+        assert_eq!(attr(&t, "numberMatched"), Some("140".into()));
+        assert_eq!(attr(&t, "numberReturned"), Some(ids.len().to_string()));
+        if pages > 0 {
+            assert!(attr(&t, "previous").is_some());
+        }
+        paged.extend(ids);
+        next = attr(&t, "next").map(|n| {
+            n.split_once(&format!(":{}", server.port))
+                .unwrap()
+                .1
+                .to_string()
+        });
+        pages += 1;
+        assert!(pages < 10);
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(paged, all);
+    let r = server.get(&format!(
+        "{base}&REQUEST=GetFeature&TYPENAMES={types}&RESULTTYPE=hits"
+    ));
+    assert_eq!(attr(&r.text(), "numberMatched"), Some("140".into()));
+    assert_eq!(attr(&r.text(), "numberReturned"), Some("0".into()));
+    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body).unwrap();
+
+    // GeoJSON: flattened properties with code-list labels, CRS84
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&TYPENAMES=xplan:BP_GruenFlaeche&OUTPUTFORMAT=application/geo%2Bjson"));
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/geo+json")
+    );
+    let fc: Value = serde_json::from_slice(&r.body).unwrap();
+    let feats = fc["features"].as_array().unwrap();
+    assert_eq!(feats.len(), 54);
+    assert_eq!(fc["numberMatched"], 54);
+    let f0 = &feats[0]["properties"];
+    assert_eq!(f0["featureType"], "BP_GruenFlaeche");
+    assert_eq!(f0["xpPlanName"], "BPlan001_5-1");
+    assert!(
+        f0["rechtscharakter_label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Festsetzung"),
+        "{f0}"
+    );
+    let lon = feats[0]["geometry"]["coordinates"][0][0][0]
+        .as_f64()
+        .unwrap();
+    assert!((9.0..11.0).contains(&lon), "lon first: {lon}");
+
+    // GetPropertyValue
+    let r = server.get(&format!(
+        "{base}&REQUEST=GetPropertyValue&TYPENAMES={types}&VALUEREFERENCE=xplan:text"
+    ));
+    assert_eq!(r.status, 200, "{}", r.text());
+    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut got: Vec<String> = r
+        .text()
+        .split("<wfs:member>")
+        .skip(1)
+        .map(|m| m.split("</wfs:member>").next().unwrap().to_string())
+        .collect();
+    let mut want: Vec<String> = rows
+        .iter()
+        .filter_map(|(_, p)| s(p, "text").map(str::to_string))
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+
+    // stored queries
+    let r = server.get(&format!("{base}&REQUEST=ListStoredQueries"));
+    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = server.get(&format!("{base}&REQUEST=DescribeStoredQueries"));
+    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::PlanName&planName=BPlan001_5-1"));
+    let ids = member_ids(&r.text());
+    assert_eq!(ids.len(), 1);
+    assert!(r.text().contains("<xplan:BP_Plan "), "{}", &r.text()[..500]);
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::PlanName&planName=nicht-da"));
+    assert!(member_ids(&r.text()).is_empty());
+    let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::GetFeatureById&ID={some_id}"));
+    assert_eq!(r.status, 200);
+    let stored: String = sqlx::query_scalar("SELECT xml FROM features WHERE gml_id = $1")
+        .bind(&some_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let t = r.text();
+    assert!(
+        t.starts_with("<?xml") && t.contains("<xplan:BP_GruenFlaeche xmlns:"),
+        "{}",
+        &t[..300]
+    );
+    // the stored fragment, with the namespace declarations it needs
+    let name_end = stored.find(' ').unwrap();
+    assert!(t.contains(&stored[name_end..]), "byte-faithful");
+    xmllint("xsd/XPlanGML_5_1/XPlanung-Operationen.xsd", &r.body).unwrap_or_else(|e| panic!("{e}"));
+
+    // exceptions: code, locator, status, valid report
+    let bad_filter =
+        enc("<fes:Filter xmlns:fes=\"http://www.opengis.net/fes/2.0\"><fes:PropertyIsEqualTo>");
+    let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
+        ("/wfs/51?SERVICE=WFS&VERSION=2.0.0".into(), 400, "MissingParameterValue", Some("REQUEST")),
+        (format!("{base}&REQUEST=Dance"), 501, "OperationNotSupported", Some("REQUEST")),
+        (format!("{base}&REQUEST=Transaction"), 501, "OperationNotSupported", Some("REQUEST")),
+        (format!("{base}&REQUEST=GetFeature"), 400, "MissingParameterValue", Some("TYPENAMES")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES=xplan:Nope"), 400, "InvalidParameterValue", Some("TYPENAMES")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&FILTER={bad_filter}"), 400, "InvalidParameterValue", Some("FILTER")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&FILTER={}&BBOX=1,2,3,4", enc(&cases[0].1)), 400, "OperationParsingFailed", None),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&COUNT=-1"), 400, "InvalidParameterValue", Some("COUNT")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&BBOX=3,2,1"), 400, "InvalidParameterValue", Some("BBOX")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&OUTPUTFORMAT=shape-zip"), 400, "InvalidParameterValue", Some("OUTPUTFORMAT")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&SRSNAME=EPSG:123456789"), 400, "InvalidParameterValue", Some("SRSNAME")),
+        (format!("{base}&REQUEST=GetFeature&TYPENAMES={types}&SORTBY=xplan:text%20SIDEWAYS"), 400, "InvalidParameterValue", Some("SORTBY")),
+        (format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:x"), 400, "InvalidParameterValue", Some("STOREDQUERY_ID")),
+        (format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::PlanName"), 400, "MissingParameterValue", Some("PLANNAME")),
+        (format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::GetFeatureById&ID=nope"), 404, "NotFound", Some("ID")),
+        (format!("{base}&REQUEST=GetPropertyValue&TYPENAMES={types}"), 400, "MissingParameterValue", Some("VALUEREFERENCE")),
+        ("/wfs/51?SERVICE=WMS&REQUEST=GetFeature".into(), 400, "InvalidParameterValue", Some("SERVICE")),
+        ("/wfs/51?SERVICE=WFS&VERSION=1.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan".into(), 400, "InvalidParameterValue", Some("VERSION")),
+        ("/wfs/51?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=1.0.0".into(), 400, "VersionNegotiationFailed", Some("ACCEPTVERSIONS")),
+        ("/wfs/55?SERVICE=WFS&REQUEST=GetCapabilities".into(), 404, "InvalidParameterValue", None),
+    ];
+    for (q, status, code, locator) in cases {
+        let r = server.get(&q);
+        assert_eq!(r.status, status, "{q}: {}", r.text());
+        let t = r.text();
+        assert!(t.contains(&format!("exceptionCode=\"{code}\"")), "{q}: {t}");
+        if let Some(l) = locator {
+            assert!(t.contains(&format!("locator=\"{l}\"")), "{q}: {t}");
+        }
+        xmllint(
+            "xsd/ogc/schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd",
+            &r.body,
+        )
+        .unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+    // POST: not XML, and an XML bomb (a DTD) are refused
+    for body in ["not xml", "<!DOCTYPE a [<!ENTITY x 'y'>]><wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\"/>"] {
+        let r = server.post("/wfs/51", "application/xml", body.as_bytes());
+        assert_eq!(r.status, 400, "{body}: {}", r.text());
+    }
+    // xPlanBox's endpoint names
+    let r = server.get("/wfs51?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan&RESULTTYPE=hits");
+    assert_eq!(attr(&r.text(), "numberMatched"), Some("1".into()));
+    let r = server.get("/wfs51archive?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan&RESULTTYPE=hits");
+    assert_eq!(attr(&r.text(), "numberMatched"), Some("0".into()));
+}
