@@ -11,7 +11,7 @@ XPLAN_TEST_DB_PORT ?= 55439
 XPLAN_TEST_DATA_DIR ?= /tmp/xplanserver-test-pg-$(XPLAN_TEST_DB_PORT)
 export XPLAN_TEST_DB_PORT XPLAN_TEST_DATA_DIR
 
-.PHONY: deps build release run test lint bench bench-import bench-validate bench-wms clean-test-db
+.PHONY: deps build release run test lint bench bench-import bench-validate bench-wms bench-wfs clean-test-db
 
 deps:
 	@scripts/install-deps.sh
@@ -64,3 +64,8 @@ bench: bench-import bench-validate
 # Side-by-side WMS benchmark against MapServer 8 (FastCGI) with wrk.
 bench-wms: release
 	python3 benches/wms_vs_mapserver.py --bin $(BIN_RELEASE)
+
+# Side-by-side WFS GetFeature benchmark (whole layers, GML and GeoJSON) against
+# MapServer 8's WFS on the WMS benchmark's data.
+bench-wfs: release
+	python3 benches/wfs_vs_mapserver.py --bin $(BIN_RELEASE)

@@ -168,7 +168,7 @@ async fn wfs_serves_valid_xplangml_to_gdal() {
         // every stored feature of the version, in one request per CRS
         let rows: Vec<(String, String, String, i32)> = sqlx::query_as(
             "SELECT f.feature_type, f.gml_id, f.xml, p.srid FROM features f JOIN plans p ON p.id = f.plan_id
-             WHERE p.version = $1 ORDER BY f.plan_id, f.seq",
+             WHERE p.version = $1 ORDER BY f.feature_type, f.plan_id, f.seq",
         )
         .bind(v)
         .fetch_all(&pool)
@@ -193,7 +193,7 @@ async fn wfs_serves_valid_xplangml_to_gdal() {
             );
             let body = r.text();
             let ids = member_ids(&body);
-            // document order within each plan
+            // grouped by type, in document order within each plan
             let want: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
             assert_eq!(ids, want, "{v} {srs}");
             assert_eq!(attr(&body, "numberMatched"), Some(rows.len().to_string()));

@@ -420,3 +420,246 @@ mod paths_tests {
         assert!(read_paths(&[1, 2, 0]).is_err());
     }
 }
+
+/// Writes (E)WKB of linear types as a GeoJSON geometry object, each
+/// coordinate passed through `map` (transformation, axis order) and
+/// written with `decimals` digits. Z/M values are dropped.
+pub fn write_geojson(
+    bytes: &[u8],
+    map: &mut dyn FnMut([f64; 2]) -> Result<[f64; 2], String>,
+    decimals: usize,
+    out: &mut String,
+) -> Result<(), String> {
+    let mut r = WkbReader { b: bytes, pos: 0 };
+    let mut j = JsonOut { map, decimals, out };
+    r.geojson(&mut j, 0)
+}
+
+/// Where and how [`write_geojson`] writes.
+struct JsonOut<'m, 'o> {
+    map: &'m mut dyn FnMut([f64; 2]) -> Result<[f64; 2], String>,
+    decimals: usize,
+    out: &'o mut String,
+}
+
+/// (little endian, type without flags, extra ordinates per coordinate)
+type Header = (bool, u32, usize);
+
+impl WkbReader<'_> {
+    fn header(&mut self) -> Result<Header, String> {
+        let le = self.take::<1>()?[0] == 1;
+        let raw = self.u32(le)?;
+        if raw & SRID_FLAG != 0 {
+            self.u32(le)?;
+        }
+        let mut extra = usize::from(raw & 0x8000_0000 != 0) + usize::from(raw & 0x4000_0000 != 0);
+        let mut ty = raw & 0x0FFF_FFFF;
+        if ty >= 1000 {
+            extra += (ty / 1000) as usize - usize::from(ty / 1000 == 3);
+            ty %= 1000;
+        }
+        Ok((le, ty, extra))
+    }
+
+    /// `n` coordinates as `[[x,y],...]`, or one as `[x,y]` when `single`.
+    fn json_coords(
+        &mut self,
+        h: Header,
+        n: u32,
+        j: &mut JsonOut,
+        single: bool,
+    ) -> Result<(), String> {
+        let (le, _, extra) = h;
+        if (n as usize) * (16 + 8 * extra) > self.b.len() - self.pos {
+            return Err("truncated WKB".into());
+        }
+        if !single {
+            j.out.push('[');
+        }
+        for i in 0..n {
+            let x = self.f64(le)?;
+            let y = self.f64(le)?;
+            for _ in 0..extra {
+                self.f64(le)?;
+            }
+            let [a, b] = (j.map)([x, y])?;
+            if i > 0 {
+                j.out.push(',');
+            }
+            j.out.push('[');
+            super::write::push_number(j.out, a, j.decimals);
+            j.out.push(',');
+            super::write::push_number(j.out, b, j.decimals);
+            j.out.push(']');
+        }
+        if !single {
+            j.out.push(']');
+        }
+        Ok(())
+    }
+
+    /// The coordinates array of a geometry whose header was read.
+    fn json_body(&mut self, h: Header, j: &mut JsonOut) -> Result<(), String> {
+        let (le, ty, _) = h;
+        match ty {
+            POINT => self.json_coords(h, 1, j, true),
+            LINESTRING => {
+                let n = self.u32(le)?;
+                self.json_coords(h, n, j, false)
+            }
+            POLYGON => {
+                let rings = self.u32(le)?;
+                j.out.push('[');
+                for i in 0..rings {
+                    if i > 0 {
+                        j.out.push(',');
+                    }
+                    let n = self.u32(le)?;
+                    self.json_coords(h, n, j, false)?;
+                }
+                j.out.push(']');
+                Ok(())
+            }
+            MULTIPOINT | MULTILINESTRING | MULTIPOLYGON => {
+                let parts = self.u32(le)?;
+                j.out.push('[');
+                for i in 0..parts {
+                    if i > 0 {
+                        j.out.push(',');
+                    }
+                    let member = self.header()?;
+                    if member.1 != ty - 3 {
+                        return Err(format!(
+                            "WKB type {} inside a multi-geometry of type {ty}",
+                            member.1
+                        ));
+                    }
+                    self.json_body(member, j)?;
+                }
+                j.out.push(']');
+                Ok(())
+            }
+            other => Err(format!("WKB type {other} is not a linear simple feature")),
+        }
+    }
+
+    fn geojson(&mut self, j: &mut JsonOut, depth: u32) -> Result<(), String> {
+        if depth > 32 {
+            return Err("WKB nested too deeply".into());
+        }
+        let h = self.header()?;
+        let (le, ty, _) = h;
+        let name = match ty {
+            POINT => "Point",
+            LINESTRING => "LineString",
+            POLYGON => "Polygon",
+            MULTIPOINT => "MultiPoint",
+            MULTILINESTRING => "MultiLineString",
+            MULTIPOLYGON => "MultiPolygon",
+            7 => "GeometryCollection",
+            other => return Err(format!("WKB type {other} is not a linear simple feature")),
+        };
+        j.out.push_str("{\"type\":\"");
+        j.out.push_str(name);
+        if ty == 7 {
+            j.out.push_str("\",\"geometries\":[");
+            let n = self.u32(le)?;
+            for i in 0..n {
+                if i > 0 {
+                    j.out.push(',');
+                }
+                self.geojson(j, depth + 1)?;
+            }
+            j.out.push_str("]}");
+            return Ok(());
+        }
+        j.out.push_str("\",\"coordinates\":");
+        self.json_body(h, j)?;
+        j.out.push('}');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod geojson_tests {
+    use super::*;
+    use crate::gml::{Coord, Curve, Polygon};
+
+    #[test]
+    fn linear_geometries_as_geojson() {
+        let sq = |o: f64| {
+            Curve::line(vec![
+                Coord::new(o, 0.0),
+                Coord::new(o + 1.0, 0.0),
+                Coord::new(o + 1.0, 1.0),
+                Coord::new(o, 0.0),
+            ])
+        };
+        let cases = [
+            (
+                Geometry::Point(Coord::new(1.5, -2.0)),
+                r#"{"type":"Point","coordinates":[1.5,-2]}"#,
+            ),
+            (
+                Geometry::Curve(Curve::line(vec![
+                    Coord::new(0.0, 0.0),
+                    Coord::new(1.0, 2.25),
+                ])),
+                r#"{"type":"LineString","coordinates":[[0,0],[1,2.25]]}"#,
+            ),
+            (
+                Geometry::Polygon(Polygon {
+                    exterior: sq(0.0),
+                    interiors: vec![],
+                }),
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#,
+            ),
+            (
+                Geometry::MultiSurface(vec![
+                    Polygon {
+                        exterior: sq(0.0),
+                        interiors: vec![],
+                    },
+                    Polygon {
+                        exterior: sq(5.0),
+                        interiors: vec![],
+                    },
+                ]),
+                r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[5,0],[6,0],[6,1],[5,0]]]]}"#,
+            ),
+            (
+                Geometry::MultiPoint(vec![Coord::new(1.0, 2.0), Coord::new(3.0, 4.0)]),
+                r#"{"type":"MultiPoint","coordinates":[[1,2],[3,4]]}"#,
+            ),
+        ];
+        for (g, want) in cases {
+            let mut out = String::new();
+            write_geojson(&to_ewkb(&g, 25832), &mut |c| Ok(c), 3, &mut out).unwrap();
+            assert_eq!(out, want);
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert!(v.is_object());
+        }
+        // the mapping is applied (axis swap here), errors pass through
+        let mut out = String::new();
+        write_geojson(
+            &to_ewkb(&cases_point(), 25832),
+            &mut |c| Ok([c[1], c[0]]),
+            1,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, r#"{"type":"Point","coordinates":[2,1]}"#);
+        assert!(write_geojson(
+            &to_ewkb(&cases_point(), 1),
+            &mut |_| Err("no".into()),
+            1,
+            &mut String::new()
+        )
+        .is_err());
+        assert!(write_geojson(&[1, 2, 0], &mut |c| Ok(c), 1, &mut String::new()).is_err());
+    }
+
+    fn cases_point() -> Geometry {
+        Geometry::Point(Coord::new(1.0, 2.0))
+    }
+}

@@ -675,6 +675,7 @@ struct Frame {
     lat_lon: bool,
     srs_name: String,
     decimals: usize,
+    storage_srid: u32,
     codes: Arc<CodeLists>,
 }
 
@@ -722,43 +723,209 @@ impl Frame {
         Ok(())
     }
 
-    fn geojson_feature(&self, row: &FeatureRow, first: bool, out: &mut String) {
-        let mut props = Map::new();
-        props.insert(
-            "featureType".into(),
-            Value::String(row.feature_type.clone()),
-        );
-        props.insert("xplanMgrPlanId".into(), Value::from(row.plan_id));
-        if let Some(p) = self.plans.get(&row.plan_id) {
-            props.insert("xpPlanName".into(), Value::String(p.name.clone()));
-        }
-        let parsed: Value = row
-            .properties
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or(Value::Null);
-        if let Value::Object(o) = parsed {
-            flatten(&o, "", &row.feature_type, &self.codes, &mut props);
-        }
-        let f = serde_json::json!({
-            "type": "Feature",
-            "id": row.gml_id,
-            "geometry": Value::Null,
-            "properties": props,
-        });
+    fn geojson_feature<'a>(
+        &'a self,
+        row: &FeatureRow,
+        first: bool,
+        out: &mut String,
+        labels: &mut Labels<'a>,
+    ) -> Result<(), String> {
         if !first {
             out.push(',');
         }
-        out.push('\n');
-        let s = f.to_string();
-        // splice the geometry from PostGIS in without re-parsing it
-        match &row.geojson {
-            Some(g) => {
-                let s = s.replacen("\"geometry\":null", &format!("\"geometry\":{g}"), 1);
-                out.push_str(&s);
+        out.push_str("\n{\"type\":\"Feature\",\"id\":");
+        push_json_string(out, &row.gml_id);
+        out.push_str(",\"geometry\":");
+        match &row.wkb {
+            Some(wkb) => {
+                let (from, to, swap) = (self.storage_srid, self.out_srid, self.lat_lon);
+                crate::gml::wkb::write_geojson(
+                    wkb,
+                    &mut |c| {
+                        let mut p = [c];
+                        crate::crs::transform_xy(&mut p, from, to).map_err(|e| e.to_string())?;
+                        Ok(if swap { [p[0][1], p[0][0]] } else { p[0] })
+                    },
+                    self.decimals,
+                    out,
+                )?;
             }
-            None => out.push_str(&s),
+            None => out.push_str("null"),
         }
+        out.push_str(",\"properties\":{\"featureType\":");
+        push_json_string(out, &row.feature_type);
+        let _ = write!(out, ",\"xplanMgrPlanId\":{}", row.plan_id);
+        if let Some(p) = self.plans.get(&row.plan_id) {
+            out.push_str(",\"xpPlanName\":");
+            push_json_string(out, &p.name);
+        }
+        if let Some(Value::Object(o)) = row
+            .properties
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        {
+            let mut first = false;
+            let mut prefix = String::new();
+            write_flat(
+                &o,
+                &mut prefix,
+                &row.feature_type,
+                &self.codes,
+                labels,
+                out,
+                &mut first,
+            );
+        }
+        out.push_str("}}");
+        Ok(())
+    }
+}
+
+/// Enumerations of owner type -> property, looked up once per batch.
+#[derive(Default)]
+struct Labels<'a>(HashMap<String, HashMap<String, Option<&'a Enumeration>>>);
+
+/// Code -> label of one enumeration.
+type Enumeration = HashMap<String, String>;
+
+impl<'a> Labels<'a> {
+    fn new() -> Self {
+        Labels::default()
+    }
+
+    fn of(
+        &mut self,
+        codes: &'a CodeLists,
+        owner: &str,
+        prop: &str,
+    ) -> Option<&'a HashMap<String, String>> {
+        if let Some(e) = self.0.get(owner).and_then(|m| m.get(prop)) {
+            return *e;
+        }
+        let e = codes.enumeration(owner, prop);
+        self.0
+            .entry(owner.to_string())
+            .or_default()
+            .insert(prop.to_string(), e);
+        e
+    }
+}
+
+/// Writes a JSON string literal (runs without escapes copied at once).
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c => {
+                let _ = write!(out, "\\u{:04x}", c);
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Writes a JSON value (scalars directly, composites through serde_json).
+fn push_json_value(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => push_json_string(out, s),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, e) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_value(out, e);
+            }
+            out.push(']');
+        }
+        Value::Object(_) => out.push_str(&v.to_string()),
+    }
+}
+
+/// Writes the members of the flattened properties object (as [`flatten`]
+/// makes them) straight into `out`, without building the map.
+#[allow(clippy::too_many_arguments)]
+fn write_flat<'a>(
+    o: &Map<String, Value>,
+    prefix: &mut String,
+    owner: &str,
+    codes: &'a CodeLists,
+    labels: &mut Labels<'a>,
+    out: &mut String,
+    first: &mut bool,
+) {
+    let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
+    let member = |out: &mut String, first: &mut bool, key: &str, v: &Value| {
+        if !*first {
+            out.push(',');
+        }
+        *first = false;
+        push_json_string(out, key);
+        out.push(':');
+        push_json_value(out, v);
+    };
+    for (k, v) in o {
+        if k == "@type" {
+            continue;
+        }
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(k);
+        match v {
+            Value::Object(inner) => write_flat(inner, prefix, owner, codes, labels, out, first),
+            Value::Array(a) if a.iter().any(Value::is_object) => {
+                // repeated data types: one array per sub-property
+                let mut one = Map::new();
+                let mut parent = Map::new();
+                parent.insert(k.clone(), v.clone());
+                let base = &prefix[..len];
+                flatten(&parent, base, owner, codes, labels, &mut one);
+                for (ck, cv) in &one {
+                    member(out, first, ck, cv);
+                }
+            }
+            other => {
+                member(out, first, prefix, other);
+                if let Some(en) = labels.of(codes, owner, k) {
+                    let label = |s: &str| en.get(s.trim()).map(|l| Value::String(l.clone()));
+                    let l = match other {
+                        Value::String(s) => label(s),
+                        Value::Array(a) => {
+                            let ls: Vec<Value> = a
+                                .iter()
+                                .filter_map(|x| x.as_str().and_then(label))
+                                .collect();
+                            (!ls.is_empty()).then_some(Value::Array(ls))
+                        }
+                        _ => None,
+                    };
+                    if let Some(l) = l {
+                        let key = format!("{prefix}_label");
+                        member(out, first, &key, &l);
+                    }
+                }
+            }
+        }
+        prefix.truncate(len);
     }
 }
 
@@ -768,11 +935,12 @@ fn has_geometry(xml: &str) -> bool {
 
 /// Flattens nested data types into "prop.sub" keys (repeated values as
 /// arrays) and adds "<prop>_label" for coded values with a readable label.
-fn flatten(
+fn flatten<'a>(
     o: &Map<String, Value>,
     prefix: &str,
     owner: &str,
-    codes: &CodeLists,
+    codes: &'a CodeLists,
+    labels: &mut Labels<'a>,
     out: &mut Map<String, Value>,
 ) {
     let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
@@ -786,13 +954,15 @@ fn flatten(
             format!("{prefix}.{k}")
         };
         match v {
-            Value::Object(inner) => flatten(inner, &key, owner, codes, out),
+            Value::Object(inner) => flatten(inner, &key, owner, codes, labels, out),
             Value::Array(a) if a.iter().any(Value::is_object) => {
                 let mut cols: Map<String, Value> = Map::new();
                 for e in a {
                     let mut one = Map::new();
                     match e {
-                        Value::Object(inner) => flatten(inner, &key, owner, codes, &mut one),
+                        Value::Object(inner) => {
+                            flatten(inner, &key, owner, codes, labels, &mut one)
+                        }
                         other => {
                             one.insert(key.clone(), other.clone());
                         }
@@ -807,7 +977,8 @@ fn flatten(
                 out.extend(cols);
             }
             other => {
-                let label = |s: &str| codes.label(owner, k, s).map(str::to_string);
+                let en = labels.of(codes, owner, k);
+                let label = |s: &str| en.and_then(|e| e.get(s.trim())).cloned();
                 let l = match other {
                     Value::String(s) => label(s).map(Value::String),
                     Value::Array(a) => {
@@ -968,22 +1139,18 @@ async fn get_feature(
         out_srid,
         lat_lon,
         srs_name,
-        decimals: if crate::crs::is_geographic(out_srid) {
-            9
-        } else {
-            3
+        decimals: match (crate::crs::is_geographic(out_srid), format) {
+            (true, Format::Gml) => 9,
+            (true, Format::GeoJson) => 8,
+            _ => 3,
         },
+        storage_srid: state.store.storage_srid,
         codes,
     });
     let cols = Columns {
         xml: format == Format::Gml,
         properties: format == Format::GeoJson,
-        geojson_srid: (format == Format::GeoJson).then_some(out_srid),
-        geojson_decimals: if crate::crs::is_geographic(out_srid) {
-            8
-        } else {
-            3
-        },
+        wkb: format == Format::GeoJson,
     };
 
     if r.hits {
@@ -1038,7 +1205,7 @@ async fn get_feature(
                 }
                 Format::GeoJson => {
                     let mut s = String::new();
-                    f2.geojson_feature(&row, true, &mut s);
+                    f2.geojson_feature(&row, true, &mut s, &mut Labels::new())?;
                     Ok(s.trim_start().to_string())
                 }
             }
@@ -1140,7 +1307,9 @@ async fn get_feature(
     Ok(resp)
 }
 
-/// The response body: head, formatted batches, tail.
+/// The response body: head, formatted batches, tail. Batches are
+/// formatted on the rayon pool, two at a time (in order), while the next
+/// ones arrive from the database.
 fn async_body(
     head: String,
     tail: String,
@@ -1148,72 +1317,40 @@ fn async_body(
     frame: Arc<Frame>,
     value_ref: Arc<Option<Prop>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
-    enum St {
-        Head,
-        Rows,
-        Done,
-    }
-    struct State {
-        st: St,
-        head: String,
-        tail: String,
-        rx: tokio::sync::mpsc::Receiver<Result<Batch, crate::store::StoreError>>,
-        frame: Arc<Frame>,
-        value_ref: Arc<Option<Prop>>,
-        first: bool,
-    }
-    let s = State {
-        st: St::Head,
-        head,
-        tail,
-        rx,
-        frame,
-        value_ref,
-        first: true,
-    };
-    futures_util::stream::unfold(s, |mut s| async move {
-        match s.st {
-            St::Head => {
-                s.st = St::Rows;
-                let h = std::mem::take(&mut s.head);
-                Some((Ok(Bytes::from(h)), s))
-            }
-            St::Rows => match s.rx.recv().await {
-                Some(Ok(Batch::Rows(rows))) => {
-                    let frame = s.frame.clone();
-                    let vr = s.value_ref.clone();
-                    let first = s.first;
-                    s.first = false;
-                    let out =
-                        on_cpu(move || format_batch(&frame, &rows, first, vr.as_ref().as_ref()))
-                            .await;
-                    match out {
-                        Ok(Ok(chunk)) => Some((Ok(Bytes::from(chunk)), s)),
-                        Ok(Err(e)) | Err(OwsError { message: e, .. }) => {
-                            tracing::error!("WFS response aborted: {e}");
-                            s.st = St::Done;
-                            Some((Err(actix_web::error::ErrorInternalServerError(e)), s))
-                        }
+    use futures_util::StreamExt;
+    let batches =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
+    let formatted = batches
+        .enumerate()
+        .map(move |(i, b)| {
+            let frame = frame.clone();
+            let vr = value_ref.clone();
+            async move {
+                let rows = match b {
+                    Ok(Batch::Rows(rows)) => rows,
+                    Ok(Batch::Matched(_)) => return Ok(Bytes::new()),
+                    Err(e) => {
+                        tracing::error!("WFS response aborted: {e}");
+                        return Err(actix_web::error::ErrorInternalServerError(e.to_string()));
+                    }
+                };
+                match on_cpu(move || format_batch(&frame, &rows, i == 0, vr.as_ref().as_ref()))
+                    .await
+                {
+                    Ok(Ok(chunk)) => Ok(Bytes::from(chunk)),
+                    Ok(Err(e)) | Err(OwsError { message: e, .. }) => {
+                        tracing::error!("WFS response aborted: {e}");
+                        Err(actix_web::error::ErrorInternalServerError(e))
                     }
                 }
-                Some(Ok(Batch::Matched(_))) => Some((Ok(Bytes::new()), s)),
-                Some(Err(e)) => {
-                    tracing::error!("WFS response aborted: {e}");
-                    s.st = St::Done;
-                    Some((
-                        Err(actix_web::error::ErrorInternalServerError(e.to_string())),
-                        s,
-                    ))
-                }
-                None => {
-                    s.st = St::Done;
-                    let t = std::mem::take(&mut s.tail);
-                    Some((Ok(Bytes::from(t)), s))
-                }
-            },
-            St::Done => None,
-        }
-    })
+            }
+        })
+        .buffered(2);
+    futures_util::stream::once(async move { Ok(Bytes::from(head)) })
+        .chain(formatted)
+        .chain(futures_util::stream::once(
+            async move { Ok(Bytes::from(tail)) },
+        ))
 }
 
 fn format_batch(
@@ -1248,8 +1385,9 @@ fn format_batch(
             }
         }
         (Format::GeoJson, _) => {
+            let mut labels = Labels::new();
             for (i, r) in rows.iter().enumerate() {
-                frame.geojson_feature(r, first && i == 0, &mut out);
+                frame.geojson_feature(r, first && i == 0, &mut out, &mut labels)?;
             }
         }
     }
@@ -2035,6 +2173,7 @@ mod tests {
             "",
             "BP_BaugebietsTeilFlaeche",
             &codes,
+            &mut Labels::new(),
             &mut out,
         );
         assert_eq!(out["besondereArtDerBaulNutzung"], "1200");
@@ -2044,6 +2183,48 @@ mod tests {
             .contains("Wohngebiet"));
         assert_eq!(out["gemeinde.ags"], serde_json::json!(["1", "2"]));
         assert_eq!(out["hoehenangabe.h"], "3");
+    }
+
+    #[test]
+    fn direct_writing_equals_the_flattened_map() {
+        let codes = CodeLists::of(Version::V5_4);
+        let o: Value = serde_json::json!({
+            "besondereArtDerBaulNutzung": "1200",
+            "allgArtDerBaulNutzung": ["1000", "2000"],
+            "text": "a \"quoted\" \\ text\nline",
+            "gemeinde": [{"@type": "XP_Gemeinde", "ags": "1"}, {"@type": "XP_Gemeinde", "ags": "2", "gemeindeName": "B"}],
+            "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3", "hoehenbezug": "1000"},
+            "nordwinkel": {"uom": "grad", "value": "0.5"},
+        });
+        let mut want = Map::new();
+        flatten(
+            o.as_object().unwrap(),
+            "",
+            "BP_BaugebietsTeilFlaeche",
+            &codes,
+            &mut Labels::new(),
+            &mut want,
+        );
+        let mut out = String::from("{");
+        let mut first = true;
+        write_flat(
+            o.as_object().unwrap(),
+            &mut String::new(),
+            "BP_BaugebietsTeilFlaeche",
+            &codes,
+            &mut Labels::new(),
+            &mut out,
+            &mut first,
+        );
+        out.push('}');
+        let got: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(got, Value::Object(want));
+        assert!(got["hoehenangabe.hoehenbezug_label"].is_string(), "{got}");
+        assert_eq!(
+            got["allgArtDerBaulNutzung_label"].as_array().unwrap().len(),
+            2,
+            "{got}"
+        );
     }
 
     #[test]

@@ -242,7 +242,7 @@ impl Cluster {
             String::new()
         };
         let opts = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{}' -c fsync=on",
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{}' -c fsync=on -c random_page_cost=1.1",
             self.port, sock
         );
         let out = self

@@ -153,11 +153,19 @@ impl CodeLists {
 
     /// The label of `value` of property `prop` of a feature type.
     pub fn label(&self, feature_type: &str, prop: &str, value: &str) -> Option<&str> {
+        self.enumeration(feature_type, prop)?
+            .get(value.trim())
+            .map(|s| s.as_str())
+    }
+
+    /// The enumeration (value -> label) of property `prop` of a feature or
+    /// data type, if the property is coded.
+    pub fn enumeration(&self, feature_type: &str, prop: &str) -> Option<&HashMap<String, String>> {
         let mut t = format!("{feature_type}Type");
         for _ in 0..16 {
             let (base, elems) = self.types.get(&t)?;
             if let Some(ty) = elems.get(prop) {
-                return self.enums.get(ty)?.get(value.trim()).map(|s| s.as_str());
+                return self.enums.get(ty);
             }
             t = base.clone()?;
         }
