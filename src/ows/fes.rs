@@ -431,7 +431,9 @@ fn srs_of(cur: &XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<(u32, 
     }
 }
 
-fn to_storage(
+/// A geometry (in `srid`, given axis order) as linearised EWKB in the
+/// storage CRS.
+pub fn to_storage(
     mut g: Geometry,
     srid: u32,
     lat_lon: bool,

@@ -4,7 +4,9 @@
 //! reports. CPU work (rendering, encoding) runs on the rayon pool, never on
 //! the async executor.
 
+pub mod cql2;
 pub mod fes;
+pub mod oapif;
 pub mod wfs;
 pub mod wms;
 pub mod wms_info;
@@ -170,4 +172,5 @@ pub fn xml_response(body: String, content_type: &str) -> HttpResponse {
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     wms::configure(cfg);
     wfs::configure(cfg);
+    oapif::configure(cfg);
 }

@@ -36,10 +36,10 @@ const OWS_NS: &str = "http://www.opengis.net/ows/1.1";
 const BATCH: usize = 512;
 
 const GML_FORMAT: &str = "application/gml+xml; version=3.2";
-const GEOJSON_FORMAT: &str = "application/geo+json";
+pub(super) const GEOJSON_FORMAT: &str = "application/geo+json";
 
 /// The CRSs offered besides the storage CRS (as in the WMS).
-const OTHER_CRS: [u32; 9] = [25832, 25833, 31466, 31467, 31468, 31469, 4258, 4326, 3857];
+pub(super) const OTHER_CRS: [u32; 9] = [25832, 25833, 31466, 31467, 31468, 31469, 4258, 4326, 3857];
 
 const Q_BY_ID: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureById";
 const Q_BY_TYPE: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureByType";
@@ -179,7 +179,7 @@ pub fn exception_response(e: &OwsError) -> HttpResponse {
         .body(body)
 }
 
-fn store_err(e: crate::store::StoreError) -> OwsError {
+pub(super) fn store_err(e: crate::store::StoreError) -> OwsError {
     tracing::error!("WFS query failed: {e}");
     OwsError::new(
         None,
@@ -665,7 +665,7 @@ fn output_crs(
 }
 
 /// Everything the formatting of result batches needs.
-struct Frame {
+pub(super) struct Frame {
     format: Format,
     plans: HashMap<i64, WfsPlan>,
     /// extra namespace declarations per plan for wfs:member (bindings the
@@ -723,7 +723,7 @@ impl Frame {
         Ok(())
     }
 
-    fn geojson_feature<'a>(
+    pub(super) fn geojson_feature<'a>(
         &'a self,
         row: &FeatureRow,
         first: bool,
@@ -783,13 +783,13 @@ impl Frame {
 
 /// Enumerations of owner type -> property, looked up once per batch.
 #[derive(Default)]
-struct Labels<'a>(HashMap<String, HashMap<String, Option<&'a Enumeration>>>);
+pub(super) struct Labels<'a>(HashMap<String, HashMap<String, Option<&'a Enumeration>>>);
 
 /// Code -> label of one enumeration.
 type Enumeration = HashMap<String, String>;
 
 impl<'a> Labels<'a> {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Labels::default()
     }
 
@@ -812,7 +812,7 @@ impl<'a> Labels<'a> {
 }
 
 /// Writes a JSON string literal (runs without escapes copied at once).
-fn push_json_string(out: &mut String, s: &str) {
+pub(super) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
     for (i, &b) in s.as_bytes().iter().enumerate() {
@@ -1221,15 +1221,7 @@ async fn get_feature(
             .body(body));
     }
 
-    // streaming: count and rows from one snapshot, formatted in batches
-    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
-    let store = state.store.clone();
-    tokio::spawn(async move { store.stream_features(q, cols, true, BATCH, tx).await });
-    let matched = match rx.recv().await {
-        Some(Ok(Batch::Matched(n))) => n,
-        Some(Err(e)) => return Err(store_err(e)),
-        _ => return Err(OwsError::internal("the query ended without a result")),
-    };
+    let (matched, rx) = open_feature_stream(&state, q, cols).await?;
     let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
     let next = match (&r.kvp, r.count) {
         (Some(kvp), Some(c)) if r.start + c < matched => Some(paging_link(&base, kvp, r.start + c)),
@@ -1291,10 +1283,48 @@ async fn get_feature(
         Format::Gml => GML_FORMAT,
         Format::GeoJson => GEOJSON_FORMAT,
     };
-    let vr = Arc::new(value_ref);
-    let body = async_body(head, tail, rx, frame, vr);
+    Ok(streaming_response(
+        req,
+        content_type,
+        (head, tail),
+        rx,
+        frame,
+        value_ref,
+    ))
+}
+
+pub(super) type FeatureReceiver =
+    tokio::sync::mpsc::Receiver<Result<Batch, crate::store::StoreError>>;
+
+/// Starts a streaming query (count and rows from one snapshot) and waits
+/// for the number of matches, so that errors still become exceptions.
+pub(super) async fn open_feature_stream(
+    state: &OwsState,
+    q: FeatureQuery,
+    cols: Columns,
+) -> Result<(i64, FeatureReceiver), OwsError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let store = state.store.clone();
+    tokio::spawn(async move { store.stream_features(q, cols, true, BATCH, tx).await });
+    match rx.recv().await {
+        Some(Ok(Batch::Matched(n))) => Ok((n, rx)),
+        Some(Err(e)) => Err(store_err(e)),
+        _ => Err(OwsError::internal("the query ended without a result")),
+    }
+}
+
+/// A chunked response of `head`, the formatted rows and `tail`.
+pub(super) fn streaming_response(
+    req: &HttpRequest,
+    content_type: &str,
+    (head, tail): (String, String),
+    rx: FeatureReceiver,
+    frame: Arc<Frame>,
+    value_ref: Option<Prop>,
+) -> HttpResponse {
+    let body = async_body(head, tail, rx, frame, Arc::new(value_ref));
     let mut resp = HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(content_type.to_string())
         .insert_header(("Cache-Control", "no-cache"))
         .streaming(body);
     if req.version() < actix_web::http::Version::HTTP_11 {
@@ -1304,7 +1334,39 @@ async fn get_feature(
         resp.head_mut()
             .set_connection_type(actix_web::http::ConnectionType::Close);
     }
-    Ok(resp)
+    resp
+}
+
+/// The formatting frame of GeoJSON output for the plans of a version.
+pub(super) async fn geojson_frame(
+    state: &OwsState,
+    version: Version,
+    out_srid: u32,
+    lat_lon: bool,
+) -> Result<Arc<Frame>, OwsError> {
+    let plans: HashMap<i64, WfsPlan> = state
+        .store
+        .wfs_plans(version.as_str(), &[])
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(Arc::new(Frame {
+        format: Format::GeoJson,
+        plans,
+        member_ns: HashMap::new(),
+        out_srid,
+        lat_lon,
+        srs_name: String::new(),
+        decimals: if crate::crs::is_geographic(out_srid) {
+            8
+        } else {
+            3
+        },
+        storage_srid: state.store.storage_srid,
+        codes: CodeLists::of(version),
+    }))
 }
 
 /// The response body: head, formatted batches, tail. Batches are

@@ -13,6 +13,7 @@
 use super::{Store, StoreError};
 use futures_util::TryStreamExt;
 use sqlx::{Postgres, QueryBuilder, Row};
+use std::collections::HashMap;
 use tokio::sync::mpsc;
 
 /// What a filter or sort key refers to.
@@ -648,6 +649,34 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(r.map(|r| [r.get(0), r.get(1), r.get(2), r.get(3)]))
+    }
+
+    /// (version, feature type, number of features) of every type with
+    /// features, and the extent (EPSG:4326 lon/lat) of each version's plans.
+    pub async fn feature_collections(
+        &self,
+    ) -> Result<(Vec<(String, String, i64)>, HashMap<String, [f64; 4]>), StoreError> {
+        let counts = sqlx::query(
+            "SELECT p.version, f.feature_type, count(*) FROM features f JOIN plans p ON p.id = f.plan_id
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        let extents = sqlx::query(
+            "SELECT version, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT version, ST_Transform(ST_SetSRID(ST_Extent(bbox)::geometry, $1), 4326) AS e
+                FROM plans GROUP BY version) x WHERE e IS NOT NULL",
+        )
+        .bind(self.storage_srid as i32)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3), r.get(4)]))
+        .collect();
+        Ok((counts, extents))
     }
 
     /// The number of features a query matches (ignoring paging).

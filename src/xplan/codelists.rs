@@ -172,6 +172,37 @@ impl CodeLists {
         None
     }
 
+    /// The properties of a feature type (its own and inherited), with their
+    /// XSD type and, for enumerations, the allowed codes; base class
+    /// properties first.
+    pub fn properties(&self, feature_type: &str) -> Vec<(String, String, Option<Vec<String>>)> {
+        let mut chain = vec![];
+        let mut t = Some(format!("{feature_type}Type"));
+        while let Some(name) = t.take() {
+            if chain.len() > 16 {
+                break;
+            }
+            if let Some((base, elems)) = self.types.get(&name) {
+                chain.push(elems);
+                t = base.clone();
+            }
+        }
+        let mut out = vec![];
+        for elems in chain.into_iter().rev() {
+            let mut names: Vec<(&String, &String)> = elems.iter().collect();
+            names.sort();
+            for (n, ty) in names {
+                let codes = self.enums.get(ty).map(|e| {
+                    let mut v: Vec<String> = e.keys().cloned().collect();
+                    v.sort();
+                    v
+                });
+                out.push((n.clone(), ty.clone(), codes));
+            }
+        }
+        out
+    }
+
     /// The concrete feature types of the schema (global elements whose
     /// substitution group leads to gml:AbstractFeature), sorted by name.
     pub fn feature_types(&self) -> Vec<&str> {
@@ -243,6 +274,28 @@ mod tests {
         assert!(c
             .label("BP_BaugebietsTeilFlaeche", "nichtDa", "1000")
             .is_none());
+    }
+
+    #[test]
+    fn properties_of_a_feature_type() {
+        let c = CodeLists::of(Version::V5_4);
+        let p = c.properties("BP_BaugebietsTeilFlaeche");
+        let names: Vec<&str> = p.iter().map(|x| x.0.as_str()).collect();
+        for want in [
+            "uuid",
+            "rechtscharakter",
+            "GRZ",
+            "besondereArtDerBaulNutzung",
+            "position",
+        ] {
+            assert!(names.contains(&want), "{want} missing: {names:?}");
+        }
+        let art = p
+            .iter()
+            .find(|x| x.0 == "besondereArtDerBaulNutzung")
+            .unwrap();
+        assert!(art.2.as_ref().unwrap().contains(&"1200".to_string()));
+        assert!(c.properties("Nope").is_empty());
     }
 
     #[test]

@@ -292,14 +292,29 @@ impl Server {
         self.request("POST", path, Some((content_type, body)))
     }
 
+    /// GET with an Accept header.
+    pub fn get_accept(&self, path: &str, accept: &str) -> Response {
+        self.request_with("GET", path, &format!("Accept: {accept}\r\n"), None)
+    }
+
     fn request(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Response {
+        self.request_with(method, path, "", body)
+    }
+
+    fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Response {
         use std::io::{Read, Write};
         let mut c = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
             .unwrap();
         write!(
             c,
-            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n",
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n{headers}",
             self.port
         )
         .unwrap();
