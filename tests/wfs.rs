@@ -363,7 +363,9 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
         true,
     );
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let server = Server::start(&url);
+    // whole results of 100 rows or more are read by two connections: the
+    // paging below compares pages (one connection) with a whole result
+    let server = Server::start_with_env(&url, &[("XPLAN_WFS_PARALLEL_MIN_ROWS", "100")]);
     let types = "xplan:BP_GruenFlaeche,xplan:BP_AnpflanzungBindungErhaltung";
     let rows: Vec<(String, Value)> = sqlx::query_as(
         "SELECT gml_id, properties FROM features

@@ -396,9 +396,16 @@ fn schema_type(xsd: &str, codes: &Option<Vec<String>>) -> Value {
         return json!({"type": "string", "enum": c});
     }
     let l = xsd.to_ascii_lowercase();
-    let geometric = ["geometr", "surface", "curve", "point", "polygon", "linestring"]
-        .iter()
-        .any(|g| l.contains(g));
+    let geometric = [
+        "geometr",
+        "surface",
+        "curve",
+        "point",
+        "polygon",
+        "linestring",
+    ]
+    .iter()
+    .any(|g| l.contains(g));
     if geometric && l.ends_with("propertytype") || l.contains("geometrie") {
         return json!({"format": "geometry-any"});
     }
@@ -711,7 +718,7 @@ async fn items(
                 &body,
             ));
         }
-        let (matched, rx) = wfs::open_feature_stream(&state, ir.query.clone(), cols).await?;
+        let (matched, rx) = wfs::open_feature_stream(&state, ir.query.clone(), cols, false).await?;
         let returned = (matched - ir.offset).clamp(0, ir.limit);
         let mut links = vec![
             link(

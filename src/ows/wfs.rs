@@ -694,20 +694,34 @@ impl Frame {
     }
 
     /// The feature's XML: as stored, or with its geometries in the output CRS.
+    /// True when the stored fragment goes out unchanged: the plan is in
+    /// the output CRS and the geometries name it.
+    fn is_verbatim(&self, xml: &str, plan: Option<&WfsPlan>) -> bool {
+        let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
+        from == self.out_srid && !self.lat_lon && (xml.contains("srsName") || !has_geometry(xml))
+    }
+
+    /// GML members that are copies of the stored fragments need no CPU
+    /// worth sending to the pool: they are concatenated in place.
+    fn batch_is_copy(&self, rows: &[FeatureRow], value_ref: Option<&Prop>) -> bool {
+        self.format == Format::Gml
+            && value_ref.is_none()
+            && rows.iter().all(|r| {
+                self.is_verbatim(r.xml.as_deref().unwrap_or(""), self.plans.get(&r.plan_id))
+            })
+    }
+
     fn feature_xml(
         &self,
         xml: &str,
         plan: Option<&WfsPlan>,
         out: &mut String,
     ) -> Result<(), String> {
-        let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
-        let verbatim = from == self.out_srid
-            && !self.lat_lon
-            && (xml.contains("srsName") || !has_geometry(xml));
-        if verbatim {
+        if self.is_verbatim(xml, plan) {
             out.push_str(xml);
             return Ok(());
         }
+        let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
         let ns = plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]);
         let x = crate::gml::write::reproject_fragment(
             xml,
@@ -1221,7 +1235,9 @@ async fn get_feature(
             .body(body));
     }
 
-    let (matched, rx) = open_feature_stream(&state, q, cols).await?;
+    // stored fragments sent as they are: PostgreSQL is the bottleneck
+    let split_reads = format == Format::Gml && value_ref.is_none();
+    let (matched, rx) = open_feature_stream(&state, q, cols, split_reads).await?;
     let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
     let next = match (&r.kvp, r.count) {
         (Some(kvp), Some(c)) if r.start + c < matched => Some(paging_link(&base, kvp, r.start + c)),
@@ -1302,10 +1318,15 @@ pub(super) async fn open_feature_stream(
     state: &OwsState,
     q: FeatureQuery,
     cols: Columns,
+    split_reads: bool,
 ) -> Result<(i64, FeatureReceiver), OwsError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let store = state.store.clone();
-    tokio::spawn(async move { store.stream_features(q, cols, true, BATCH, tx).await });
+    tokio::spawn(async move {
+        store
+            .stream_features(q, cols, (true, split_reads), BATCH, tx)
+            .await
+    });
     match rx.recv().await {
         Some(Ok(Batch::Matched(n))) => Ok((n, rx)),
         Some(Err(e)) => Err(store_err(e)),
@@ -1396,6 +1417,11 @@ fn async_body(
                         return Err(actix_web::error::ErrorInternalServerError(e.to_string()));
                     }
                 };
+                if frame.batch_is_copy(&rows, vr.as_ref().as_ref()) {
+                    return format_batch(&frame, &rows, i == 0, None)
+                        .map(Bytes::from)
+                        .map_err(actix_web::error::ErrorInternalServerError);
+                }
                 match on_cpu(move || format_batch(&frame, &rows, i == 0, vr.as_ref().as_ref()))
                     .await
                 {

@@ -541,7 +541,19 @@ fn push_sort_key(qb: &mut QueryBuilder<'_, Postgres>, p: &Prop, desc: bool) {
     }
 }
 
+/// A range of the (feature type, plan) order: from `.0` (inclusive) to `.1`
+/// (exclusive); None = open.
+type KeyRange = (Option<(String, i64)>, Option<(String, i64)>);
+
 fn select_query<'a>(q: &FeatureQuery, cols: Columns) -> QueryBuilder<'a, Postgres> {
+    select_range(q, cols, &(None, None))
+}
+
+fn select_range<'a>(
+    q: &FeatureQuery,
+    cols: Columns,
+    range: &KeyRange,
+) -> QueryBuilder<'a, Postgres> {
     let mut qb = QueryBuilder::new("SELECT f.plan_id, f.gml_id, f.feature_type");
     qb.push(if cols.xml {
         ", f.xml"
@@ -559,6 +571,20 @@ fn select_query<'a>(q: &FeatureQuery, cols: Columns) -> QueryBuilder<'a, Postgre
         ", NULL::bytea AS wkb"
     });
     push_from_where(&mut qb, q);
+    if let Some((t, p)) = &range.0 {
+        qb.push(" AND (f.feature_type, f.plan_id) >= (");
+        qb.push_bind(t.clone());
+        qb.push(", ");
+        qb.push_bind(*p);
+        qb.push(")");
+    }
+    if let Some((t, p)) = &range.1 {
+        qb.push(" AND (f.feature_type, f.plan_id) < (");
+        qb.push_bind(t.clone());
+        qb.push(", ");
+        qb.push_bind(*p);
+        qb.push(")");
+    }
     qb.push(" ORDER BY ");
     for (p, desc) in &q.sort {
         push_sort_key(&mut qb, p, *desc);
@@ -700,17 +726,20 @@ impl Store {
     /// Streams the features of a query in batches of `batch` rows into
     /// `tx`, preceded by the number of matches when `with_count`; count
     /// and rows come from one read-only snapshot. Stops early when the
-    /// receiver is gone (the client went away).
+    /// receiver is gone (the client went away). With `split`, a large
+    /// whole result is read by two connections at once (worth it when
+    /// PostgreSQL is the bottleneck, as for stored XML sent as it is; not
+    /// when formatting the rows takes the second core).
     pub async fn stream_features(
         &self,
         q: FeatureQuery,
         cols: Columns,
-        with_count: bool,
+        (with_count, split): (bool, bool),
         batch: usize,
         tx: mpsc::Sender<Result<Batch, StoreError>>,
     ) {
         let r = self
-            .stream_features_inner(&q, cols, with_count, batch, &tx)
+            .stream_features_inner(&q, cols, (with_count, split), batch, &tx)
             .await;
         if let Err(e) = r {
             let _ = tx.send(Err(e)).await;
@@ -721,47 +750,178 @@ impl Store {
         &self,
         q: &FeatureQuery,
         cols: Columns,
-        with_count: bool,
+        (with_count, split_reads): (bool, bool),
         batch: usize,
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *db)
-            .await?;
-        // the features are in memory or on SSD: with the default cost of a
-        // random page (4) the planner sorts a bitmap scan instead of reading
-        // features_type_idx in order, about twice as slow
-        sqlx::query("SET LOCAL random_page_cost = 1.1")
-            .execute(&mut *db)
-            .await?;
+        read_only_snapshot(&mut db).await?;
+        // A whole result in the default order is read by two connections at
+        // once (PostgreSQL is the bottleneck of large responses), split at
+        // the (type, plan) key where half of the rows lie, both in the same
+        // snapshot; the second half waits in a bounded buffer.
+        let whole = split_reads && q.count.is_none() && q.start == 0 && q.sort.is_empty();
+        let mut split = None;
         if with_count {
-            let mut qb = QueryBuilder::new("SELECT count(*)");
-            push_from_where(&mut qb, q);
-            let n: i64 = qb.build().fetch_one(&mut *db).await?.get(0);
+            let n = if whole {
+                let mut qb = QueryBuilder::new("SELECT f.feature_type, f.plan_id, count(*)");
+                push_from_where(&mut qb, q);
+                qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+                let groups: Vec<(String, i64, i64)> = qb
+                    .build()
+                    .fetch_all(&mut *db)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2)))
+                    .collect();
+                let total: i64 = groups.iter().map(|g| g.2).sum();
+                if total >= parallel_min_rows() {
+                    // the first key with at least half of the rows before it
+                    let mut before = 0;
+                    for g in &groups {
+                        if before > 0 && before * 2 >= total {
+                            split = Some((g.0.clone(), g.1));
+                            break;
+                        }
+                        before += g.2;
+                    }
+                }
+                total
+            } else {
+                let mut qb = QueryBuilder::new("SELECT count(*)");
+                push_from_where(&mut qb, q);
+                qb.build().fetch_one(&mut *db).await?.get(0)
+            };
             if tx.send(Ok(Batch::Matched(n))).await.is_err() {
                 return Ok(());
             }
         }
-        let mut qb = select_query(q, cols);
-        let mut rows = qb.build().fetch(&mut *db);
-        let mut buf = Vec::with_capacity(batch);
-        while let Some(r) = rows.try_next().await? {
-            buf.push(row_of(&r));
-            if buf.len() >= batch {
-                let full = std::mem::replace(&mut buf, Vec::with_capacity(batch));
-                if tx.send(Ok(Batch::Rows(full))).await.is_err() {
-                    return Ok(());
-                }
+        // the second connection only if one comes quickly (waiting for one
+        // while holding one could exhaust the pool)
+        let second = match &split {
+            Some(_) => {
+                tokio::time::timeout(std::time::Duration::from_millis(100), self.pool.acquire())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
+            None => None,
+        };
+        let Some(mut conn2) = second else {
+            stream_range(&mut db, q, cols, &(None, None), batch, tx).await?;
+            db.commit().await?;
+            return Ok(());
+        };
+        let key = split.clone().unwrap_or_default();
+        tracing::debug!("feature query read by two connections, split at {key:?}");
+        let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut *db)
+            .await?;
+        let (btx, mut brx) = mpsc::channel(PARALLEL_BUFFER_BATCHES);
+        let q2 = q.clone();
+        let key2 = key.clone();
+        tokio::spawn(async move {
+            let r = async {
+                let mut db2 = sqlx::Acquire::begin(&mut *conn2).await?;
+                read_only_snapshot_of(&mut db2, &snapshot).await?;
+                stream_range(&mut db2, &q2, cols, &(Some(key2), None), batch, &btx).await?;
+                db2.commit().await?;
+                Ok::<_, StoreError>(())
+            }
+            .await;
+            if let Err(e) = r {
+                let _ = btx.send(Err(e)).await;
+            }
+        });
+        stream_range(&mut db, q, cols, &(None, Some(key)), batch, tx).await?;
+        while let Some(b) = brx.recv().await {
+            let failed = b.is_err();
+            if tx.send(b).await.is_err() || failed {
+                return Ok(());
             }
         }
-        if !buf.is_empty() {
-            let _ = tx.send(Ok(Batch::Rows(buf))).await;
-        }
-        drop(rows);
         db.commit().await?;
         Ok(())
     }
+}
+
+/// Results with at least this many rows are read by two connections
+/// (default 4096; `XPLAN_WFS_PARALLEL_MIN_ROWS` changes it, e.g. for tests
+/// on small plans).
+fn parallel_min_rows() -> i64 {
+    static N: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *N.get_or_init(|| {
+        std::env::var("XPLAN_WFS_PARALLEL_MIN_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4096)
+    })
+}
+/// Batches of the second half held while the first is sent (bounded memory).
+const PARALLEL_BUFFER_BATCHES: usize = 24;
+
+async fn read_only_snapshot(db: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *db)
+        .await?;
+    // the features are in memory or on SSD: with the default cost of a
+    // random page (4) the planner sorts a bitmap scan instead of reading
+    // features_type_idx in order, about twice as slow
+    sqlx::query("SET LOCAL random_page_cost = 1.1")
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Like [`read_only_snapshot`], in the snapshot exported by another transaction.
+async fn read_only_snapshot_of(
+    db: &mut sqlx::PgConnection,
+    snapshot: &str,
+) -> Result<(), StoreError> {
+    // SET TRANSACTION SNAPSHOT takes no parameters: the id comes from
+    // pg_export_snapshot() and is checked to be one
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(StoreError::Cluster(format!(
+            "unexpected snapshot id '{snapshot}'"
+        )));
+    }
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("SET LOCAL random_page_cost = 1.1")
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Streams the rows of a key range in batches; stops when the receiver is gone.
+async fn stream_range(
+    db: &mut sqlx::PgConnection,
+    q: &FeatureQuery,
+    cols: Columns,
+    range: &KeyRange,
+    batch: usize,
+    tx: &mpsc::Sender<Result<Batch, StoreError>>,
+) -> Result<(), StoreError> {
+    let mut qb = select_range(q, cols, range);
+    let mut rows = qb.build().fetch(&mut *db);
+    let mut buf = Vec::with_capacity(batch);
+    while let Some(r) = rows.try_next().await? {
+        buf.push(row_of(&r));
+        if buf.len() >= batch {
+            let full = std::mem::replace(&mut buf, Vec::with_capacity(batch));
+            if tx.send(Ok(Batch::Rows(full))).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !buf.is_empty() {
+        let _ = tx.send(Ok(Batch::Rows(buf))).await;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -176,6 +176,8 @@ impl Store {
         let opts = PgConnectOptions::from_str(url)?.application_name("xplanserver");
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
+            // two kept open: large WFS results are read by two at once
+            .min_connections(2.min(max_connections))
             .acquire_timeout(std::time::Duration::from_secs(30))
             .connect_with(opts)
             .await?;

@@ -251,6 +251,11 @@ impl Response {
 
 impl Server {
     pub fn start(url: &str) -> Server {
+        Server::start_with_env(url, &[])
+    }
+
+    /// Starts the server with extra environment variables.
+    pub fn start_with_env(url: &str, env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -261,6 +266,7 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .env("XPLAN_WORKERS", "2")
             .env("XPLAN_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
