@@ -265,28 +265,26 @@ impl Parser<'_> {
         }
     }
 
-    fn or(&mut self) -> Result<Filter, CqlError> {
-        let mut v = vec![self.and()?];
-        while self.eat_kw("OR") {
-            v.push(self.and()?);
+    /// `operand (WORD operand)*`, combined by `wrap` when there are several.
+    fn chain(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Filter, CqlError>,
+        wrap: fn(Vec<Filter>) -> Filter,
+    ) -> Result<Filter, CqlError> {
+        let mut v = vec![operand(self)?];
+        while self.eat_kw(word) {
+            v.push(operand(self)?);
         }
-        Ok(if v.len() == 1 {
-            v.remove(0)
-        } else {
-            Filter::Or(v)
-        })
+        Ok(if v.len() == 1 { v.remove(0) } else { wrap(v) })
+    }
+
+    fn or(&mut self) -> Result<Filter, CqlError> {
+        self.chain("OR", Self::and, Filter::Or)
     }
 
     fn and(&mut self) -> Result<Filter, CqlError> {
-        let mut v = vec![self.not()?];
-        while self.eat_kw("AND") {
-            v.push(self.not()?);
-        }
-        Ok(if v.len() == 1 {
-            v.remove(0)
-        } else {
-            Filter::And(v)
-        })
+        self.chain("AND", Self::not, Filter::And)
     }
 
     fn not(&mut self) -> Result<Filter, CqlError> {

@@ -228,6 +228,15 @@ async fn collection(state: &OwsState, id: &str) -> Result<Collection, OwsError> 
         })
 }
 
+type QueryPairs = Vec<(String, String)>;
+
+/// The query pairs, the negotiated format and the API's base URL.
+fn prelude(state: &OwsState, req: &HttpRequest) -> Result<(QueryPairs, Fmt, String), OwsError> {
+    let q = query_pairs(req)?;
+    let fmt = negotiate(req, &q)?;
+    Ok((q, fmt, base(state, req)))
+}
+
 fn base(state: &OwsState, req: &HttpRequest) -> String {
     format!("{}{PREFIX}", base_url(state, req))
 }
@@ -268,9 +277,7 @@ fn collection_json(state: &OwsState, c: &Collection, base: &str) -> Value {
 
 async fn landing(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
     let run = async {
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (_, fmt, b) = prelude(&state, &req)?;
         let svc = &state.config.service;
         let v = json!({
             "title": format!("{} – OGC API Features", svc.title),
@@ -322,9 +329,7 @@ async fn conformance(state: web::Data<OwsState>, req: HttpRequest) -> HttpRespon
 
 async fn collections_handler(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
     let run = async {
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (_, fmt, b) = prelude(&state, &req)?;
         let cs = collections(&state).await?;
         Ok::<_, OwsError>(match fmt {
             Fmt::Json => json_response(
@@ -370,9 +375,7 @@ async fn collection_handler(
     path: web::Path<String>,
 ) -> HttpResponse {
     let run = async {
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (_, fmt, b) = prelude(&state, &req)?;
         let c = collection(&state, &path).await?;
         Ok::<_, OwsError>(match fmt {
             Fmt::Json => json_response(&collection_json(&state, &c, &b), "application/json"),
@@ -428,9 +431,7 @@ async fn queryables(
     path: web::Path<String>,
 ) -> HttpResponse {
     let run = async {
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (_, fmt, b) = prelude(&state, &req)?;
         let c = collection(&state, &path).await?;
         let codes = CodeLists::of(c.version);
         let mut props = serde_json::Map::new();
@@ -643,9 +644,7 @@ async fn items(
     path: web::Path<String>,
 ) -> HttpResponse {
     let run = async {
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (q, fmt, b) = prelude(&state, &req)?;
         let c = collection(&state, &path).await?;
         let ir = items_request(&state, &c, &q)?;
         let url = format!("{b}/collections/{}/items", c.id);
@@ -811,9 +810,7 @@ async fn item(
 ) -> HttpResponse {
     let run = async {
         let (cid, fid) = path.into_inner();
-        let q = query_pairs(&req)?;
-        let fmt = negotiate(&req, &q)?;
-        let b = base(&state, &req);
+        let (q, fmt, b) = prelude(&state, &req)?;
         let c = collection(&state, &cid).await?;
         let (out_srid, lat_lon, crs_uri) = parse_crs(&state, "crs", param(&q, "crs"))?;
         let query = FeatureQuery {

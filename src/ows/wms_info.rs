@@ -315,16 +315,9 @@ fn gml(infos: &[FeatureInfo], legacy: bool) -> String {
         ("xlink".into(), "http://www.w3.org/1999/xlink".into()),
     ];
     for i in infos {
-        if let Value::Array(a) = &i.namespaces {
-            for pair in a {
-                if let (Some(p), Some(u)) = (
-                    pair.get(0).and_then(|v| v.as_str()),
-                    pair.get(1).and_then(|v| v.as_str()),
-                ) {
-                    if !p.is_empty() && !ns.iter().any(|(q, _)| q == p) {
-                        ns.push((p.to_string(), u.to_string()));
-                    }
-                }
+        for (p, u) in crate::store::namespace_bindings(&i.namespaces) {
+            if !p.is_empty() && !ns.iter().any(|(q, _)| *q == p) {
+                ns.push((p, u));
             }
         }
     }

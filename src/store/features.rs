@@ -639,19 +639,7 @@ impl Store {
                     id: r.get(0),
                     name: r.get(1),
                     srid: r.get::<i32, _>(2) as u32,
-                    namespaces: ns
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|p| {
-                                    Some((
-                                        p.get(0)?.as_str()?.to_string(),
-                                        p.get(1)?.as_str()?.to_string(),
-                                    ))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    namespaces: super::namespace_bindings(&ns),
                 }
             })
             .collect())
@@ -755,7 +743,7 @@ impl Store {
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        read_only_snapshot(&mut db).await?;
+        read_only_snapshot(&mut db, None).await?;
         // A whole result in the default order is read by two connections at
         // once (PostgreSQL is the bottleneck of large responses), split at
         // the (type, plan) key where half of the rows lie, both in the same
@@ -823,7 +811,7 @@ impl Store {
         tokio::spawn(async move {
             let r = async {
                 let mut db2 = sqlx::Acquire::begin(&mut *conn2).await?;
-                read_only_snapshot_of(&mut db2, &snapshot).await?;
+                read_only_snapshot(&mut db2, Some(&snapshot)).await?;
                 stream_range(&mut db2, &q2, cols, &(Some(key2), None), batch, &btx).await?;
                 db2.commit().await?;
                 Ok::<_, StoreError>(())
@@ -860,37 +848,30 @@ fn parallel_min_rows() -> i64 {
 /// Batches of the second half held while the first is sent (bounded memory).
 const PARALLEL_BUFFER_BATCHES: usize = 24;
 
-async fn read_only_snapshot(db: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+/// Makes the transaction just begun a read-only snapshot (the one exported
+/// by another transaction as `snapshot`, if given).
+async fn read_only_snapshot(
+    db: &mut sqlx::PgConnection,
+    snapshot: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *db)
         .await?;
+    if let Some(id) = snapshot {
+        // SET TRANSACTION SNAPSHOT takes no parameters: the id comes from
+        // pg_export_snapshot() and is checked to be one
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(StoreError::Cluster(format!(
+                "unexpected snapshot id '{id}'"
+            )));
+        }
+        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{id}'"))
+            .execute(&mut *db)
+            .await?;
+    }
     // the features are in memory or on SSD: with the default cost of a
     // random page (4) the planner sorts a bitmap scan instead of reading
     // features_type_idx in order, about twice as slow
-    sqlx::query("SET LOCAL random_page_cost = 1.1")
-        .execute(&mut *db)
-        .await?;
-    Ok(())
-}
-
-/// Like [`read_only_snapshot`], in the snapshot exported by another transaction.
-async fn read_only_snapshot_of(
-    db: &mut sqlx::PgConnection,
-    snapshot: &str,
-) -> Result<(), StoreError> {
-    // SET TRANSACTION SNAPSHOT takes no parameters: the id comes from
-    // pg_export_snapshot() and is checked to be one
-    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Err(StoreError::Cluster(format!(
-            "unexpected snapshot id '{snapshot}'"
-        )));
-    }
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *db)
-        .await?;
-    sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
-        .execute(&mut *db)
-        .await?;
     sqlx::query("SET LOCAL random_page_cost = 1.1")
         .execute(&mut *db)
         .await?;

@@ -42,6 +42,23 @@ pub enum StoreError {
     NotFound(i64),
 }
 
+/// The stored namespace bindings of a plan document (JSON pairs
+/// `[prefix, uri]`, "" for the default namespace).
+pub fn namespace_bindings(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get(0)?.as_str()?.to_string(),
+                        p.get(1)?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Options of an import.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -427,19 +444,7 @@ impl Store {
         let xplan_ns = crate::xplan::Version::parse(&version)
             .map(|v| v.namespace())
             .unwrap_or_default();
-        let bindings: Vec<(String, String)> = namespaces
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        Some((
-                            p.get(0)?.as_str()?.to_string(),
-                            p.get(1)?.as_str()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let bindings = namespace_bindings(&namespaces);
         let prefix_of = |ns: &str| {
             bindings
                 .iter()
