@@ -627,6 +627,22 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
         ("/wfs/51?SERVICE=WMS&REQUEST=GetFeature".into(), 400, "InvalidParameterValue", Some("SERVICE")),
         ("/wfs/51?SERVICE=WFS&VERSION=1.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan".into(), 400, "InvalidParameterValue", Some("VERSION")),
         ("/wfs/51?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=1.0.0".into(), 400, "VersionNegotiationFailed", Some("ACCEPTVERSIONS")),
+        (
+            format!("{base}&REQUEST=GetFeature&TYPENAMES=({types})(xplan:BP_Plan)&FILTER=({}", enc(&cases[0].1)),
+            400,
+            "InvalidParameterValue",
+            Some("FILTER"),
+        ),
+        (format!("{base}&REQUEST=GetFeature&RESOURCEID=a%00b"), 400, "InvalidParameterValue", None),
+        (
+            format!(
+                "{base}&REQUEST=GetFeature&TYPENAMES={types}&FILTER={}",
+                enc("<fes:Filter xmlns:fes=\"http://www.opengis.net/fes/2.0\" xmlns:gml=\"http://www.opengis.net/gml/3.2\"><fes:BBOX><gml:Envelope srsName=\"EPSG:2056\"><gml:lowerCorner>1 2</gml:lowerCorner><gml:upperCorner>3 4</gml:upperCorner></gml:Envelope></fes:BBOX></fes:Filter>")
+            ),
+            400,
+            "InvalidParameterValue",
+            Some("FILTER"),
+        ),
         ("/wfs/55?SERVICE=WFS&REQUEST=GetCapabilities".into(), 404, "InvalidParameterValue", None),
     ];
     for (q, status, code, locator) in cases {

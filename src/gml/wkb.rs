@@ -483,6 +483,9 @@ impl WkbReader<'_> {
                 self.f64(le)?;
             }
             let [a, b] = (j.map)([x, y])?;
+            if !a.is_finite() || !b.is_finite() {
+                return Err("a coordinate is not a finite number".into());
+            }
             if i > 0 {
                 j.out.push(',');
             }

@@ -141,7 +141,8 @@ fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, CqlError> {
                     pos: start,
                     message: format!("'{v}' is not a number"),
                 })?;
-                Tok::Num(n, v)
+                // "+0.3" is the number 0.3
+                Tok::Num(n, v.trim_start_matches('+').to_string())
             }
             c if c.is_alphabetic() || c == '_' || c == '@' => {
                 let mut v = String::new();

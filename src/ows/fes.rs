@@ -12,6 +12,38 @@ use crate::store::features::{CmpOp, Filter, Prop, SpatialOp};
 /// Largest filter or request document accepted (bytes).
 pub const MAX_FILTER_BYTES: usize = 4 << 20;
 
+/// Arcs accepted in one filter geometry (each is linearised into up to
+/// 20 000 points).
+pub const MAX_FILTER_ARCS: usize = 100;
+
+/// The CRSs offered besides the storage CRS (WFS, OGC API, filters).
+pub const OTHER_CRS: [u32; 9] = [25832, 25833, 31466, 31467, 31468, 31469, 4258, 4326, 3857];
+
+/// True for the CRSs requests may use.
+pub fn is_offered(srid: u32, ctx: &GeomContext) -> bool {
+    srid == ctx.storage_srid || OTHER_CRS.contains(&srid)
+}
+
+fn arc_count(g: &Geometry) -> usize {
+    fn curve(c: &Curve) -> usize {
+        c.segments
+            .iter()
+            .map(|s| match s {
+                crate::gml::Segment::Line(_) => 0,
+                crate::gml::Segment::Arcs(p) => p.len() / 2,
+                crate::gml::Segment::Circle(_) => 1,
+            })
+            .sum()
+    }
+    match g {
+        Geometry::Point(_) | Geometry::MultiPoint(_) => 0,
+        Geometry::Curve(c) => curve(c),
+        Geometry::MultiCurve(cs) => cs.iter().map(curve).sum(),
+        Geometry::Polygon(p) => p.rings().map(curve).sum(),
+        Geometry::MultiSurface(ps) => ps.iter().flat_map(Polygon::rings).map(curve).sum(),
+    }
+}
+
 /// How geometry literals are interpreted.
 #[derive(Debug, Clone, Copy)]
 pub struct GeomContext {
@@ -439,6 +471,18 @@ pub fn to_storage(
     lat_lon: bool,
     ctx: &GeomContext,
 ) -> Result<Vec<u8>, OwsError> {
+    if !is_offered(srid, ctx) {
+        return Err(err(format!(
+            "EPSG:{srid} is not offered for filter geometries (the storage CRS and EPSG:25832, 25833, 31466-31469, 4258, 4326, 3857 are)"
+        )));
+    }
+    // each arc becomes up to 20 000 points: a request may not have many
+    let arcs = arc_count(&g);
+    if arcs > MAX_FILTER_ARCS {
+        return Err(err(format!(
+            "the filter geometry has {arcs} arcs; at most {MAX_FILTER_ARCS} are accepted"
+        )));
+    }
     if lat_lon {
         let _: Result<(), ()> = g.map_points(&mut |c: &mut Coord| {
             std::mem::swap(&mut c.x, &mut c.y);
@@ -807,6 +851,24 @@ mod tests {
             "{b:?}"
         );
         assert!(matches!(&v[3], Filter::Between { .. }));
+    }
+
+    #[test]
+    fn filter_geometries_are_bounded() {
+        let arcs: String = (0..=2 * (MAX_FILTER_ARCS + 1))
+            .map(|i| if i % 2 == 0 { "0 0 " } else { "20000000 0 " })
+            .collect();
+        let f = format!(
+            r#"<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2"><fes:Intersects><fes:ValueReference>p</fes:ValueReference><gml:Curve gml:id="c" srsName="EPSG:25832"><gml:segments><gml:ArcString><gml:posList>{arcs}</gml:posList></gml:ArcString></gml:segments></gml:Curve></fes:Intersects></fes:Filter>"#
+        );
+        let e = parse_filter(&f, &ctx()).unwrap_err();
+        assert!(e.message.contains("arcs"), "{}", e.message);
+        let e = parse_filter(
+            r#"<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2"><fes:BBOX><gml:Envelope srsName="EPSG:2056"><gml:lowerCorner>1 2</gml:lowerCorner><gml:upperCorner>3 4</gml:upperCorner></gml:Envelope></fes:BBOX></fes:Filter>"#,
+            &ctx(),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not offered"), "{}", e.message);
     }
 
     #[test]

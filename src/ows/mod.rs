@@ -37,6 +37,16 @@ impl Kvp {
                 format!("bad query string: {e}"),
             )
         })?;
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(OwsError::new(
+                None,
+                "InvalidParameterValue",
+                "a parameter contains a NUL character",
+            ));
+        }
         Ok(Kvp(pairs))
     }
 

@@ -77,8 +77,12 @@ enum Fmt {
 }
 
 fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, OwsError> {
-    serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| bad("query", format!("bad query string: {e}")))
+    let q: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| bad("query", format!("bad query string: {e}")))?;
+    if q.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(bad("query", "a parameter contains a NUL character"));
+    }
+    Ok(q)
 }
 
 fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -147,7 +151,7 @@ fn crs_uri(srid: u32) -> String {
 /// The CRSs offered: CRS84 first, then the storage CRS and the others.
 fn crs_list(state: &OwsState) -> Vec<String> {
     let mut v = vec![CRS84.to_string(), crs_uri(state.store.storage_srid)];
-    for c in wfs::OTHER_CRS {
+    for c in fes::OTHER_CRS {
         let u = crs_uri(c);
         if !v.contains(&u) {
             v.push(u);
@@ -167,7 +171,7 @@ fn parse_crs(
     };
     let v = v.trim().trim_start_matches('[').trim_end_matches(']');
     let (srid, lat_lon) = fes::parse_crs(v)
-        .filter(|(s, _)| *s == state.store.storage_srid || wfs::OTHER_CRS.contains(s))
+        .filter(|(s, _)| *s == state.store.storage_srid || fes::OTHER_CRS.contains(s))
         .ok_or_else(|| {
             bad(
                 name,
@@ -218,14 +222,34 @@ async fn collections(state: &OwsState) -> Result<Vec<Collection>, OwsError> {
         .collect())
 }
 
+/// One collection by id (`BP_Plan_54`): the type checked against the
+/// version's schema, then only its features counted.
 async fn collection(state: &OwsState, id: &str) -> Result<Collection, OwsError> {
-    collections(state)
-        .await?
+    let missing =
+        || OwsError::not_found(format!("no collection '{id}' (see {PREFIX}/collections)"));
+    let (t, digits) = id.rsplit_once('_').ok_or_else(missing)?;
+    let version = Version::ALL
         .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| {
-            OwsError::not_found(format!("no collection '{id}' (see {PREFIX}/collections)"))
-        })
+        .find(|v| v.as_str().replace('.', "") == digits)
+        .ok_or_else(missing)?;
+    if !CodeLists::of(version).feature_types().contains(&t) {
+        return Err(missing());
+    }
+    let (count, extent) = state
+        .store
+        .feature_collection(version.as_str(), t)
+        .await
+        .map_err(wfs::store_err)?;
+    if count == 0 {
+        return Err(missing());
+    }
+    Ok(Collection {
+        id: id.to_string(),
+        version,
+        feature_type: t.to_string(),
+        count,
+        extent,
+    })
 }
 
 type QueryPairs = Vec<(String, String)>;
@@ -237,8 +261,21 @@ fn prelude(state: &OwsState, req: &HttpRequest) -> Result<(QueryPairs, Fmt, Stri
     Ok((q, fmt, base(state, req)))
 }
 
+/// The API's base URL; characters that have no place in a URL but a
+/// meaning in HTML (from a forged Host header) are percent-encoded, as the
+/// URL is written into HTML pages.
 fn base(state: &OwsState, req: &HttpRequest) -> String {
-    format!("{}{PREFIX}", base_url(state, req))
+    let mut out = String::new();
+    for c in format!("{}{PREFIX}", base_url(state, req)).chars() {
+        match c {
+            '"' | '<' | '>' | '\'' | '`' | ' ' | '\\' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn plan_type_title(t: &str) -> &'static str {
@@ -680,8 +717,8 @@ async fn items(
             .map_err(OwsError::internal)?;
             let mut body = format!(
                 "<p>Objekte {} bis {} von {matched}.</p>",
-                (ir.offset + 1).min(matched),
-                (ir.offset + features.len() as i64).min(matched)
+                ir.offset.saturating_add(1).min(matched),
+                ir.offset.saturating_add(features.len() as i64).min(matched)
             );
             for f in &features {
                 let id = f["id"].as_str().unwrap_or("");
@@ -697,13 +734,13 @@ async fn items(
             if ir.offset > 0 {
                 nav.push(format!(
                     "<a href=\"{url}?{}\">zurück</a>",
-                    xml_escape(&with_offset(&q, (ir.offset - ir.limit).max(0)))
+                    xml_escape(&with_offset(&q, ir.offset.saturating_sub(ir.limit).max(0)))
                 ));
             }
-            if ir.offset + ir.limit < matched {
+            if ir.offset.saturating_add(ir.limit) < matched {
                 nav.push(format!(
                     "<a href=\"{url}?{}\">weiter</a>",
-                    xml_escape(&with_offset(&q, ir.offset + ir.limit))
+                    xml_escape(&with_offset(&q, ir.offset.saturating_add(ir.limit)))
                 ));
             }
             let _ = write!(body, "<p>{}</p>", nav.join(" | "));
@@ -729,7 +766,13 @@ async fn items(
             link(
                 &format!(
                     "{url}?{}&f=html",
-                    with_offset(&q, ir.offset).replace("f=json&", "")
+                    with_offset(
+                        &q.iter()
+                            .filter(|(k, _)| k != "f")
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                        ir.offset
+                    )
                 ),
                 "alternate",
                 "text/html",
@@ -742,9 +785,12 @@ async fn items(
                 "die Sammlung",
             ),
         ];
-        if ir.offset + ir.limit < matched {
+        if ir.offset.saturating_add(ir.limit) < matched {
             links.push(link(
-                &format!("{url}?{}", with_offset(&q, ir.offset + ir.limit)),
+                &format!(
+                    "{url}?{}",
+                    with_offset(&q, ir.offset.saturating_add(ir.limit))
+                ),
                 "next",
                 wfs::GEOJSON_FORMAT,
                 "nächste Seite",
@@ -752,7 +798,10 @@ async fn items(
         }
         if ir.offset > 0 {
             links.push(link(
-                &format!("{url}?{}", with_offset(&q, (ir.offset - ir.limit).max(0))),
+                &format!(
+                    "{url}?{}",
+                    with_offset(&q, ir.offset.saturating_sub(ir.limit).max(0))
+                ),
                 "prev",
                 wfs::GEOJSON_FORMAT,
                 "vorige Seite",

@@ -38,8 +38,7 @@ const BATCH: usize = 512;
 const GML_FORMAT: &str = "application/gml+xml; version=3.2";
 pub(super) const GEOJSON_FORMAT: &str = "application/geo+json";
 
-/// The CRSs offered besides the storage CRS (as in the WMS).
-pub(super) const OTHER_CRS: [u32; 9] = [25832, 25833, 31466, 31467, 31468, 31469, 4258, 4326, 3857];
+use super::fes::OTHER_CRS;
 
 const Q_BY_ID: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureById";
 const Q_BY_TYPE: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureByType";
@@ -179,12 +178,13 @@ pub fn exception_response(e: &OwsError) -> HttpResponse {
         .body(body)
 }
 
+/// A database failure: logged with its details, reported without them.
 pub(super) fn store_err(e: crate::store::StoreError) -> OwsError {
-    tracing::error!("WFS query failed: {e}");
+    tracing::error!("feature query failed: {e}");
     OwsError::new(
         None,
         "OperationProcessingFailed",
-        format!("the query failed: {e}"),
+        "the query failed in the database (details are in the server log)",
     )
     .with_status(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -241,17 +241,33 @@ fn groups(v: &str) -> Vec<Vec<String>> {
     }
 }
 
-/// Splits the KVP FILTER value "(<Filter/>)(<Filter/>)" into filters.
-fn filter_groups(v: &str) -> Vec<String> {
+/// Splits the KVP FILTER value "(<Filter/>)(<Filter/>)" into filters;
+/// anything but whitespace between the groups, or an unclosed group, is an
+/// error (a filter must never be lost silently).
+fn filter_groups(v: &str) -> Result<Vec<String>, OwsError> {
     let t = v.trim();
     if !t.starts_with('(') {
-        return vec![t.to_string()];
+        return Ok(vec![t.to_string()]);
     }
+    let bad = || {
+        param_err(
+            "FILTER",
+            "FILTER lists filters as (<fes:Filter>…</fes:Filter>)(…)",
+        )
+    };
     let mut out = vec![];
     let mut depth = 0usize;
     let mut cur = String::new();
     let mut in_tag = false;
     for c in t.chars() {
+        if depth == 0 {
+            match c {
+                '(' => depth = 1,
+                c if c.is_whitespace() => {}
+                _ => return Err(bad()),
+            }
+            continue;
+        }
         match c {
             '<' => {
                 in_tag = true;
@@ -261,18 +277,21 @@ fn filter_groups(v: &str) -> Vec<String> {
                 in_tag = false;
                 cur.push(c)
             }
-            '(' if !in_tag && depth == 0 && cur.trim().is_empty() => {
-                depth = 1;
-                cur.clear();
-            }
-            ')' if !in_tag && depth == 1 && cur.trim_end().ends_with('>') => {
+            ')' if !in_tag && {
+                let c = cur.trim_end();
+                c.ends_with("Filter>") || c.ends_with("Filter/>")
+            } =>
+            {
                 depth = 0;
                 out.push(std::mem::take(&mut cur));
             }
             c => cur.push(c),
         }
     }
-    out
+    if depth != 0 || out.is_empty() {
+        return Err(bad());
+    }
+    Ok(out)
 }
 
 fn geom_ctx(state: &OwsState, srs: Option<&str>) -> Result<GeomContext, OwsError> {
@@ -379,7 +398,7 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         None => vec![],
     };
     let filters: Vec<Option<Filter>> = if let Some(f) = kvp.get("FILTER") {
-        filter_groups(f)
+        filter_groups(f)?
             .iter()
             .map(|x| fes::parse_filter(x, &ctx).map(Some))
             .collect::<Result<_, _>>()?
@@ -1203,6 +1222,8 @@ async fn get_feature(
                     let mut x = String::new();
                     let plan = f2.plans.get(&row.plan_id);
                     f2.feature_xml(row.xml.as_deref().unwrap_or(""), plan, &mut x)?;
+                    // the plan's bindings, except those the element declares itself
+                    let first_tag = &x[..x.find('>').unwrap_or(x.len())];
                     let mut decls = String::new();
                     for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {
                         let a = if p.is_empty() {
@@ -1210,7 +1231,9 @@ async fn get_feature(
                         } else {
                             format!("xmlns:{p}")
                         };
-                        let _ = write!(decls, " {a}=\"{}\"", xml_escape(u));
+                        if !first_tag.contains(&format!(" {a}=")) {
+                            let _ = write!(decls, " {a}=\"{}\"", xml_escape(u));
+                        }
                     }
                     Ok(format!(
                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
@@ -1240,11 +1263,15 @@ async fn get_feature(
     let (matched, rx) = open_feature_stream(&state, q, cols, split_reads).await?;
     let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
     let next = match (&r.kvp, r.count) {
-        (Some(kvp), Some(c)) if r.start + c < matched => Some(paging_link(&base, kvp, r.start + c)),
+        (Some(kvp), Some(c)) if c > 0 && r.start.saturating_add(c) < matched => {
+            Some(paging_link(&base, kvp, r.start.saturating_add(c)))
+        }
         _ => None,
     };
     let previous = match (&r.kvp, r.count) {
-        (Some(kvp), Some(c)) if r.start > 0 => Some(paging_link(&base, kvp, (r.start - c).max(0))),
+        (Some(kvp), Some(c)) if r.start > 0 && c > 0 => {
+            Some(paging_link(&base, kvp, r.start.saturating_sub(c).max(0)))
+        }
         _ => None,
     };
     let schema_url = format!(
@@ -2034,6 +2061,13 @@ async fn handle_post(
 ) -> HttpResponse {
     let result = async {
         let scope = scope?;
+        if body.contains(&0) {
+            return Err(OwsError::new(
+                None,
+                "OperationParsingFailed",
+                "the request body contains a NUL character",
+            ));
+        }
         let text = std::str::from_utf8(&body)
             .map_err(|_| {
                 OwsError::new(
@@ -2152,18 +2186,26 @@ async fn schema_file(path: web::Path<(String, String)>) -> HttpResponse {
 
 /// Registers the WFS routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // POST bodies up to the size the filter parser accepts
+    let body = || web::PayloadConfig::new(fes::MAX_FILTER_BYTES);
     cfg.route("/wfs", web::get().to(wfs_root))
-        .route("/wfs/{version}", web::get().to(wfs_version))
-        .route("/wfs/{version}", web::post().to(wfs_version_post))
-        .route("/wfs/{version}/{status}", web::get().to(wfs_status))
-        .route("/wfs/{version}/{status}", web::post().to(wfs_status_post))
-        .route(
-            "/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}",
-            web::get().to(wfs_alias),
+        .service(
+            web::resource("/wfs/{version}")
+                .app_data(body())
+                .route(web::get().to(wfs_version))
+                .route(web::post().to(wfs_version_post)),
         )
-        .route(
-            "/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}",
-            web::post().to(wfs_alias_post),
+        .service(
+            web::resource("/wfs/{version}/{status}")
+                .app_data(body())
+                .route(web::get().to(wfs_status))
+                .route(web::post().to(wfs_status_post)),
+        )
+        .service(
+            web::resource("/{alias:wfs(41|50|51|52|53|54|60)(pre|archive)?}")
+                .app_data(body())
+                .route(web::get().to(wfs_alias))
+                .route(web::post().to(wfs_alias_post)),
         )
         .route("/schemas/xplan/{dir}/{file:.*}", web::get().to(schema_file));
 }
@@ -2182,7 +2224,7 @@ mod tests {
             groups("(a)(b,c)"),
             vec![vec!["a".to_string()], vec!["b".into(), "c".into()]]
         );
-        let f = filter_groups("(<Filter><A x=\"(1)\"/></Filter>)(<Filter/>)");
+        let f = filter_groups("(<Filter><A x=\"(1)\"/></Filter>)(<Filter/>)").unwrap();
         assert_eq!(
             f,
             vec![
@@ -2190,6 +2232,9 @@ mod tests {
                 "<Filter/>".into()
             ]
         );
+        for bad in ["(<Filter/>", "(<Filter/>)x(<Filter/>)", "()"] {
+            assert!(filter_groups(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

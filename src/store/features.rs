@@ -364,7 +364,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
                         regex_escape(value, &mut re);
                         re.push('$');
                         (
-                            format!("@ like_regex {} flag \"i\"", jp_string(&re)),
+                            format!("@ like_regex {} flag \"is\"", jp_string(&re)),
                             serde_json::json!({}),
                         )
                     }
@@ -402,7 +402,12 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
             let re = like_regex(pattern, *wild, *single, *escape);
             match prop {
                 Prop::Path(steps) => {
-                    let flag = if *match_case { "" } else { " flag \"i\"" };
+                    // "s": the wildcard also matches line breaks in texts
+                    let flag = if *match_case {
+                        " flag \"s\""
+                    } else {
+                        " flag \"is\""
+                    };
                     let pred = format!("@ like_regex {}{flag}", jp_string(&re));
                     push_json_exists(qb, steps, Some(&pred), serde_json::json!({}));
                 }
@@ -693,6 +698,37 @@ impl Store {
         Ok((counts, extents))
     }
 
+    /// The number of features of one type in one version and the extent
+    /// (EPSG:4326 lon/lat) of that version's plans.
+    pub async fn feature_collection(
+        &self,
+        version: &str,
+        feature_type: &str,
+    ) -> Result<(i64, Option<[f64; 4]>), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT count(*) FROM features f JOIN plans p ON p.id = f.plan_id
+                     WHERE p.version = $1 AND f.feature_type = $2),
+                    ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+             FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(bbox)::geometry, $3), 4326) AS e
+                   FROM plans WHERE version = $1) x",
+        )
+        .bind(version)
+        .bind(feature_type)
+        .bind(self.storage_srid as i32)
+        .fetch_one(&self.pool)
+        .await?;
+        let extent = match (
+            r.get::<Option<f64>, _>(1),
+            r.get::<Option<f64>, _>(2),
+            r.get::<Option<f64>, _>(3),
+            r.get::<Option<f64>, _>(4),
+        ) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        };
+        Ok((r.get(0), extent))
+    }
+
     /// The number of features a query matches (ignoring paging).
     pub async fn count_features(&self, q: &FeatureQuery) -> Result<i64, StoreError> {
         let mut qb = QueryBuilder::new("SELECT count(*)");
@@ -742,7 +778,8 @@ impl Store {
         batch: usize,
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
-        let mut db = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut db = sqlx::Acquire::begin(&mut *conn).await?;
         read_only_snapshot(&mut db, None).await?;
         // A whole result in the default order is read by two connections at
         // once (PostgreSQL is the bottleneck of large responses), split at
@@ -795,9 +832,11 @@ impl Store {
             }
             None => None,
         };
-        let Some(mut conn2) = second else {
-            stream_range(&mut db, q, cols, &(None, None), batch, tx).await?;
-            db.commit().await?;
+        let Some(conn2) = second else {
+            let done = stream_range(&mut db, q, cols, &(None, None), batch, tx).await?;
+            if end(db, done).await? {
+                conn.close_on_drop();
+            }
             return Ok(());
         };
         let key = split.clone().unwrap_or_default();
@@ -806,30 +845,78 @@ impl Store {
             .fetch_one(&mut *db)
             .await?;
         let (btx, mut brx) = mpsc::channel(PARALLEL_BUFFER_BATCHES);
-        let q2 = q.clone();
-        let key2 = key.clone();
-        tokio::spawn(async move {
-            let r = async {
-                let mut db2 = sqlx::Acquire::begin(&mut *conn2).await?;
-                read_only_snapshot(&mut db2, Some(&snapshot)).await?;
-                stream_range(&mut db2, &q2, cols, &(Some(key2), None), batch, &btx).await?;
-                db2.commit().await?;
-                Ok::<_, StoreError>(())
-            }
-            .await;
-            if let Err(e) = r {
-                let _ = btx.send(Err(e)).await;
-            }
-        });
-        stream_range(&mut db, q, cols, &(None, Some(key)), batch, tx).await?;
-        while let Some(b) = brx.recv().await {
-            let failed = b.is_err();
-            if tx.send(b).await.is_err() || failed {
-                return Ok(());
+        let second_half = tokio::spawn(read_second_half(
+            conn2,
+            snapshot,
+            (q.clone(), cols, key.clone()),
+            batch,
+            btx,
+        ));
+        let mut done = stream_range(&mut db, q, cols, &(None, Some(key)), batch, tx).await?;
+        if done {
+            while let Some(b) = brx.recv().await {
+                let failed = b.is_err();
+                if tx.send(b).await.is_err() {
+                    done = false;
+                    break;
+                }
+                if failed {
+                    return Ok(());
+                }
             }
         }
-        db.commit().await?;
+        drop(brx);
+        if done && second_half.await.is_err() {
+            // the second half panicked: the response must not end as if complete
+            tracing::error!("the second half of a feature query failed");
+            return Err(StoreError::Cluster("a feature query task failed".into()));
+        }
+        if end(db, done).await? {
+            conn.close_on_drop();
+        }
         Ok(())
+    }
+}
+
+/// The second half of a split read, on its own connection in the snapshot
+/// the first exported.
+async fn read_second_half(
+    mut conn: sqlx::pool::PoolConnection<Postgres>,
+    snapshot: String,
+    (q, cols, key): (FeatureQuery, Columns, (String, i64)),
+    batch: usize,
+    tx: mpsc::Sender<Result<Batch, StoreError>>,
+) {
+    let r: Result<bool, StoreError> = async {
+        let mut db = sqlx::Acquire::begin(&mut *conn).await?;
+        read_only_snapshot(&mut db, Some(&snapshot)).await?;
+        let done = stream_range(&mut db, &q, cols, &(Some(key), None), batch, &tx).await?;
+        if done {
+            db.commit().await?;
+        }
+        Ok(!done)
+    }
+    .await;
+    match r {
+        Ok(true) => conn.close_on_drop(),
+        Ok(false) => {}
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+        }
+    }
+}
+
+/// Ends a read transaction: committed when all rows were read. When the
+/// client went away, true: the caller closes the connection instead of
+/// returning it to the pool, so that PostgreSQL stops at once rather than
+/// sending the rest of the rows to be drained.
+async fn end(db: sqlx::Transaction<'_, Postgres>, done: bool) -> Result<bool, StoreError> {
+    if done {
+        db.commit().await?;
+        Ok(false)
+    } else {
+        drop(db);
+        Ok(true)
     }
 }
 
@@ -865,7 +952,10 @@ async fn read_only_snapshot(
                 "unexpected snapshot id '{id}'"
             )));
         }
-        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{id}'"))
+        // not prepared: every id is another statement
+        let sql = format!("SET TRANSACTION SNAPSHOT '{id}'");
+        sqlx::query(&sql)
+            .persistent(false)
             .execute(&mut *db)
             .await?;
     }
@@ -878,7 +968,8 @@ async fn read_only_snapshot(
     Ok(())
 }
 
-/// Streams the rows of a key range in batches; stops when the receiver is gone.
+/// Streams the rows of a key range in batches; stops when the receiver is
+/// gone. True when every row was read and sent.
 async fn stream_range(
     db: &mut sqlx::PgConnection,
     q: &FeatureQuery,
@@ -886,7 +977,7 @@ async fn stream_range(
     range: &KeyRange,
     batch: usize,
     tx: &mpsc::Sender<Result<Batch, StoreError>>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let mut qb = select_range(q, cols, range);
     let mut rows = qb.build().fetch(&mut *db);
     let mut buf = Vec::with_capacity(batch);
@@ -895,14 +986,14 @@ async fn stream_range(
         if buf.len() >= batch {
             let full = std::mem::replace(&mut buf, Vec::with_capacity(batch));
             if tx.send(Ok(Batch::Rows(full))).await.is_err() {
-                return Ok(());
+                return Ok(false);
             }
         }
     }
-    if !buf.is_empty() {
-        let _ = tx.send(Ok(Batch::Rows(buf))).await;
+    if !buf.is_empty() && tx.send(Ok(Batch::Rows(buf))).await.is_err() {
+        return Ok(false);
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
