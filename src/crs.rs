@@ -64,6 +64,37 @@ pub fn transform(g: &mut Geometry, from: u32, to: u32) -> Result<(), CrsError> {
     })
 }
 
+/// A transformation looked up once and applied to many points.
+pub struct Transform {
+    proj: Option<Rc<Proj>>,
+    from: u32,
+    to: u32,
+}
+
+impl Transform {
+    /// The transformation `from` → `to` (the identity when they are equal).
+    pub fn new(from: u32, to: u32) -> Result<Transform, CrsError> {
+        let proj = if from == to {
+            None
+        } else {
+            Some(transformer(from, to)?)
+        };
+        Ok(Transform { proj, from, to })
+    }
+
+    pub fn apply(&self, c: [f64; 2]) -> Result<[f64; 2], CrsError> {
+        let Some(p) = &self.proj else { return Ok(c) };
+        let (x, y) = p.convert((c[0], c[1])).map_err(|e| CrsError::Transform {
+            from: self.from,
+            to: self.to,
+            x: c[0],
+            y: c[1],
+            message: e.to_string(),
+        })?;
+        Ok([x, y])
+    }
+}
+
 /// Transforms an array of (x, y) points in place (a no-op when `from == to`).
 pub fn transform_xy(points: &mut [[f64; 2]], from: u32, to: u32) -> Result<(), CrsError> {
     if from == to {

@@ -771,13 +771,14 @@ impl Frame {
         out.push_str(",\"geometry\":");
         match &row.wkb {
             Some(wkb) => {
-                let (from, to, swap) = (self.storage_srid, self.out_srid, self.lat_lon);
+                let t = crate::crs::Transform::new(self.storage_srid, self.out_srid)
+                    .map_err(|e| e.to_string())?;
+                let swap = self.lat_lon;
                 crate::gml::wkb::write_geojson(
                     wkb,
                     &mut |c| {
-                        let mut p = [c];
-                        crate::crs::transform_xy(&mut p, from, to).map_err(|e| e.to_string())?;
-                        Ok(if swap { [p[0][1], p[0][0]] } else { p[0] })
+                        let p = t.apply(c).map_err(|e| e.to_string())?;
+                        Ok(if swap { [p[1], p[0]] } else { p })
                     },
                     self.decimals,
                     out,
@@ -792,22 +793,18 @@ impl Frame {
             out.push_str(",\"xpPlanName\":");
             push_json_string(out, &p.name);
         }
-        if let Some(Value::Object(o)) = row
-            .properties
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<Value>(p).ok())
-        {
+        if let Some(p) = row.properties.as_deref() {
             let mut first = false;
             let mut prefix = String::new();
             write_flat(
-                &o,
+                p,
                 &mut prefix,
                 &row.feature_type,
                 &self.codes,
                 labels,
                 out,
                 &mut first,
-            );
+            )?;
         }
         out.push_str("}}");
         Ok(())
@@ -869,52 +866,38 @@ pub(super) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Writes a JSON value (scalars directly, composites through serde_json).
-fn push_json_value(out: &mut String, v: &Value) {
-    match v {
-        Value::String(s) => push_json_string(out, s),
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, e) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_json_value(out, e);
-            }
-            out.push(']');
-        }
-        Value::Object(_) => out.push_str(&v.to_string()),
-    }
-}
-
 /// Writes the members of the flattened properties object (as [`flatten`]
-/// makes them) straight into `out`, without building the map.
+/// makes them) straight from the stored JSON text into `out`: scalars are
+/// copied as they are written (already valid JSON), only nested objects
+/// are parsed, nothing is built for the output.
 #[allow(clippy::too_many_arguments)]
 fn write_flat<'a>(
-    o: &Map<String, Value>,
+    raw: &str,
     prefix: &mut String,
     owner: &str,
     codes: &'a CodeLists,
     labels: &mut Labels<'a>,
     out: &mut String,
     first: &mut bool,
-) {
-    let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
-    let member = |out: &mut String, first: &mut bool, key: &str, v: &Value| {
+) -> Result<(), String> {
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+    let o: std::collections::BTreeMap<Cow<str>, &RawValue> =
+        serde_json::from_str(raw).map_err(|e| format!("stored properties: {e}"))?;
+    let own_type: Option<Cow<str>> = o
+        .get("@type")
+        .and_then(|t| serde_json::from_str(t.get()).ok());
+    let owner = own_type.as_deref().unwrap_or(owner);
+    let member = |out: &mut String, first: &mut bool, key: &str, v: &str| {
         if !*first {
             out.push(',');
         }
         *first = false;
         push_json_string(out, key);
         out.push(':');
-        push_json_value(out, v);
+        out.push_str(v);
     };
-    for (k, v) in o {
+    for (k, v) in &o {
         if k == "@type" {
             continue;
         }
@@ -923,43 +906,63 @@ fn write_flat<'a>(
             prefix.push('.');
         }
         prefix.push_str(k);
-        match v {
-            Value::Object(inner) => write_flat(inner, prefix, owner, codes, labels, out, first),
-            Value::Array(a) if a.iter().any(Value::is_object) => {
-                // repeated data types: one array per sub-property
-                let mut one = Map::new();
-                let mut parent = Map::new();
-                parent.insert(k.clone(), v.clone());
-                let base = &prefix[..len];
-                flatten(&parent, base, owner, codes, labels, &mut one);
-                for (ck, cv) in &one {
-                    member(out, first, ck, cv);
+        let text = v.get();
+        match text.as_bytes().first() {
+            Some(b'{') => write_flat(text, prefix, owner, codes, labels, out, first)?,
+            Some(b'[') => {
+                let items: Vec<&RawValue> =
+                    serde_json::from_str(text).map_err(|e| format!("stored properties: {e}"))?;
+                if items.iter().any(|i| i.get().starts_with('{')) {
+                    // repeated data types: one array per sub-property
+                    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                    let mut parent = Map::new();
+                    parent.insert(k.to_string(), value);
+                    let mut one = Map::new();
+                    flatten(&parent, &prefix[..len], owner, codes, labels, &mut one);
+                    for (ck, cv) in &one {
+                        member(out, first, ck, &cv.to_string());
+                    }
+                } else {
+                    member(out, first, prefix, text);
+                    if let Some(en) = labels.of(codes, owner, k) {
+                        let ls: Vec<&String> = items
+                            .iter()
+                            .filter_map(|i| serde_json::from_str::<Cow<str>>(i.get()).ok())
+                            .filter_map(|c| en.get(c.trim()))
+                            .collect();
+                        if !ls.is_empty() {
+                            let key = format!("{prefix}_label");
+                            member(
+                                out,
+                                first,
+                                &key,
+                                &Value::from(ls.into_iter().cloned().collect::<Vec<_>>())
+                                    .to_string(),
+                            );
+                        }
+                    }
                 }
             }
-            other => {
-                member(out, first, prefix, other);
-                if let Some(en) = labels.of(codes, owner, k) {
-                    let label = |s: &str| en.get(s.trim()).map(|l| Value::String(l.clone()));
-                    let l = match other {
-                        Value::String(s) => label(s),
-                        Value::Array(a) => {
-                            let ls: Vec<Value> = a
-                                .iter()
-                                .filter_map(|x| x.as_str().and_then(label))
-                                .collect();
-                            (!ls.is_empty()).then_some(Value::Array(ls))
+            _ => {
+                member(out, first, prefix, text);
+                if text.starts_with('"') {
+                    if let Some(en) = labels.of(codes, owner, k) {
+                        if let Some(l) = serde_json::from_str::<Cow<str>>(text)
+                            .ok()
+                            .and_then(|c| en.get(c.trim()))
+                        {
+                            let key = format!("{prefix}_label");
+                            let mut lj = String::with_capacity(l.len() + 2);
+                            push_json_string(&mut lj, l);
+                            member(out, first, &key, &lj);
                         }
-                        _ => None,
-                    };
-                    if let Some(l) = l {
-                        let key = format!("{prefix}_label");
-                        member(out, first, &key, &l);
                     }
                 }
             }
         }
         prefix.truncate(len);
     }
+    Ok(())
 }
 
 fn has_geometry(xml: &str) -> bool {
@@ -2341,14 +2344,15 @@ mod tests {
         let mut out = String::from("{");
         let mut first = true;
         write_flat(
-            o.as_object().unwrap(),
+            &o.to_string(),
             &mut String::new(),
             "BP_BaugebietsTeilFlaeche",
             &codes,
             &mut Labels::new(),
             &mut out,
             &mut first,
-        );
+        )
+        .unwrap();
         out.push('}');
         let got: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(got, Value::Object(want));
