@@ -137,51 +137,10 @@ def mapfile_layers():
 # ------------------------------------------------------------------ servers
 
 def start_mapserver(args, url, wdir, procs):
-    """As wms.start_mapserver, with benches/mapserver/wfs.map and its own
-    directory, socket and ports. Returns (base URL, function giving the
-    mapserv pids)."""
-    d = wdir / "mapserver"
-    (d / "tmp").mkdir(parents=True, exist_ok=True)
-    u = urllib.parse.urlsplit(url)
-    service = d / "pg_service.conf"
-    service.write_text(f"[xplanbench]\nhost={u.hostname}\nport={u.port}\ndbname={u.path.lstrip('/')}\n"
-                       f"user={urllib.parse.unquote(u.username)}\npassword={urllib.parse.unquote(u.password)}\n"
-                       "application_name=mapserver\n"
-                       "options=-c max_parallel_workers_per_gather=0 -c jit=off\n")
-    service.chmod(0o600)
-    conf = d / "mapserver.conf"
-    conf.write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{MAPFILE}"\n'
-                    f'    MS_ERRORFILE "{d / "mapserver-error.log"}"\n  END\nEND\n')
-    sock = d / "mapserv.sock"
-    if len(str(sock)) > 100:  # sun_path limit
-        sock = Path(f"/tmp/xplanserver-wfs-bench-{os.getuid()}.sock")
-    pidfile = d / "mapserv.pids"
-    wms.kill_pids(pidfile, "mapserv")
-    wms.kill_pids(d / "nginx.pid", "nginx")
-    if sock.exists():
-        sock.unlink()
-    for f in ("mapserver-error.log", "nginx-error.log"):
-        (d / f).write_text("")
-    env = dict(os.environ, MAPSERVER_CONFIG_FILE=str(conf))
-    run(["spawn-fcgi", "-s", sock, "-M", "0600", "-F", args.workers, "-P", pidfile, "--", shutil.which("mapserv")],
-        env=env)
-
-    def pids():
-        return [int(t) for t in pidfile.read_text().split()]
-
-    procs.add("mapserv", lambda: wms.kill_pids(pidfile, "mapserv"), pids)
-    nginx_conf = d / "nginx.conf"
-    text = (MSDIR / "nginx.conf.in").read_text()
-    for k, v in {"DIR": str(d), "PORT": str(args.mapserver_port), "SOCKET": str(sock),
-                 "PGSERVICEFILE": str(service),
-                 "USER": "user root;" if os.geteuid() == 0 else ""}.items():
-        text = text.replace(f"@@{k}@@", v)
-    nginx_conf.write_text(text)
-    nginx = subprocess.Popen(["nginx", "-p", str(d), "-e", str(d / "nginx-error.log"), "-c", str(nginx_conf)],
-                             stdout=subprocess.DEVNULL, stderr=open(d / "nginx-stderr.log", "w"))
-    procs.add("nginx", lambda: wms.terminate(nginx), lambda: [nginx.pid])
-    wms.wait_http(f"http://127.0.0.1:{args.mapserver_port}/health", "nginx", nginx)
-    return f"http://127.0.0.1:{args.mapserver_port}", pids
+    """wms.start_mapserver with benches/mapserver/wfs.map in <wdir>/mapserver.
+    Returns (base URL, function giving the mapserv pids)."""
+    base = wms.start_mapserver(args, url, wdir, procs, mapfile=MAPFILE, tag="wfs")
+    return base, wms.start_mapserver.pids
 
 
 def start_xplanserver(args, url, wdir, procs):

@@ -437,7 +437,10 @@ def check_server(name, base, sample_path, case_files, wdir):
 
 # ------------------------------------------------------------------ servers
 
-def start_mapserver(args, url, wdir, procs):
+def start_mapserver(args, url, wdir, procs, mapfile=MSDIR / "xplan.map", tag="wms"):
+    """MapServer under spawn-fcgi behind nginx, reading `mapfile`; its files
+    in <wdir>/mapserver. Returns the base URL; `start_mapserver.pids` gives
+    the mapserv pids."""
     d = wdir / "mapserver"
     (d / "tmp").mkdir(parents=True, exist_ok=True)
     u = urllib.parse.urlsplit(url)
@@ -452,11 +455,11 @@ def start_mapserver(args, url, wdir, procs):
     service.chmod(0o600)
     # MapServer 8 needs a config file; it names the mapfile for requests without map=
     conf = d / "mapserver.conf"
-    conf.write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{MSDIR / "xplan.map"}"\n'
+    conf.write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{mapfile}"\n'
                     f'    MS_ERRORFILE "{d / "mapserver-error.log"}"\n  END\nEND\n')
     sock = d / "mapserv.sock"
     if len(str(sock)) > 100:  # sun_path limit
-        sock = Path(f"/tmp/xplanserver-wms-bench-{os.getuid()}.sock")
+        sock = Path(f"/tmp/xplanserver-{tag}-bench-{os.getuid()}.sock")
     pidfile = d / "mapserv.pids"
     kill_pids(pidfile, "mapserv")
     kill_pids(d / "nginx.pid", "nginx")
@@ -467,7 +470,11 @@ def start_mapserver(args, url, wdir, procs):
     env = dict(os.environ, MAPSERVER_CONFIG_FILE=str(conf))
     run(["spawn-fcgi", "-s", sock, "-M", "0600", "-F", args.workers, "-P", pidfile, "--", shutil.which("mapserv")],
         env=env)
-    procs.add("mapserv", lambda: kill_pids(pidfile, "mapserv"), lambda: [int(t) for t in pidfile.read_text().split()])
+    def pids():
+        return [int(t) for t in pidfile.read_text().split()]
+
+    start_mapserver.pids = pids
+    procs.add("mapserv", lambda: kill_pids(pidfile, "mapserv"), pids)
 
     nginx_conf = d / "nginx.conf"
     text = (MSDIR / "nginx.conf.in").read_text()

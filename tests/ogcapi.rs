@@ -10,17 +10,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use xplanserver::ows::urlencode as enc;
 
 fn json(server: &Server, path: &str) -> Value {
     let r = server.get(path);

@@ -11,17 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use xplanserver::ows::urlencode as enc;
 
 /// Validates `xml` with xmllint against `schema` (a file or an OGC URL
 /// mapped to the local copies by the catalog); Err(messages) if invalid.
