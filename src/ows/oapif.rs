@@ -56,8 +56,9 @@ fn error(status: StatusCode, code: &str, description: impl Into<String>) -> Http
 }
 
 fn from_ows(e: OwsError) -> HttpResponse {
-    let status = if e.status == StatusCode::NOT_FOUND {
-        StatusCode::NOT_FOUND
+    let status = if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::SERVICE_UNAVAILABLE
+    {
+        e.status
     } else if e.status.is_server_error() {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {

@@ -180,6 +180,15 @@ pub fn exception_response(e: &OwsError) -> HttpResponse {
 
 /// A database failure: logged with its details, reported without them.
 pub(super) fn store_err(e: crate::store::StoreError) -> OwsError {
+    if let crate::store::StoreError::Busy(m) = &e {
+        tracing::warn!("{m}");
+        return OwsError::new(
+            None,
+            "OperationProcessingFailed",
+            format!("the server is busy: {m}; try again"),
+        )
+        .with_status(StatusCode::SERVICE_UNAVAILABLE);
+    }
     tracing::error!("feature query failed: {e}");
     OwsError::new(
         None,

@@ -762,6 +762,20 @@ impl Store {
         batch: usize,
         tx: mpsc::Sender<Result<Batch, StoreError>>,
     ) {
+        // a place among the streams running at once (see `Store::streams`)
+        let permit = tokio::time::timeout(
+            std::time::Duration::from_secs(STREAM_WAIT_SECS),
+            self.streams.clone().acquire_owned(),
+        )
+        .await;
+        let Ok(Ok(_permit)) = permit else {
+            let _ = tx
+                .send(Err(StoreError::Busy(format!(
+                    "too many feature responses are being sent; none ended within {STREAM_WAIT_SECS} s"
+                ))))
+                .await;
+            return;
+        };
         let r = self
             .stream_features_inner(&q, cols, (with_count, split), batch, &tx)
             .await;
@@ -823,7 +837,12 @@ impl Store {
         }
         // the second connection only if one comes quickly (waiting for one
         // while holding one could exhaust the pool)
-        let second = match &split {
+        // (and a second place among the streams: a split read counts twice)
+        let extra = match &split {
+            Some(_) => self.streams.clone().try_acquire_owned().ok(),
+            None => None,
+        };
+        let second = match &extra {
             Some(_) => {
                 tokio::time::timeout(std::time::Duration::from_millis(100), self.pool.acquire())
                     .await
@@ -846,6 +865,7 @@ impl Store {
             .await?;
         let (btx, mut brx) = mpsc::channel(PARALLEL_BUFFER_BATCHES);
         let second_half = tokio::spawn(read_second_half(
+            extra,
             conn2,
             snapshot,
             (q.clone(), cols, key.clone()),
@@ -881,6 +901,7 @@ impl Store {
 /// The second half of a split read, on its own connection in the snapshot
 /// the first exported.
 async fn read_second_half(
+    _place: Option<tokio::sync::OwnedSemaphorePermit>,
     mut conn: sqlx::pool::PoolConnection<Postgres>,
     snapshot: String,
     (q, cols, key): (FeatureQuery, Columns, (String, i64)),
@@ -919,6 +940,9 @@ async fn end(db: sqlx::Transaction<'_, Postgres>, done: bool) -> Result<bool, St
         Ok(true)
     }
 }
+
+/// How long a streaming response waits for a place before it is refused.
+const STREAM_WAIT_SECS: u64 = 20;
 
 /// Results with at least this many rows are read by two connections
 /// (default 4096; `XPLAN_WFS_PARALLEL_MIN_ROWS` changes it, e.g. for tests

@@ -40,6 +40,8 @@ pub enum StoreError {
     },
     #[error("plan {0} not found")]
     NotFound(i64),
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// The stored namespace bindings of a plan document (JSON pairs
@@ -156,6 +158,11 @@ pub struct Store {
     pub pool: PgPool,
     pub storage_srid: u32,
     pub chord_error: f64,
+    /// Places for streaming feature responses: each holds a pool connection
+    /// while its client reads (a split read two places), so together they
+    /// use all but two of the pool's connections (one is the map change
+    /// listener's, one serves everything else).
+    pub streams: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -203,6 +210,9 @@ impl Store {
             pool,
             storage_srid,
             chord_error,
+            streams: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                (max_connections as usize).saturating_sub(2).max(1),
+            )),
         })
     }
 
