@@ -563,6 +563,13 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
     want.sort();
     assert_eq!(got, want);
 
+    let r = server.get(&format!(
+        "{base}&REQUEST=GetPropertyValue&TYPENAMES={types}&VALUEREFERENCE=xplan:text&RESULTTYPE=hits"
+    ));
+    assert!(r.text().contains("<wfs:ValueCollection"), "{}", r.text());
+    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
+        .unwrap_or_else(|e| panic!("{e}"));
+
     // stored queries
     let r = server.get(&format!("{base}&REQUEST=ListStoredQueries"));
     xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)

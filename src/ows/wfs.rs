@@ -1202,7 +1202,12 @@ async fn get_feature(
         let n = state.store.count_features(&q).await.map_err(store_err)?;
         return Ok(match format {
             Format::Gml => {
-                let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:FeatureCollection");
+                let root = if property_value {
+                    "wfs:ValueCollection"
+                } else {
+                    "wfs:FeatureCollection"
+                };
+                let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}");
                 let _ = writeln!(x, " xmlns:wfs=\"{WFS_NS}\" xmlns:xsi=\"{XSI_NS}\" xsi:schemaLocation=\"{WFS_NS} http://schemas.opengis.net/wfs/2.0/wfs.xsd\" timeStamp=\"{}\" numberMatched=\"{n}\" numberReturned=\"0\"/>", now());
                 xml_response(x, GML_FORMAT)
             }
