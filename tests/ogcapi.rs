@@ -50,7 +50,11 @@ fn s<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn ogc_api_features_for_gdal_with_cql2_crs_and_html() {
     let url = fresh_database().await;
-    for f in ["plans/BPlan001_5-1.gml", "plans/BPlan001_6-0.zip"] {
+    for f in [
+        "plans/BPlan001_5-1.gml",
+        "plans/BPlan001_6-0.zip",
+        "plans/BP_5.3.zip",
+    ] {
         cli_import(&url, &["--skip-validation"], &fixtures().join(f), true);
     }
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
@@ -325,6 +329,45 @@ async fn ogc_api_features_for_gdal_with_cql2_crs_and_html() {
         assert!((check.0..check.1).contains(&first), "{crs}: {first}");
     }
 
+    // datetime: the features of plans in force then (BP_5.3 since 2020-08-01)
+    let n53: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM features f JOIN plans p ON p.id = f.plan_id WHERE p.version = '5.3' AND f.feature_type = 'BP_AnpflanzungBindungErhaltung'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(n53 > 0);
+    for (dt, want) in [
+        ("2020-08-01", n53),
+        ("2021-05-04T10:00:00Z", n53),
+        ("2019-12-31", 0),
+        ("../2020-07-31", 0),
+        ("2020-07-01/2020-08-01", n53),
+        ("2020-01-01/..", n53),
+    ] {
+        let fc = json(
+            &server,
+            &format!("/ogcapi/collections/BP_AnpflanzungBindungErhaltung_53/items?limit=1000&datetime={}", enc(dt)),
+        );
+        assert_eq!(fc["numberMatched"].as_i64(), Some(want), "{dt}");
+    }
+    // BPlan001_5-1 has only a rechtsverordnungsDatum (2020-03-27): in force from then
+    for (dt, want) in [("2020-03-26", 0), ("2020-03-27", 86)] {
+        let fc = json(
+            &server,
+            &format!(
+                "/ogcapi/collections/BP_AnpflanzungBindungErhaltung_51/items?limit=1&datetime={dt}"
+            ),
+        );
+        assert_eq!(fc["numberMatched"], want, "{dt}");
+    }
+    // BPlan001_6-0 names no date of entry into force: always in force
+    let fc = json(
+        &server,
+        "/ogcapi/collections/BP_GruenFlaeche_60/items?limit=1&datetime=1900-01-01",
+    );
+    assert_eq!(fc["numberMatched"], 2);
+
     // HTML
     let h = server.get("/ogcapi?f=html");
     assert!(h.text().contains("<html lang=\"de\">"));
@@ -365,7 +408,7 @@ async fn ogc_api_features_for_gdal_with_cql2_crs_and_html() {
             400,
         ),
         (
-            "/ogcapi/collections/BP_GruenFlaeche_51/items?datetime=2020-01-01",
+            "/ogcapi/collections/BP_GruenFlaeche_51/items?datetime=2020-1-1",
             400,
         ),
         ("/ogcapi?f=xml", 400),

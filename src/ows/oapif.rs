@@ -608,11 +608,9 @@ fn items_request(
             ewkb,
         });
     }
-    if param(q, "datetime").is_some() {
-        return Err(bad(
-            "datetime",
-            "the XPlanGML feature classes have no temporal extent to filter by",
-        ));
+    if let Some(dt) = param(q, "datetime") {
+        let (from, to) = parse_datetime(dt)?;
+        and.push(Filter::PlanInForce { from, to });
     }
     if let Some(text) = param(q, "filter") {
         match param(q, "filter-lang") {
@@ -663,6 +661,53 @@ fn items_request(
         lat_lon,
         crs_uri,
     })
+}
+
+/// `datetime`: an instant or an interval (`a/b`, `../b`, `a/..`), as
+/// dates (a time of day is cut off): the features of plans in force then.
+fn parse_datetime(v: &str) -> Result<(Option<String>, Option<String>), OwsError> {
+    let date = |s: &str| -> Result<Option<String>, OwsError> {
+        let s = s.trim();
+        if s.is_empty() || s == ".." {
+            return Ok(None);
+        }
+        let d = s.get(..10).unwrap_or(s);
+        let ok = d.len() == 10
+            && d.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            && (s.len() == 10 || s.as_bytes()[10] == b'T' || s.as_bytes()[10] == b't');
+        if ok {
+            Ok(Some(d.to_string()))
+        } else {
+            Err(bad("datetime", format!("datetime '{v}': dates are written YYYY-MM-DD (RFC 3339), intervals a/b, ../b or a/..")))
+        }
+    };
+    match v.split_once('/') {
+        None => {
+            let d = date(v)?;
+            if d.is_none() {
+                return Err(bad("datetime", "datetime needs a date or an interval"));
+            }
+            Ok((d.clone(), d))
+        }
+        Some((a, b)) => {
+            let (from, to) = (date(a)?, date(b)?);
+            if let (Some(f), Some(t)) = (&from, &to) {
+                if f > t {
+                    return Err(bad(
+                        "datetime",
+                        format!("datetime '{v}': the interval ends before it starts"),
+                    ));
+                }
+            }
+            Ok((from, to))
+        }
+    }
 }
 
 /// The query string with offset replaced (for paging links).
@@ -997,6 +1042,13 @@ async fn api(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
             false,
         ),
         p(
+            "datetime",
+            "query",
+            "Zeitpunkt oder Zeitraum (YYYY-MM-DD, a/b, ../b, a/..): Objekte von Plänen, die dann in Kraft waren",
+            json!({"type": "string"}),
+            false,
+        ),
+        p(
             "filter",
             "query",
             "CQL2-Text-Filter",
@@ -1089,6 +1141,28 @@ mod tests {
     #[test]
     fn schema_types() {
         assert_eq!(schema_type("double", &None)["type"], "number");
+        let d = |v: &str| parse_datetime(v).map_err(|e| e.message);
+        assert_eq!(
+            d("2020-08-01").unwrap(),
+            (Some("2020-08-01".into()), Some("2020-08-01".into()))
+        );
+        assert_eq!(
+            d("2020-08-01T12:00:00Z/..").unwrap(),
+            (Some("2020-08-01".into()), None)
+        );
+        assert_eq!(
+            d("../2019-12-31").unwrap(),
+            (None, Some("2019-12-31".into()))
+        );
+        for bad in [
+            "2020-8-1",
+            "x",
+            "..",
+            "2021-01-01/2020-01-01",
+            "2020-01-01x",
+        ] {
+            assert!(d(bad).is_err(), "{bad}");
+        }
         assert_eq!(schema_type("boolean", &None)["type"], "boolean");
         assert_eq!(schema_type("date", &None)["format"], "date");
         assert_eq!(

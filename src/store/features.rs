@@ -92,7 +92,25 @@ pub enum Filter {
     ResourceId(Vec<String>),
     /// Features of one of these types (local names, e.g. BP_Plan).
     Types(Vec<String>),
+    /// Features of plans in force at some time between `from` and `to`
+    /// (ISO dates, None = open): the plan's inkrafttretensDatum (or
+    /// wirksamkeitsDatum …; none = since always) is not after `to`, its
+    /// untergangsDatum (none = still in force) not before `from`.
+    PlanInForce {
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
+
+/// The properties of a plan that say since when it is in force, by
+/// preference (BP, LP/RP, FP, then the formal steps before).
+const IN_FORCE_FROM: [&str; 5] = [
+    "inkrafttretensDatum",
+    "inkrafttretenDatum",
+    "wirksamkeitsDatum",
+    "rechtsverordnungsDatum",
+    "satzungsbeschlussDatum",
+];
 
 /// A feature query: the features of one XPlanGML version (and plan
 /// statuses) that match `filter`, ordered by `sort`, then by type and
@@ -496,6 +514,28 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
         Filter::Types(types) => {
             qb.push("f.feature_type = ANY(");
             qb.push_bind(types.clone());
+            qb.push(")");
+        }
+        Filter::PlanInForce { from, to } => {
+            qb.push(
+                "EXISTS (SELECT 1 FROM features pf WHERE pf.plan_id = f.plan_id \
+                 AND pf.feature_type = ANY('{BP_Plan,FP_Plan,RP_Plan,LP_Plan,SO_Plan}')",
+            );
+            if let Some(to) = to {
+                let start: Vec<String> = IN_FORCE_FROM
+                    .iter()
+                    .map(|k| format!("pf.properties->>'{k}'"))
+                    .collect();
+                qb.push(format!(
+                    " AND COALESCE({}, '0001-01-01') <= ",
+                    start.join(", ")
+                ));
+                qb.push_bind(to.clone());
+            }
+            if let Some(from) = from {
+                qb.push(" AND COALESCE(pf.properties->>'untergangsDatum', '9999-12-31') >= ");
+                qb.push_bind(from.clone());
+            }
             qb.push(")");
         }
     }
