@@ -592,7 +592,10 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         store,
         config: cfg.clone(),
     });
-    tracing::info!("serving on http://{} (WMS: /wms, WFS: /wfs/{{41..60}}, OGC API Features: /ogcapi)", cfg.server.bind);
+    tracing::info!(
+        "serving on http://{} (WMS: /wms, WFS: /wfs/{{41..60}}, OGC API Features: /ogcapi)",
+        cfg.server.bind
+    );
     HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
