@@ -68,6 +68,13 @@ async fn ogc_api_features_for_gdal_with_cql2_crs_and_html() {
             .to_string()
     };
 
+    // health: liveness and readiness (database reachable)
+    for h in ["/health/live", "/health/ready", "/health"] {
+        let v = json(&server, h);
+        assert_eq!(v["status"], "ok", "{h}");
+    }
+    assert_eq!(json(&server, "/health/ready")["database"], "ok");
+
     // landing page, conformance, OpenAPI
     let l = json(&server, "/ogcapi");
     for rel in ["self", "service-desc", "conformance", "data"] {
@@ -449,4 +456,28 @@ fn polygon_area(g: &Value) -> f64 {
         "MultiPolygon" => g["coordinates"].as_array().unwrap().iter().map(poly).sum(),
         t => panic!("{t}"),
     }
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database_liveness_does_not() {
+    let url = fresh_database().await;
+    let server = Server::start(&url);
+    assert_eq!(server.get("/health/ready").status, 200);
+    // the database goes away under the running server
+    let admin = tokio::task::spawn_blocking(common::admin_url)
+        .await
+        .unwrap();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let r = server.get("/health/ready");
+    assert_eq!(r.status, 503, "{}", r.text());
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["status"], "unavailable");
+    assert_eq!(server.get("/health/live").status, 200);
 }

@@ -1,4 +1,4 @@
-//! HTTP endpoints: health and the JSON plan list. Errors are
+//! HTTP endpoints: health (liveness, readiness) and the JSON plan list. Errors are
 //! application/problem+json.
 
 use crate::store::{Store, StoreError};
@@ -29,8 +29,24 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Liveness: the process answers HTTP (no dependency checked).
+#[get("/health/live")]
+async fn health_live() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers (503 when it does not).
+#[get("/health/ready")]
+async fn health_ready(store: web::Data<Store>) -> HttpResponse {
+    database_health(&store).await
+}
+
 #[get("/health")]
 async fn health(store: web::Data<Store>) -> HttpResponse {
+    database_health(&store).await
+}
+
+async fn database_health(store: &Store) -> HttpResponse {
     match sqlx::query_scalar::<_, i32>("SELECT 1")
         .fetch_one(&store.pool)
         .await
@@ -106,6 +122,8 @@ async fn get_document(
 /// Registers the routes of this module.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health)
+        .service(health_live)
+        .service(health_ready)
         .service(list_plans)
         .service(get_plan)
         .service(get_document);
