@@ -49,15 +49,9 @@ pub fn transform(g: &mut Geometry, from: u32, to: u32) -> Result<(), CrsError> {
     if from == to {
         return Ok(());
     }
-    let p = transformer(from, to)?;
+    let t = Transform::new(from, to)?;
     g.map_points(&mut |c: &mut Coord| {
-        let (x, y) = p.convert((c.x, c.y)).map_err(|e| CrsError::Transform {
-            from,
-            to,
-            x: c.x,
-            y: c.y,
-            message: e.to_string(),
-        })?;
+        let [x, y] = t.apply([c.x, c.y])?;
         c.x = x;
         c.y = y;
         Ok(())
@@ -100,16 +94,9 @@ pub fn transform_xy(points: &mut [[f64; 2]], from: u32, to: u32) -> Result<(), C
     if from == to {
         return Ok(());
     }
-    let p = transformer(from, to)?;
+    let t = Transform::new(from, to)?;
     for c in points.iter_mut() {
-        let (x, y) = p.convert((c[0], c[1])).map_err(|e| CrsError::Transform {
-            from,
-            to,
-            x: c[0],
-            y: c[1],
-            message: e.to_string(),
-        })?;
-        *c = [x, y];
+        *c = t.apply(*c)?;
     }
     Ok(())
 }

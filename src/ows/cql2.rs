@@ -75,53 +75,13 @@ fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, CqlError> {
                 }
             }
             '\'' => {
-                i += 1;
-                let mut v = String::new();
-                loop {
-                    match b.get(i) {
-                        None => {
-                            return Err(CqlError {
-                                pos: start,
-                                message: "unterminated string".into(),
-                            })
-                        }
-                        Some('\'') if b.get(i + 1) == Some(&'\'') => {
-                            v.push('\'');
-                            i += 2;
-                        }
-                        Some('\'') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(&ch) => {
-                            v.push(ch);
-                            i += 1;
-                        }
-                    }
-                }
+                let (v, next) = quoted(&b, i, '\'', "string")?;
+                i = next;
                 Tok::Str(v)
             }
             '"' => {
-                i += 1;
-                let mut v = String::new();
-                loop {
-                    match b.get(i) {
-                        None => {
-                            return Err(CqlError {
-                                pos: start,
-                                message: "unterminated quoted identifier".into(),
-                            })
-                        }
-                        Some('"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(&ch) => {
-                            v.push(ch);
-                            i += 1;
-                        }
-                    }
-                }
+                let (v, next) = quoted(&b, i, '"', "quoted identifier")?;
+                i = next;
                 Tok::Ident(v)
             }
             c if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => {
@@ -173,6 +133,32 @@ fn tokenize(s: &str) -> Result<Vec<(Tok, usize)>, CqlError> {
     }
     out.push((Tok::End, b.len()));
     Ok(out)
+}
+
+/// The text of a quoted token starting at `start` (a doubled quote stands
+/// for one) and the position after it.
+fn quoted(b: &[char], start: usize, q: char, what: &str) -> Result<(String, usize), CqlError> {
+    let mut v = String::new();
+    let mut i = start + 1;
+    loop {
+        match b.get(i) {
+            None => {
+                return Err(CqlError {
+                    pos: start,
+                    message: format!("unterminated {what}"),
+                })
+            }
+            Some(&c) if c == q && b.get(i + 1) == Some(&q) => {
+                v.push(q);
+                i += 2;
+            }
+            Some(&c) if c == q => return Ok((v, i + 1)),
+            Some(&c) => {
+                v.push(c);
+                i += 1;
+            }
+        }
+    }
 }
 
 /// Maps a property name to the store's property (nested data-type values

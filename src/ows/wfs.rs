@@ -1675,24 +1675,27 @@ async fn capabilities(
         }
         x.push_str("</ows:Operation>\n");
     }
-    for (name, value) in [
-        ("ImplementsBasicWFS", "TRUE"),
-        ("ImplementsTransactionalWFS", "FALSE"),
-        ("ImplementsLockingWFS", "FALSE"),
-        ("KVPEncoding", "TRUE"),
-        ("XMLEncoding", "TRUE"),
-        ("SOAPEncoding", "FALSE"),
-        ("ImplementsInheritance", "FALSE"),
-        ("ImplementsRemoteResolve", "FALSE"),
-        ("ImplementsResultPaging", "TRUE"),
-        ("ImplementsStandardJoins", "FALSE"),
-        ("ImplementsSpatialJoins", "FALSE"),
-        ("ImplementsTemporalJoins", "FALSE"),
-        ("ImplementsFeatureVersioning", "FALSE"),
-        ("ManageStoredQueries", "FALSE"),
-    ] {
-        let _ = writeln!(x, "  <ows:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>");
-    }
+    constraints(
+        &mut x,
+        "  ",
+        "ows:Constraint",
+        &[
+            ("ImplementsBasicWFS", "TRUE"),
+            ("ImplementsTransactionalWFS", "FALSE"),
+            ("ImplementsLockingWFS", "FALSE"),
+            ("KVPEncoding", "TRUE"),
+            ("XMLEncoding", "TRUE"),
+            ("SOAPEncoding", "FALSE"),
+            ("ImplementsInheritance", "FALSE"),
+            ("ImplementsRemoteResolve", "FALSE"),
+            ("ImplementsResultPaging", "TRUE"),
+            ("ImplementsStandardJoins", "FALSE"),
+            ("ImplementsSpatialJoins", "FALSE"),
+            ("ImplementsTemporalJoins", "FALSE"),
+            ("ImplementsFeatureVersioning", "FALSE"),
+            ("ManageStoredQueries", "FALSE"),
+        ],
+    );
     x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList>\n");
     let extent = state
         .store
@@ -1732,72 +1735,98 @@ async fn capabilities(
     }
     x.push_str("</wfs:FeatureTypeList>\n");
     x.push_str("<fes:Filter_Capabilities>\n  <fes:Conformance>\n");
-    for (name, value) in [
-        ("ImplementsQuery", "TRUE"),
-        ("ImplementsAdHocQuery", "TRUE"),
-        ("ImplementsFunctions", "FALSE"),
-        ("ImplementsResourceId", "TRUE"),
-        ("ImplementsMinStandardFilter", "TRUE"),
-        ("ImplementsStandardFilter", "TRUE"),
-        ("ImplementsMinSpatialFilter", "TRUE"),
-        ("ImplementsSpatialFilter", "TRUE"),
-        ("ImplementsMinTemporalFilter", "FALSE"),
-        ("ImplementsTemporalFilter", "FALSE"),
-        ("ImplementsVersionNav", "FALSE"),
-        ("ImplementsSorting", "TRUE"),
-        ("ImplementsExtendedOperators", "FALSE"),
-        ("ImplementsMinimumXPath", "TRUE"),
-        ("ImplementsSchemaElementFunc", "FALSE"),
-    ] {
-        let _ = writeln!(x, "    <fes:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></fes:Constraint>");
-    }
+    constraints(
+        &mut x,
+        "    ",
+        "fes:Constraint",
+        &[
+            ("ImplementsQuery", "TRUE"),
+            ("ImplementsAdHocQuery", "TRUE"),
+            ("ImplementsFunctions", "FALSE"),
+            ("ImplementsResourceId", "TRUE"),
+            ("ImplementsMinStandardFilter", "TRUE"),
+            ("ImplementsStandardFilter", "TRUE"),
+            ("ImplementsMinSpatialFilter", "TRUE"),
+            ("ImplementsSpatialFilter", "TRUE"),
+            ("ImplementsMinTemporalFilter", "FALSE"),
+            ("ImplementsTemporalFilter", "FALSE"),
+            ("ImplementsVersionNav", "FALSE"),
+            ("ImplementsSorting", "TRUE"),
+            ("ImplementsExtendedOperators", "FALSE"),
+            ("ImplementsMinimumXPath", "TRUE"),
+            ("ImplementsSchemaElementFunc", "FALSE"),
+        ],
+    );
     x.push_str("  </fes:Conformance>\n  <fes:Id_Capabilities><fes:ResourceIdentifier name=\"fes:ResourceId\"/></fes:Id_Capabilities>\n  <fes:Scalar_Capabilities>\n    <fes:LogicalOperators/>\n    <fes:ComparisonOperators>\n");
-    for op in [
-        "PropertyIsEqualTo",
-        "PropertyIsNotEqualTo",
-        "PropertyIsLessThan",
-        "PropertyIsGreaterThan",
-        "PropertyIsLessThanOrEqualTo",
-        "PropertyIsGreaterThanOrEqualTo",
-        "PropertyIsLike",
-        "PropertyIsNull",
-        "PropertyIsNil",
-        "PropertyIsBetween",
-    ] {
-        let _ = writeln!(x, "      <fes:ComparisonOperator name=\"{op}\"/>");
-    }
+    named_elements(
+        &mut x,
+        "fes:ComparisonOperator",
+        &[
+            "PropertyIsEqualTo",
+            "PropertyIsNotEqualTo",
+            "PropertyIsLessThan",
+            "PropertyIsGreaterThan",
+            "PropertyIsLessThanOrEqualTo",
+            "PropertyIsGreaterThanOrEqualTo",
+            "PropertyIsLike",
+            "PropertyIsNull",
+            "PropertyIsNil",
+            "PropertyIsBetween",
+        ],
+    );
     x.push_str("    </fes:ComparisonOperators>\n  </fes:Scalar_Capabilities>\n  <fes:Spatial_Capabilities>\n    <fes:GeometryOperands>\n");
-    for g in [
-        "gml:Envelope",
-        "gml:Point",
-        "gml:MultiPoint",
-        "gml:LineString",
-        "gml:Curve",
-        "gml:MultiCurve",
-        "gml:Polygon",
-        "gml:Surface",
-        "gml:MultiSurface",
-    ] {
-        let _ = writeln!(x, "      <fes:GeometryOperand name=\"{g}\"/>");
-    }
+    named_elements(
+        &mut x,
+        "fes:GeometryOperand",
+        &[
+            "gml:Envelope",
+            "gml:Point",
+            "gml:MultiPoint",
+            "gml:LineString",
+            "gml:Curve",
+            "gml:MultiCurve",
+            "gml:Polygon",
+            "gml:Surface",
+            "gml:MultiSurface",
+        ],
+    );
     x.push_str("    </fes:GeometryOperands>\n    <fes:SpatialOperators>\n");
-    for op in [
-        "BBOX",
-        "Equals",
-        "Disjoint",
-        "Intersects",
-        "Touches",
-        "Crosses",
-        "Within",
-        "Contains",
-        "Overlaps",
-        "DWithin",
-        "Beyond",
-    ] {
-        let _ = writeln!(x, "      <fes:SpatialOperator name=\"{op}\"/>");
-    }
+    named_elements(
+        &mut x,
+        "fes:SpatialOperator",
+        &[
+            "BBOX",
+            "Equals",
+            "Disjoint",
+            "Intersects",
+            "Touches",
+            "Crosses",
+            "Within",
+            "Contains",
+            "Overlaps",
+            "DWithin",
+            "Beyond",
+        ],
+    );
     x.push_str("    </fes:SpatialOperators>\n  </fes:Spatial_Capabilities>\n</fes:Filter_Capabilities>\n</wfs:WFS_Capabilities>\n");
     Ok(xml_response(x, "application/xml"))
+}
+
+/// `<tag name="NAME"><ows:NoValues/><ows:DefaultValue>VALUE</…>` lines.
+fn constraints(x: &mut String, indent: &str, tag: &str, list: &[(&str, &str)]) {
+    for (name, value) in list {
+        let _ = writeln!(
+            x,
+            "{indent}<{tag} name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></{tag}>"
+        );
+    }
+}
+
+/// `<tag name="NAME"/>` lines (filter capabilities).
+fn named_elements(x: &mut String, tag: &str, names: &[&str]) {
+    for n in names {
+        let _ = writeln!(x, "      <{tag} name=\"{n}\"/>");
+    }
 }
 
 fn describe_feature_type(

@@ -158,6 +158,17 @@ pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {
 }
 
 /// Renders a map in `bands` horizontal bands (drawn in parallel).
+/// Layer ids as a mask over all `n` layers (unknown ids ignored).
+fn layer_mask(ids: &[u32], n: usize) -> Vec<bool> {
+    let mut m = vec![false; n];
+    for &l in ids {
+        if let Some(x) = m.get_mut(l as usize) {
+            *x = true;
+        }
+    }
+    m
+}
+
 pub fn render_in_bands(
     data: &MapData,
     req: &MapRequest,
@@ -182,18 +193,8 @@ pub fn render_in_bands(
     };
     let plans = data.snapshot();
     let styles = data.styles();
-    let mut wanted = vec![false; styles.layers.len()];
-    for &l in &req.layers {
-        if let Some(x) = wanted.get_mut(l as usize) {
-            *x = true;
-        }
-    }
-    let mut outline = vec![false; styles.layers.len()];
-    for &l in &req.outline_layers {
-        if let Some(x) = outline.get_mut(l as usize) {
-            *x = true;
-        }
-    }
+    let wanted = layer_mask(&req.layers, styles.layers.len());
+    let outline = layer_mask(&req.outline_layers, styles.layers.len());
     let mut items = Vec::new();
     let mut used_plans: Vec<(Arc<PlanMap>, Projected)> = vec![];
     for p in plans.iter() {
@@ -393,12 +394,7 @@ pub fn features_at(
     let [px, py] = probe[0];
     let styles = data.styles();
     let (_, scale) = resolution(b, req.srid, req.width, req.height);
-    let mut wanted = vec![false; styles.layers.len()];
-    for &l in &req.layers {
-        if let Some(x) = wanted.get_mut(l as usize) {
-            *x = true;
-        }
-    }
+    let wanted = layer_mask(&req.layers, styles.layers.len());
     let mut hits: Vec<Hit> = vec![];
     for p in data.snapshot().iter() {
         if !req.filter.accepts(&p.info) {
