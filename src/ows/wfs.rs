@@ -352,6 +352,9 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         r.names = type_groups.into_iter().flatten().collect();
         return Ok(r);
     }
+    if r.request.eq_ignore_ascii_case("ListStoredQueries") {
+        return Ok(r);
+    }
     if r.request.eq_ignore_ascii_case("DescribeStoredQueries") {
         r.names = kvp
             .get("STOREDQUERY_ID")
