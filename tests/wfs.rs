@@ -5,43 +5,11 @@
 
 mod common;
 
-use common::{cli_import, fixtures, fresh_database, Server};
+use common::{area, cli_import, fixtures, fresh_database, num, ogr, s, xmllint, Server};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::Command;
 
 use xplanserver::ows::urlencode as enc;
-
-/// Validates `xml` with xmllint against `schema` (a file or an OGC URL
-/// mapped to the local copies by the catalog); Err(messages) if invalid.
-fn xmllint(schema: &str, xml: &[u8]) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let f = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
-    std::fs::write(f.path(), xml).unwrap();
-    let schema = if schema.starts_with("http") {
-        schema.to_string()
-    } else {
-        root.join(schema).to_string_lossy().into_owned()
-    };
-    let out = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", root.join("xsd/ogc/catalog.xml"))
-        .args(["--nonet", "--noout", "--schema", &schema])
-        .arg(f.path())
-        .output()
-        .expect("xmllint");
-    if out.status.success() {
-        Ok(())
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr);
-        Err(err
-            .lines()
-            .filter(|l| !l.contains("parser warning"))
-            .take(8)
-            .collect::<Vec<_>>()
-            .join("\n"))
-    }
-}
 
 /// The gml:id of each wfs:member's feature, in order.
 fn member_ids(xml: &str) -> Vec<String> {
@@ -73,18 +41,6 @@ fn attr(xml: &str, name: &str) -> Option<String> {
         .map(|s| s.replace("&amp;", "&"))
 }
 
-fn ogr(args: &[&str]) -> (String, String) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .env("CPL_DEBUG", "OFF")
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    let se = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{args:?}: {se}\n{so}");
-    (so, se)
-}
-
 fn feature_count(ogrinfo: &str) -> i64 {
     ogrinfo
         .lines()
@@ -93,32 +49,6 @@ fn feature_count(ogrinfo: &str) -> i64 {
         .trim()
         .parse()
         .unwrap()
-}
-
-/// Shoelace area of a GeoJSON (Multi)Polygon.
-fn area(g: &Value) -> f64 {
-    fn ring(r: &Value) -> f64 {
-        let pts: Vec<(f64, f64)> = r
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
-            .collect();
-        let mut a = 0.0;
-        for w in pts.windows(2) {
-            a += w[0].0 * w[1].1 - w[1].0 * w[0].1;
-        }
-        (a / 2.0).abs()
-    }
-    fn poly(p: &Value) -> f64 {
-        let rings = p.as_array().unwrap();
-        ring(&rings[0]) - rings[1..].iter().map(ring).sum::<f64>()
-    }
-    match g["type"].as_str().unwrap() {
-        "Polygon" => poly(&g["coordinates"]),
-        "MultiPolygon" => g["coordinates"].as_array().unwrap().iter().map(poly).sum(),
-        t => panic!("not an area: {t}"),
-    }
 }
 
 #[tokio::test]
@@ -325,14 +255,6 @@ async fn wfs_serves_valid_xplangml_to_gdal() {
 /// (name, filter, oracle on (gml_id, properties))
 type Case = (&'static str, String, Box<dyn Fn(&str, &Value) -> bool>);
 
-fn s<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
-    p.get(k).and_then(Value::as_str)
-}
-
-fn num(p: &Value, k: &str) -> Option<f64> {
-    s(p, k).and_then(|v| v.parse().ok())
-}
-
 fn fes(body: &str) -> String {
     format!(
         "<fes:Filter xmlns:fes=\"http://www.opengis.net/fes/2.0\" xmlns:xplan=\"http://www.xplanung.de/xplangml/5/1\" xmlns:gml=\"http://www.opengis.net/gml/3.2\">{body}</fes:Filter>"
@@ -416,7 +338,13 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
         ("or", fes(&format!("<fes:Or>{}{}</fes:Or>", cmp("PropertyIsEqualTo", "massnahme", "1000"), cmp("PropertyIsEqualTo", "nutzungsform", "2000"))), Box::new(|_, p| s(p, "massnahme") == Some("1000") || s(p, "nutzungsform") == Some("2000"))),
         ("and + not", fes(&format!("<fes:And>{}<fes:Not>{}</fes:Not></fes:And>", cmp("PropertyIsEqualTo", "gegenstand", "2000"), cmp("PropertyIsEqualTo", "massnahme", "3000"))), Box::new(|_, p| s(p, "gegenstand") == Some("2000") && s(p, "massnahme") != Some("3000"))),
         ("not of a missing property", fes(&format!("<fes:Not>{}</fes:Not>", cmp("PropertyIsEqualTo", "flaechenschluss", "true"))), Box::new(|_, p| s(p, "flaechenschluss") != Some("true"))),
-        ("measure value", fes(&cmp("PropertyIsEqualTo", "nordwinkel", "0")), Box::new(|_, p| p.get("nordwinkel").is_some())),
+        ("measure value", fes(&cmp("PropertyIsEqualTo", "nordwinkel", "0")), Box::new(|_, p| {
+                p.get("nordwinkel")
+                    .and_then(|n| n.get("value"))
+                    .and_then(Value::as_str)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    == Some(0.0)
+            })),
         ("resource ids", fes(&format!("<fes:ResourceId rid=\"{some_id}\"/><fes:ResourceId rid=\"nope\"/>")), { let id = some_id.clone(); Box::new(move |g, _| g == id) }),
         ("gml:id like", fes("<fes:PropertyIsLike wildCard=\"*\" singleChar=\"?\" escapeChar=\"\\\"><fes:ValueReference>@gml:id</fes:ValueReference><fes:Literal>GML_1*</fes:Literal></fes:PropertyIsLike>"), Box::new(|g, _| g.starts_with("GML_1"))),
         ("bbox", fes(&format!("<fes:BBOX><fes:ValueReference>xplan:position</fes:ValueReference><gml:Envelope srsName=\"urn:ogc:def:crs:EPSG::25832\"><gml:lowerCorner>{gx0} {gy0}</gml:lowerCorner><gml:upperCorner>{gx1} {gy1}</gml:upperCorner></gml:Envelope></fes:BBOX>")), Box::new(move |g, _| in_box2.contains(g))),
@@ -571,17 +499,32 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
         .unwrap_or_else(|e| panic!("{e}"));
 
     // stored queries
-    let r = server.get(&format!("{base}&REQUEST=ListStoredQueries"));
-    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = server.get(&format!("{base}&REQUEST=DescribeStoredQueries"));
-    xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
-        .unwrap_or_else(|e| panic!("{e}"));
+    // (an exception report is valid against wfs.xsd too: the root and the
+    // listed queries are checked as well)
+    for (req, root) in [
+        ("ListStoredQueries", "<wfs:ListStoredQueriesResponse"),
+        (
+            "DescribeStoredQueries",
+            "<wfs:DescribeStoredQueriesResponse",
+        ),
+    ] {
+        let r = server.get(&format!("{base}&REQUEST={req}"));
+        assert_eq!(r.status, 200, "{req}");
+        assert!(r.text().contains(root), "{req}: {}", r.text());
+        assert!(
+            r.text().contains("urn:ogc:def:query:OGC-WFS::PlanName"),
+            "{req}"
+        );
+        xmllint("http://schemas.opengis.net/wfs/2.0/wfs.xsd", &r.body)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::PlanName&planName=BPlan001_5-1"));
     let ids = member_ids(&r.text());
     assert_eq!(ids.len(), 1);
     assert!(r.text().contains("<xplan:BP_Plan "), "{}", &r.text()[..500]);
     let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::PlanName&planName=nicht-da"));
+    assert_eq!(r.status, 200);
+    assert_eq!(attr(&r.text(), "numberMatched"), Some("0".into()));
     assert!(member_ids(&r.text()).is_empty());
     let r = server.get(&format!("{base}&REQUEST=GetFeature&STOREDQUERY_ID=urn:ogc:def:query:OGC-WFS::GetFeatureById&ID={some_id}"));
     assert_eq!(r.status, 200);

@@ -80,25 +80,6 @@ fn golden(name: &str, png: &[u8]) {
     }
 }
 
-fn xmllint_valid(xml: &str, schema: &str) -> Result<(), String> {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("doc.xml");
-    std::fs::write(&f, xml).unwrap();
-    let ogc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("xsd/ogc");
-    let out = Command::new("xmllint")
-        .args(["--nonet", "--noout", "--schema"])
-        .arg(ogc.join(schema))
-        .arg(&f)
-        .env("XML_CATALOG_FILES", ogc.join("catalog.xml"))
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 fn exception_code(body: &str) -> String {
     let i = body
         .find("code=\"")
@@ -145,9 +126,9 @@ async fn wms_serves_plans_to_real_clients() {
     let caps = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities");
     assert_eq!(caps.status, 200);
     let caps_text = caps.text();
-    xmllint_valid(
-        &caps_text,
-        "schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd",
+    common::xmllint(
+        "xsd/ogc/schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd",
+        caps_text.as_bytes(),
     )
     .expect("capabilities 1.3.0 valid against the WMS schema");
     for name in [
@@ -479,8 +460,11 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
         assert!(body.contains("ServiceExceptionReport"), "{path}: {body}");
         assert_eq!(exception_code(&body), *code, "{path}");
         if path.contains("1.3.0") {
-            xmllint_valid(&body, "schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd")
-                .expect("exception report valid");
+            common::xmllint(
+                "xsd/ogc/schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd",
+                body.as_bytes(),
+            )
+            .expect("exception report valid");
         }
     }
     let inimage = s.get("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=nope&STYLES=&CRS=EPSG:25832&BBOX=0,0,1,1&WIDTH=200&HEIGHT=100&FORMAT=image/png&EXCEPTIONS=INIMAGE");

@@ -7,8 +7,10 @@
 //! seeing each other's plans.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::str::FromStr;
 use xplanserver::store::cluster::Cluster;
 use xplanserver::store::Store;
@@ -361,4 +363,85 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// ---- helpers shared by the OGC service tests
+
+/// Validates `xml` with xmllint against `schema` (a file or an OGC URL
+/// mapped to the local copies by the catalog); Err(messages) if invalid.
+pub fn xmllint(schema: &str, xml: &[u8]) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let f = tempfile::Builder::new().suffix(".xml").tempfile().unwrap();
+    std::fs::write(f.path(), xml).unwrap();
+    let schema = if schema.starts_with("http") {
+        schema.to_string()
+    } else {
+        root.join(schema).to_string_lossy().into_owned()
+    };
+    let out = Command::new("xmllint")
+        .env("XML_CATALOG_FILES", root.join("xsd/ogc/catalog.xml"))
+        .args(["--nonet", "--noout", "--schema", &schema])
+        .arg(f.path())
+        .output()
+        .expect("xmllint");
+    if out.status.success() {
+        Ok(())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        Err(err
+            .lines()
+            .filter(|l| !l.contains("parser warning"))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+/// Runs a GDAL command line tool; it must succeed without an ERROR line.
+/// Returns (stdout, stderr).
+pub fn ogr(args: &[&str]) -> (String, String) {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .env("CPL_DEBUG", "OFF")
+        .output()
+        .unwrap();
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    let se = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {se}\n{so}");
+    assert!(!se.contains("ERROR"), "{args:?}: {se}");
+    (so, se)
+}
+
+/// Shoelace area of a GeoJSON (Multi)Polygon.
+pub fn area(g: &Value) -> f64 {
+    fn ring(r: &Value) -> f64 {
+        let pts: Vec<(f64, f64)> = r
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
+        let mut a = 0.0;
+        for w in pts.windows(2) {
+            a += w[0].0 * w[1].1 - w[1].0 * w[0].1;
+        }
+        (a / 2.0).abs()
+    }
+    fn poly(p: &Value) -> f64 {
+        let rings = p.as_array().unwrap();
+        ring(&rings[0]) - rings[1..].iter().map(ring).sum::<f64>()
+    }
+    match g["type"].as_str().unwrap() {
+        "Polygon" => poly(&g["coordinates"]),
+        "MultiPolygon" => g["coordinates"].as_array().unwrap().iter().map(poly).sum(),
+        t => panic!("not an area: {t}"),
+    }
+}
+
+pub fn s<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
+    p.get(k).and_then(Value::as_str)
+}
+
+pub fn num(p: &Value, k: &str) -> Option<f64> {
+    s(p, k).and_then(|v| v.parse().ok())
 }
