@@ -61,15 +61,17 @@ impl Store {
         Ok(out)
     }
 
-    /// The plan's scans: (name, image, world file, plan CRS) for every PNG,
-    /// JPEG or TIFF attachment, with the world file of the same stem
-    /// (.pgw/.pngw, .jgw/.jpgw, .tfw/.tifw or .wld) when there is one.
+    /// The plan's scans: (name, image, world file, plan CRS) for every
+    /// TIFF attachment (possibly a GeoTIFF) and every PNG or JPEG with a world
+    /// file of the same stem (.pgw/.pngw, .jgw/.jpgw, .tfw/.tifw or .wld);
+    /// images without georeferencing (legends) are not read.
     pub async fn map_scans(
         &self,
         plan_id: i64,
     ) -> Result<Vec<(String, Vec<u8>, Option<String>, i32)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT i.name, i.data, p.srid,
+            "SELECT name, data, srid, world FROM (
+             SELECT i.name, i.data, p.srid,
                     (SELECT w.data FROM attachments w
                      WHERE w.plan_id = i.plan_id
                        AND lower(w.name) IN (stem || '.pgw', stem || '.pngw', stem || '.jgw', stem || '.jpgw',
@@ -78,8 +80,9 @@ impl Store {
              FROM attachments i
              JOIN plans p ON p.id = i.plan_id
              CROSS JOIN LATERAL (SELECT lower(regexp_replace(i.name, '\\.[^.]*$', '')) AS stem) s
-             WHERE i.plan_id = $1 AND lower(i.name) ~ '\\.(png|jpe?g|tiff?)$'
-             ORDER BY i.name",
+             WHERE i.plan_id = $1 AND lower(i.name) ~ '\\.(png|jpe?g|tiff?)$') x
+             WHERE world IS NOT NULL OR lower(name) ~ '\\.tiff?$'
+             ORDER BY name",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
@@ -108,10 +111,6 @@ impl Store {
             let rasters = scans
                 .into_iter()
                 .filter_map(|(name, data, world, srid)| {
-                    let lower = name.to_ascii_lowercase();
-                    if world.is_none() && !(lower.ends_with(".tif") || lower.ends_with(".tiff")) {
-                        return None; // an image without georeferencing (e.g. a legend)
-                    }
                     let key = format!("{id}/{name}");
                     let r = RasterScan::new(key, data, world.as_deref(), srid as u32, storage);
                     if r.is_none() {
