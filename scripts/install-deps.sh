@@ -26,6 +26,11 @@ install_python_packages() {
     echo "installing: OWSLib (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore OWSLib >/dev/null
   fi
+  # openapi-spec-validator: checks our OpenAPI document in the API tests
+  if ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
+    echo "installing: openapi-spec-validator (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore openapi-spec-validator >/dev/null
+  fi
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -27,6 +27,62 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub render: RenderConfig,
     pub service: ServiceConfig,
+    pub api: ApiConfig,
+    pub auth: AuthConfig,
+}
+
+/// The REST API (plan manager and validator).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Largest upload (POST /api/v1/plans and /validate) in bytes.
+    pub max_upload_bytes: u64,
+    /// Seconds a client may take to send an upload.
+    pub upload_timeout_seconds: u64,
+    /// Which imports are refused as duplicates (409): "none", "name" or
+    /// "ags_name" (same plan name in the same municipality).
+    pub unique: crate::store::manage::Uniqueness,
+    /// Directory of the web page's files (index.html, app.js, vendor/);
+    /// default: ./web, else the web/ directory of the source tree.
+    pub web_dir: Option<PathBuf>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_upload_bytes: 100 << 20,
+            upload_timeout_seconds: 300,
+            unique: Default::default(),
+            web_dir: None,
+        }
+    }
+}
+
+/// Access control of the REST API and the web page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Reading (maps, WFS, plan list, documents) without credentials. When
+    /// false, every request but /health/* and the web page's files needs a
+    /// user or token of any role.
+    pub public_read: bool,
+    /// When no user exists at start, create `admin` with a random password
+    /// written to <data_dir>/initial-admin-password (mode 0600).
+    pub bootstrap_admin: bool,
+    /// Seconds a verified credential is remembered (argon2 is slow on
+    /// purpose); a revoked token or changed password takes effect after at
+    /// most this long.
+    pub cache_seconds: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            public_read: true,
+            bootstrap_admin: true,
+            cache_seconds: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,7 +252,10 @@ impl Config {
     }
 
     /// Applies XPLAN_DATABASE_URL, XPLAN_DATA_DIR, XPLAN_DB_PORT,
-    /// XPLAN_BIND, XPLAN_WORKERS, XPLAN_STORAGE_SRID, XPLAN_MAX_INPUT_BYTES.
+    /// XPLAN_BIND, XPLAN_WORKERS, XPLAN_STORAGE_SRID, XPLAN_PUBLIC_URL,
+    /// XPLAN_STYLE_FILE, XPLAN_MAX_INPUT_BYTES, XPLAN_MAX_UPLOAD_BYTES,
+    /// XPLAN_UNIQUE, XPLAN_WEB_DIR, XPLAN_PUBLIC_READ, XPLAN_AUTH_CACHE_SECONDS,
+    /// XPLAN_BOOTSTRAP_ADMIN.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn parse<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
             v.trim().parse().map_err(|_| ConfigError::Env {
@@ -230,6 +289,34 @@ impl Config {
         }
         if let Some(v) = get("XPLAN_MAX_INPUT_BYTES") {
             self.limits.max_input_bytes = parse("XPLAN_MAX_INPUT_BYTES", v)?;
+        }
+        if let Some(v) = get("XPLAN_MAX_UPLOAD_BYTES") {
+            self.api.max_upload_bytes = parse("XPLAN_MAX_UPLOAD_BYTES", v)?;
+        }
+        if let Some(v) = get("XPLAN_UNIQUE") {
+            self.api.unique = match v.trim() {
+                "none" => crate::store::manage::Uniqueness::None,
+                "name" => crate::store::manage::Uniqueness::Name,
+                "ags_name" => crate::store::manage::Uniqueness::AgsName,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "XPLAN_UNIQUE".into(),
+                        value: v,
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("XPLAN_WEB_DIR") {
+            self.api.web_dir = (!v.trim().is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = get("XPLAN_PUBLIC_READ") {
+            self.auth.public_read = parse("XPLAN_PUBLIC_READ", v)?;
+        }
+        if let Some(v) = get("XPLAN_AUTH_CACHE_SECONDS") {
+            self.auth.cache_seconds = parse("XPLAN_AUTH_CACHE_SECONDS", v)?;
+        }
+        if let Some(v) = get("XPLAN_BOOTSTRAP_ADMIN") {
+            self.auth.bootstrap_admin = parse("XPLAN_BOOTSTRAP_ADMIN", v)?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@
 //! - `ows`: OGC services (WMS), the other module that knows actix-web
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod crs;
 pub mod gml;

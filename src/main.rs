@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use xplanserver::auth::Role;
 use xplanserver::config::Config;
 use xplanserver::store::cluster::Cluster;
 use xplanserver::store::{ImportOptions, Store};
@@ -131,6 +132,32 @@ enum Command {
     },
     /// Delete a plan with everything stored for it.
     Delete { id: i64 },
+    /// Change the status of a plan (in_aufstellung, festgestellt, archiviert).
+    Status {
+        id: i64,
+        #[arg(value_parser = parse_status)]
+        status: PlanStatus,
+    },
+    /// Manage the users of the REST API and the web page.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens (Bearer) of users.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Show the audit log (imports, deletions, status changes), newest first.
+    Audit {
+        /// Only entries of this plan.
+        #[arg(long)]
+        plan: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Operate the managed PostgreSQL cluster.
     Db {
         #[command(subcommand)]
@@ -147,6 +174,58 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user. Without --password-stdin a random password is printed.
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Municipalities (AGS, comma-separated) whose plans an editor may change.
+        #[arg(long, value_delimiter = ',')]
+        ags: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change role, municipalities or password of a user.
+    Update {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        #[arg(long, value_delimiter = ',')]
+        ags: Option<Vec<String>>,
+        /// Read a new password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user and their tokens.
+    Remove { name: String },
+    /// List the users.
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token for a user and print it (it is stored only hashed).
+    Create {
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// List tokens (of one user).
+    List { user: Option<String> },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
+}
+
 #[derive(Subcommand, Clone, Copy)]
 enum DbAction {
     /// Initialise (first use) and start the cluster.
@@ -161,19 +240,64 @@ enum DbAction {
     Url,
 }
 
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role (viewer, editor, admin)"))
+}
+
+/// Checks AGS values given on the command line.
+fn check_ags(ags: &[String]) -> anyhow::Result<Vec<String>> {
+    let ags: Vec<String> = ags
+        .iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let Some(bad) = ags.iter().find(|a| !xplanserver::auth::valid_ags(a)) {
+        bail!("'{bad}' is not an AGS (2 to 12 digits)");
+    }
+    Ok(ags)
+}
+
+/// The first line of standard input (a password), without the line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.len() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    Ok(p)
+}
+
+/// Who the CLI acts as in the audit log.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("SUDO_USER")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "unknown".into())
+    )
+}
+
 fn parse_status(s: &str) -> Result<PlanStatus, String> {
     PlanStatus::parse(s)
         .ok_or_else(|| format!("'{s}' is not a status (in_aufstellung, festgestellt, archiviert)"))
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("XPLAN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,geo=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XPLAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,geo=error"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // XPLAN_LOG_FORMAT=json: one JSON object per line (with the request
+    // span's id, method and path) for log collectors
+    if std::env::var("XPLAN_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -312,6 +436,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = ImportOptions {
                 status,
                 internal_id,
+                unique: cfg.api.unique,
+                actor: Some(cli_actor()),
             };
             let bar = if quiet || files.len() < 2 {
                 indicatif::ProgressBar::hidden()
@@ -470,10 +596,88 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Delete { id } => {
             let store = Store::connect(&cfg).await?;
-            if !store.delete(id).await? {
-                bail!("plan {id} not found");
+            let name = store.delete_plan(id, &cli_actor()).await?;
+            println!("deleted plan {id} ({name})");
+        }
+        Command::Status { id, status } => {
+            let store = Store::connect(&cfg).await?;
+            let old = store.set_status(id, status, &cli_actor()).await?;
+            println!("plan {id}: {old} -> {}", status.as_str());
+        }
+        Command::User { action } => {
+            let store = Store::connect(&cfg).await?;
+            return user_command(&store, action).await;
+        }
+        Command::Token { action } => {
+            let store = Store::connect(&cfg).await?;
+            match action {
+                TokenAction::Create {
+                    user,
+                    label,
+                    expires_days,
+                } => {
+                    let made = store
+                        .create_token(&user, &label, expires_days, |id| {
+                            let t = xplanserver::auth::new_token(id);
+                            let h = xplanserver::auth::hash_secret(&t);
+                            (t, h)
+                        })
+                        .await?;
+                    let Some((id, token)) = made else {
+                        bail!("no user '{user}'");
+                    };
+                    eprintln!("token {id} for {user} (shown only now; send it as 'Authorization: Bearer <token>'):");
+                    println!("{token}");
+                }
+                TokenAction::List { user } => {
+                    println!(
+                        "{:>5}  {:<16} {:<20} {:<25} LABEL",
+                        "ID", "USER", "EXPIRES", "LAST USED"
+                    );
+                    for t in store.tokens(user.as_deref()).await? {
+                        println!(
+                            "{:>5}  {:<16} {:<20} {:<25} {}",
+                            t.id,
+                            t.user,
+                            t.expires_at
+                                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                                .unwrap_or_else(|| "never".into()),
+                            t.last_used_at
+                                .map(|d| d.to_rfc3339())
+                                .unwrap_or_else(|| "-".into()),
+                            t.label
+                        );
+                    }
+                }
+                TokenAction::Revoke { id } => {
+                    if !store.revoke_token(id).await? {
+                        bail!("no token {id}");
+                    }
+                    println!("revoked token {id}");
+                }
             }
-            println!("deleted plan {id}");
+        }
+        Command::Audit {
+            plan,
+            limit,
+            format,
+        } => {
+            let store = Store::connect(&cfg).await?;
+            let (_, entries) = store.audit_log(plan, limit.clamp(1, 100_000), 0).await?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                for e in entries {
+                    println!(
+                        "{}  {:<16} {:<7} {:>6}  {}",
+                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        e.actor,
+                        e.action,
+                        e.plan_id.map(|p| p.to_string()).unwrap_or_default(),
+                        e.detail
+                    );
+                }
+            }
         }
         Command::Db { action } => {
             if cfg.database.url.is_some() {
@@ -586,27 +790,151 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64()
     );
     drop(snapshot);
+    if cfg.auth.bootstrap_admin {
+        bootstrap_admin(&cfg, &store).await?;
+    }
     let data = web::Data::new(store.clone());
+    let metrics = Arc::new(xplanserver::api::metrics::Metrics::default());
+    let api = web::Data::new(xplanserver::api::ApiState::new(
+        store.clone(),
+        cfg.clone(),
+        metrics,
+    ));
     let ows = web::Data::new(xplanserver::ows::OwsState {
         maps,
         store,
         config: cfg.clone(),
     });
     tracing::info!(
-        "serving on http://{} (WMS: /wms, WFS: /wfs/{{41..60}}, OGC API Features: /ogcapi)",
+        "serving on http://{} (web page: /, REST API: /api/v1, WMS: /wms, WFS: /wfs/{{41..60}}, OGC API Features: /ogcapi)",
         cfg.server.bind
     );
     HttpServer::new(move || {
+        use actix_web::middleware::from_fn;
         App::new()
             .app_data(data.clone())
+            .app_data(api.clone())
             .app_data(ows.clone())
+            .wrap(from_fn(xplanserver::api::auth::reading_gate))
+            .wrap(from_fn(xplanserver::api::metrics::observe))
             .configure(xplanserver::api::configure)
             .configure(xplanserver::ows::configure)
+            .default_service(web::to(xplanserver::api::not_found))
     })
     .workers(workers)
     .bind(&cfg.server.bind)
     .with_context(|| format!("cannot listen on {}", cfg.server.bind))?
     .run()
     .await?;
+    Ok(())
+}
+
+async fn user_command(store: &Store, action: UserAction) -> anyhow::Result<ExitCode> {
+    use xplanserver::auth::{hash_secret, random_password, valid_user_name};
+    match action {
+        UserAction::Add {
+            name,
+            role,
+            ags,
+            password_stdin,
+        } => {
+            if !valid_user_name(&name) {
+                bail!("'{name}' is not a user name (1-64 of A-Z a-z 0-9 . _ @ -)");
+            }
+            let ags = check_ags(&ags)?;
+            let (password, generated) = if password_stdin {
+                (password_from_stdin()?, false)
+            } else {
+                (random_password(), true)
+            };
+            let pw = password.clone();
+            let hash = tokio::task::spawn_blocking(move || hash_secret(&pw)).await?;
+            if !store.add_user(&name, Some(&hash), role, &ags).await? {
+                bail!("user '{name}' exists");
+            }
+            if generated {
+                // shown only now: only the hash is stored
+                eprintln!("user {name} ({}) added; password:", role.as_str());
+                println!("{password}");
+            } else {
+                println!("user {name} ({}) added", role.as_str());
+            }
+        }
+        UserAction::Update {
+            name,
+            role,
+            ags,
+            password_stdin,
+        } => {
+            let ags = ags.map(|a| check_ags(&a)).transpose()?;
+            let hash = if password_stdin {
+                let p = password_from_stdin()?;
+                Some(tokio::task::spawn_blocking(move || hash_secret(&p)).await?)
+            } else {
+                None
+            };
+            if !store
+                .update_user(&name, hash.as_deref(), role, ags.as_deref())
+                .await?
+            {
+                bail!("no user '{name}'");
+            }
+            println!("user {name} updated");
+        }
+        UserAction::Remove { name } => {
+            if !store.remove_user(&name).await? {
+                bail!("no user '{name}'");
+            }
+            println!("user {name} removed");
+        }
+        UserAction::List { format } => {
+            let users = store.users().await?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                println!("{:<20} {:<7} AGS", "NAME", "ROLE");
+                for u in users {
+                    println!("{:<20} {:<7} {}", u.name, u.role.as_str(), u.ags.join(","));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// With no user at all, creates `admin` with a random password and writes
+/// the password to <data_dir>/initial-admin-password (mode 0600), so a new
+/// installation can log in without a manual step.
+async fn bootstrap_admin(cfg: &Config, store: &Store) -> anyhow::Result<()> {
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let password = xplanserver::auth::random_password();
+    let file = cfg.database.data_dir.join("initial-admin-password");
+    std::fs::create_dir_all(&cfg.database.data_dir)
+        .with_context(|| format!("cannot create {}", cfg.database.data_dir.display()))?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&file)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        writeln!(f, "{password}")?;
+    }
+    let p = password.clone();
+    let hash = tokio::task::spawn_blocking(move || xplanserver::auth::hash_secret(&p)).await?;
+    if store
+        .add_user("admin", Some(&hash), Role::Admin, &[])
+        .await?
+    {
+        tracing::info!(
+            "created user 'admin' (role admin); its password is in {}",
+            file.display()
+        );
+    }
     Ok(())
 }

@@ -138,6 +138,7 @@ async fn plan_metadata_status_and_delete() {
             &ImportOptions {
                 status: Some(PlanStatus::Archiviert),
                 internal_id: Some("v-17".into()),
+                ..Default::default()
             },
         )
         .await

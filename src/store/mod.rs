@@ -4,7 +4,9 @@
 pub mod cluster;
 pub mod copy;
 pub mod features;
+pub mod manage;
 pub mod maps;
+pub mod users;
 
 use crate::config::Config;
 use crate::gml::{arc, wkb, Bbox, Geometry};
@@ -42,6 +44,9 @@ pub enum StoreError {
     NotFound(i64),
     #[error("{0}")]
     Busy(String),
+    /// The import would duplicate a stored plan (configured uniqueness).
+    #[error("{message}")]
+    Duplicate { id: i64, message: String },
 }
 
 /// The stored namespace bindings of a plan document (JSON pairs
@@ -67,6 +72,10 @@ pub struct ImportOptions {
     /// Status to give the plans instead of the one derived from rechtsstand.
     pub status: Option<PlanStatus>,
     pub internal_id: Option<String>,
+    /// Refuse plans that duplicate a stored one.
+    pub unique: manage::Uniqueness,
+    /// Who imports (recorded in the audit log, in the import transaction).
+    pub actor: Option<String>,
 }
 
 /// What the plan list and `show` return.
@@ -86,6 +95,9 @@ pub struct PlanSummary {
     pub srid: i32,
     /// [min_x, min_y, max_x, max_y] in the storage CRS.
     pub bbox: Option<[f64; 4]>,
+    /// [min_lon, min_lat, max_lon, max_lat] (EPSG:4326).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox4326: Option<[f64; 4]>,
     pub feature_count: i32,
     pub source_file: Option<String>,
     pub imported_at: chrono::DateTime<chrono::Utc>,
@@ -278,7 +290,7 @@ impl Store {
             let p = p?;
             total += p.feature_count;
             ids.push(
-                self.write_plan(&mut tx, p, &attachments, &source_name, source_bytes)
+                self.write_plan(&mut tx, p, &attachments, &source_name, source_bytes, opts)
                     .await?,
             );
         }
@@ -299,8 +311,10 @@ impl Store {
         attachments: &[Attachment],
         source_name: &str,
         source_bytes: i64,
+        opts: &ImportOptions,
     ) -> Result<i64, StoreError> {
         let bbox = p.bbox.filter(Bbox::is_valid);
+        manage::check_unique(&mut *conn, opts.unique, &p.name, &p.ags).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO plans (name, nummer, internal_id, plan_type, plan_class, version, gml_id, rechtsstand, status,
                 plan_art, gemeinde, ags, srid, storage_srid, geltungsbereich, geltungsbereich_lin, bbox, feature_count,
@@ -380,12 +394,25 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        if let Some(actor) = &opts.actor {
+            manage::audit_on(
+                &mut *conn,
+                actor,
+                "import",
+                Some(id),
+                serde_json::json!({
+                    "name": p.name, "file": source_name, "features": p.feature_count,
+                    "status": p.status.as_str(), "version": p.version,
+                }),
+            )
+            .await?;
+        }
         Ok(id)
     }
 
     /// Lists plans, newest first.
     pub async fn list(&self) -> Result<Vec<PlanSummary>, StoreError> {
-        let rows = sqlx::query(SUMMARY_SQL)
+        let rows = sqlx::query(&format!("{SUMMARY_SELECT} {SUMMARY_BY_ID}"))
             .bind(None::<i64>)
             .fetch_all(&self.pool)
             .await?;
@@ -394,7 +421,7 @@ impl Store {
 
     /// One plan with its Bereiche and attachments.
     pub async fn get(&self, id: i64) -> Result<PlanSummary, StoreError> {
-        let row = sqlx::query(SUMMARY_SQL)
+        let row = sqlx::query(&format!("{SUMMARY_SELECT} {SUMMARY_BY_ID}"))
             .bind(Some(id))
             .fetch_optional(&self.pool)
             .await?
@@ -539,9 +566,14 @@ impl Store {
     }
 }
 
-const SUMMARY_SQL: &str = "SELECT id, name, nummer, internal_id, plan_type, plan_class, version, rechtsstand, status, ags, gemeinde,
-        srid, ST_XMin(bbox), ST_YMin(bbox), ST_XMax(bbox), ST_YMax(bbox), feature_count, source_file, imported_at
-     FROM plans WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC";
+/// The columns of a plan summary (see `summary_from_row`), with the
+/// number of rows the query matches as `total`.
+const SUMMARY_SELECT: &str = "SELECT id, name, nummer, internal_id, plan_type, plan_class, version, rechtsstand, status, ags, gemeinde,
+        srid, ST_XMin(bbox), ST_YMin(bbox), ST_XMax(bbox), ST_YMax(bbox), feature_count, source_file, imported_at,
+        ST_XMin(b4), ST_YMin(b4), ST_XMax(b4), ST_YMax(b4), count(*) OVER () AS total
+     FROM plans LEFT JOIN LATERAL (SELECT ST_Transform(bbox, 4326) AS b4) t ON true";
+
+const SUMMARY_BY_ID: &str = "WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC";
 
 fn summary_from_row(r: sqlx::postgres::PgRow) -> Result<PlanSummary, StoreError> {
     let bbox = match (
@@ -570,6 +602,15 @@ fn summary_from_row(r: sqlx::postgres::PgRow) -> Result<PlanSummary, StoreError>
         feature_count: r.try_get(16)?,
         source_file: r.try_get(17)?,
         imported_at: r.try_get(18)?,
+        bbox4326: match (
+            r.try_get::<Option<f64>, _>(19)?,
+            r.try_get::<Option<f64>, _>(20)?,
+            r.try_get::<Option<f64>, _>(21)?,
+            r.try_get::<Option<f64>, _>(22)?,
+        ) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        },
         bereiche: Vec::new(),
         attachments: Vec::new(),
     })

@@ -268,6 +268,8 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .env("XPLAN_WORKERS", "2")
             .env("XPLAN_LOG", "warn")
+            // no initial-admin-password file in the working directory
+            .env("XPLAN_BOOTSTRAP_ADMIN", "false")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -305,6 +307,22 @@ impl Server {
         self.request_with("GET", path, &format!("Accept: {accept}\r\n"), None)
     }
 
+    /// Any method with extra headers (name, value) and an optional body
+    /// (content type, bytes).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+    ) -> Response {
+        let h: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        self.request_with(method, path, &h, body)
+    }
+
     fn request(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Response {
         self.request_with(method, path, "", body)
     }
@@ -336,7 +354,8 @@ impl Server {
                 .unwrap();
                 c.write_all(b).unwrap();
             }
-            None => write!(c, "\r\n").unwrap(),
+            None if method == "GET" || method == "HEAD" => write!(c, "\r\n").unwrap(),
+            None => write!(c, "Content-Length: 0\r\n\r\n").unwrap(),
         }
         let mut buf = vec![];
         c.read_to_end(&mut buf).unwrap();
