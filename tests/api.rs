@@ -323,6 +323,42 @@ async fn manager_api_with_roles_municipalities_and_audit() {
     assert_eq!(hits("/wfs/54/festgestellt"), 1);
     assert_eq!(hits("/wfs/54/in_aufstellung"), 0);
 
+    // Basisdaten: changed in the stored XPlanGML (which stays schema-valid),
+    // the plan row and the audit log
+    let r = json(&s.get(&format!("/api/v1/plans/{id}/basisdaten")));
+    assert_eq!(r["name"], "BPlan001_5-4");
+    let put = |auth: &str, body: &str| {
+        s.send(
+            "PUT",
+            &format!("/api/v1/plans/{id}/basisdaten"),
+            &[("Authorization", auth)],
+            Some(("application/json", body.as_bytes())),
+        )
+    };
+    problem(&put(&u.editor_other, r#"{"name":"X"}"#), 403);
+    problem(&put(&u.editor_hh, r#"{"untergangsDatum":"1.1.2030"}"#), 400);
+    problem(&put(&u.editor_hh, r#"{"planArt":"1000"}"#), 400);
+    let r = put(
+        &u.editor_hh,
+        r#"{"name":"Baakenhafen Nord & Süd","beschreibung":"geändert","untergangsDatum":"2040-12-31"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(json(&r)["untergangsDatum"], "2040-12-31");
+    let r = json(&s.get("/api/v1/plans?name=Baakenhafen"));
+    assert_eq!(r["plans"][0]["id"], id);
+    let exported = s.get(&format!("/api/v1/plans/{id}/archive")).body;
+    let r = upload(&s, "/api/v1/validate", None, "application/zip", &exported);
+    let v = json(&r);
+    assert_eq!(v["valid"], true, "{}", r.text());
+    assert_eq!(v["documentSummary"][0]["name"], "Baakenhafen Nord & Süd");
+    let gf = s
+        .get("/wfs/54?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan")
+        .text();
+    assert!(
+        gf.contains("<xplan:untergangsDatum>2040-12-31</xplan:untergangsDatum>"),
+        "{gf}"
+    );
+
     // documents and archive
     let r = json(&s.get(&format!("/api/v1/plans/{id}/documents")));
     assert!(r.as_array().is_some());
@@ -332,7 +368,7 @@ async fn manager_api_with_roles_municipalities_and_audit() {
     let mut a = zip::ZipArchive::new(std::io::Cursor::new(r.body.clone())).unwrap();
     let mut gml = String::new();
     std::io::Read::read_to_string(&mut a.by_name("xplan.gml").unwrap(), &mut gml).unwrap();
-    assert!(gml.contains("BPlan001_5-4"));
+    assert!(gml.contains("Baakenhafen Nord &amp; Süd"));
     let r = s.get_accept(&format!("/api/v1/plans/{id}"), "application/zip");
     assert_eq!(r.body, s.get(&format!("/api/v1/plans/{id}/archive")).body);
 
@@ -392,13 +428,14 @@ async fn manager_api_with_roles_municipalities_and_audit() {
         entries,
         [
             ("hamburg".to_string(), "delete".to_string(), id),
+            ("hamburg".into(), "basisdaten".into(), id),
             ("hamburg".into(), "status".into(), id),
             ("chef".into(), "import".into(), fnp),
             ("hamburg".into(), "import".into(), id),
         ]
     );
     let cli_log = cli(&url, &["audit", "--plan", &id.to_string()], None);
-    assert_eq!(cli_log.lines().count(), 3, "{cli_log}");
+    assert_eq!(cli_log.lines().count(), 4, "{cli_log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,6 +79,7 @@ impl ResponseError for ApiError {
             ApiError::Store(StoreError::Input(e)) | ApiError::Input(e) => input_status(e),
             ApiError::Store(StoreError::Geometry { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Store(StoreError::Duplicate { .. }) => StatusCode::CONFLICT,
+            ApiError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,

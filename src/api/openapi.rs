@@ -124,7 +124,16 @@ pub fn document() -> Value {
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}
                 }},
                 "ValidationReport": {"type": "object", "description": "xPlanBox-shaped report: filename, version, valid, documentSummary, bbox, crs, externalReferences, validationResult {syntaktisch, geometrisch, semantisch: {status, valid, findings[{rule, level, message, gmlIds, line, location}]}}; the API adds findingsGeoJson and bbox4326 (EPSG:4326)"},
-                "AuditEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "action": {"type": "string", "enum": ["import", "delete", "status"]}, "planId": {"type": "integer"}, "detail": {"type": "object"}}}
+                "Basisdaten": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "nummer": {"type": "string", "nullable": true},
+                    "beschreibung": {"type": "string", "nullable": true}, "kommentar": {"type": "string", "nullable": true},
+                    "technHerstellDatum": {"type": "string", "format": "date", "nullable": true},
+                    "genehmigungsDatum": {"type": "string", "format": "date", "nullable": true},
+                    "untergangsDatum": {"type": "string", "format": "date", "nullable": true},
+                    "rechtsstand": {"type": "integer", "nullable": true},
+                    "rechtsverordnungsDatum": {"type": "string", "format": "date", "nullable": true}
+                }},
+                "AuditEntry": {"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}, "action": {"type": "string", "enum": ["import", "delete", "status", "basisdaten"]}, "planId": {"type": "integer"}, "detail": {"type": "object"}}}
             }
         },
         "paths": {
@@ -172,6 +181,14 @@ pub fn document() -> Value {
                 "security": [{"basic": []}, {"bearer": []}], "parameters": [id_param()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["festgestellt", "in_aufstellung", "archiviert"]}}}}}},
                 "responses": with(json_ok("the changed plan", json!({"$ref": "#/components/schemas/PlanInfo"})), &["400", "401", "403", "404"])}},
+            "/api/v1/plans/{id}/basisdaten": {
+                "get": {"tags": ["manager"], "summary": "Basisdaten of the plan", "parameters": [id_param()],
+                    "responses": with(json_ok("the editable Basisdaten", json!({"$ref": "#/components/schemas/Basisdaten"})), &["404"])},
+                "put": {"tags": ["manager"], "summary": "Change Basisdaten in the stored XPlanGML (null removes an optional one; a new rechtsstand sets the derived status)",
+                    "security": [{"basic": []}, {"bearer": []}], "parameters": [id_param()],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Basisdaten"}}}},
+                    "responses": with(json_ok("the new Basisdaten", json!({"$ref": "#/components/schemas/Basisdaten"})), &["400", "401", "403", "404"])}
+            },
             "/api/v1/plans/{id}/documents": {"get": {"tags": ["manager"], "summary": "The plan's attached documents", "parameters": [id_param()],
                 "responses": with(json_ok("documents", json!({"type": "array", "items": {"$ref": "#/components/schemas/Document"}})), &["404"])}},
             "/api/v1/plans/{id}/documents/{name}": {"get": {"tags": ["manager"], "summary": "One attached document with its media type",

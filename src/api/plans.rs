@@ -463,6 +463,34 @@ async fn put_status(
     Ok(HttpResponse::Ok().json(plan_info(&plan, &base_url(&state, &req), true)))
 }
 
+#[get("/api/v1/plans/{id}/basisdaten")]
+async fn get_basisdaten(
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.store.basisdaten(plan_id(&id)?).await?))
+}
+
+/// Changes Basisdaten (a JSON object of the keys to change; null removes
+/// an optional one) and answers with the new Basisdaten.
+#[put("/api/v1/plans/{id}/basisdaten")]
+async fn put_basisdaten(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let id = plan_id(&id)?;
+    let changes: serde_json::Map<String, Value> = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body must be a JSON object: {e}")))?;
+    let ags = state.store.plan_ags(id).await?;
+    let p = caller.require_change(&ags)?;
+    state.store.update_basisdaten(id, &changes, &p.user).await?;
+    tracing::info!(user = %p.user, plan = id, "basisdaten changed");
+    Ok(HttpResponse::Ok().json(state.store.basisdaten(id).await?))
+}
+
 #[get("/api/v1/plans/{id}/documents")]
 async fn list_documents(
     state: web::Data<ApiState>,
@@ -558,6 +586,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_archive)
         .service(delete_plan)
         .service(put_status)
+        .service(get_basisdaten)
+        .service(put_basisdaten)
         .service(list_documents)
         .service(get_document)
         .service(me)

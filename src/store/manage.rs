@@ -168,6 +168,88 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The editable Basisdaten of a plan (see `xplan::edit`).
+    pub async fn basisdaten(&self, id: i64) -> Result<serde_json::Value, StoreError> {
+        let props: serde_json::Value = sqlx::query_scalar(
+            "SELECT f.properties FROM plans p JOIN features f ON f.plan_id = p.id AND f.gml_id = p.gml_id WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound(id))?;
+        Ok(crate::xplan::edit::basisdaten(&props))
+    }
+
+    /// Changes Basisdaten of a plan in its stored XML and properties and
+    /// in the plan row (name, nummer, rechtsstand; a new rechtsstand sets
+    /// the status derived from it, as on import), with an audit entry, in
+    /// one transaction. Maps and services follow through the plans
+    /// table's change notification.
+    pub async fn update_basisdaten(
+        &self,
+        id: i64,
+        changes: &serde_json::Map<String, serde_json::Value>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT p.version, p.plan_class, p.plan_type, p.gml_id, f.xml, f.properties
+             FROM plans p JOIN features f ON f.plan_id = p.id AND f.gml_id = p.gml_id
+             WHERE p.id = $1 FOR UPDATE OF p, f",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound(id))?;
+        let version: String = row.get(0);
+        let plan_class: String = row.get(1);
+        let plan_type: String = row.get(2);
+        let gml_id: String = row.get(3);
+        let xml: String = row.get(4);
+        let mut props: serde_json::Value = row.get(5);
+        let version = crate::xplan::Version::parse(&version)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown version {version}")))?;
+        let new_xml = crate::xplan::edit::apply(&xml, &mut props, version, &plan_class, changes)
+            .map_err(StoreError::Invalid)?;
+        sqlx::query(
+            "UPDATE features SET xml = $3, properties = $4 WHERE plan_id = $1 AND gml_id = $2",
+        )
+        .bind(id)
+        .bind(&gml_id)
+        .bind(&new_xml)
+        .bind(&props)
+        .execute(&mut *tx)
+        .await?;
+        let text = |k: &str| props.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let rechtsstand: Option<i32> = text("rechtsstand").and_then(|s| s.parse().ok());
+        let status = changes.contains_key("rechtsstand").then(|| {
+            crate::xplan::PlanType::parse(&plan_type)
+                .map(|t| PlanStatus::from_rechtsstand(t, rechtsstand).as_str())
+        });
+        sqlx::query(
+            "UPDATE plans SET name = $2, nummer = $3, rechtsstand = $4, status = COALESCE($5, status) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(text("name").unwrap_or_default())
+        .bind(text("nummer"))
+        .bind(rechtsstand)
+        .bind(status.flatten())
+        .execute(&mut *tx)
+        .await?;
+        audit_on(
+            &mut tx,
+            actor,
+            "basisdaten",
+            Some(id),
+            serde_json::Value::Object(changes.clone()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// Appends to the audit log on a connection (inside the caller's transaction).
 pub(super) async fn audit_on(
     conn: &mut sqlx::PgConnection,

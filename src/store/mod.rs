@@ -44,6 +44,9 @@ pub enum StoreError {
     NotFound(i64),
     #[error("{0}")]
     Busy(String),
+    /// A change request that does not fit the plan.
+    #[error("{0}")]
+    Invalid(String),
     /// The import would duplicate a stored plan (configured uniqueness).
     #[error("{message}")]
     Duplicate { id: i64, message: String },
