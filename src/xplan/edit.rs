@@ -294,7 +294,7 @@ pub fn apply(
     }
     // from the end, so earlier offsets stay valid; inserts at one place in
     // reverse schema order, each landing before the ones already made
-    edits.sort_by(|a, b| (b.0, b.3).cmp(&(a.0, a.3)));
+    edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.3)));
     let mut out = xml.to_string();
     for (a, b, s, _) in edits {
         out.replace_range(a..b, &s);
