@@ -15,6 +15,7 @@ export XPLAN_TEST_DB_PORT XPLAN_TEST_DATA_DIR
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/web-deps.sh
 
 build: deps
 	$(CARGO) build
