@@ -78,6 +78,16 @@ async fn plan_count(url: &str) -> i64 {
         .unwrap()
 }
 
+/// An admin made with the CLI; its Basic credentials.
+fn add_admin(url: &str) -> String {
+    cli(
+        url,
+        &["user", "add", "chef", "--role", "admin", "--password-stdin"],
+        Some("admin-passwort\n"),
+    );
+    basic("chef", "admin-passwort")
+}
+
 /// Users of every role, made with the CLI.
 struct Users {
     admin: String,
@@ -87,11 +97,7 @@ struct Users {
 }
 
 fn make_users(url: &str) -> Users {
-    cli(
-        url,
-        &["user", "add", "chef", "--role", "admin", "--password-stdin"],
-        Some("admin-passwort\n"),
-    );
+    let admin = add_admin(url);
     cli(
         url,
         &[
@@ -125,7 +131,7 @@ fn make_users(url: &str) -> Users {
     let pw = pw.trim().to_string();
     assert!(pw.len() >= 16, "{pw}");
     Users {
-        admin: basic("chef", "admin-passwort"),
+        admin,
         editor_hh: basic("hamburg", "editor-passwort"),
         editor_other: basic("anderswo", "anderswo-passwort"),
         viewer: basic("leser", &pw),
@@ -511,12 +517,7 @@ fn make_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_uploads_are_refused_and_store_nothing() {
     let url = common::fresh_database().await;
-    cli(
-        &url,
-        &["user", "add", "chef", "--role", "admin", "--password-stdin"],
-        Some("admin-passwort\n"),
-    );
-    let admin = basic("chef", "admin-passwort");
+    let admin = add_admin(&url);
     let s = Server::start_with_env(&url, &[("XPLAN_MAX_UPLOAD_BYTES", "3000000")]);
     let gml = std::fs::read(fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
     let bomb = make_zip(&[("xplan.gml", &vec![b' '; 300 << 20])]);
@@ -682,12 +683,7 @@ async fn validator_reports_json_and_html_with_findings_on_the_map() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_imports_and_duplicates() {
     let url = common::fresh_database().await;
-    cli(
-        &url,
-        &["user", "add", "chef", "--role", "admin", "--password-stdin"],
-        Some("admin-passwort\n"),
-    );
-    let admin = basic("chef", "admin-passwort");
+    let admin = add_admin(&url);
     let s = std::sync::Arc::new(Server::start_with_env(
         &url,
         &[("XPLAN_UNIQUE", "ags_name")],

@@ -102,23 +102,10 @@ fn documents(p: &PlanSummary, base: &str) -> Value {
                 "name": a.name,
                 "mediaType": a.media_type,
                 "size": a.size,
-                "href": format!("{base}/api/v1/plans/{}/documents/{}", p.id, urlencode(&a.name)),
+                "href": format!("{base}/api/v1/plans/{}/documents/{}", p.id, crate::ows::urlencode(&a.name)),
             })
         })
         .collect()
-}
-
-/// Percent-encodes a path segment.
-fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -578,16 +578,23 @@ const SUMMARY_SELECT: &str = "SELECT id, name, nummer, internal_id, plan_type, p
 
 const SUMMARY_BY_ID: &str = "WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC";
 
+/// Four nullable numbers from column `first` on as a box.
+fn box_columns(r: &sqlx::postgres::PgRow, first: usize) -> Result<Option<[f64; 4]>, StoreError> {
+    Ok(
+        match (
+            r.try_get::<Option<f64>, _>(first)?,
+            r.try_get::<Option<f64>, _>(first + 1)?,
+            r.try_get::<Option<f64>, _>(first + 2)?,
+            r.try_get::<Option<f64>, _>(first + 3)?,
+        ) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        },
+    )
+}
+
 fn summary_from_row(r: sqlx::postgres::PgRow) -> Result<PlanSummary, StoreError> {
-    let bbox = match (
-        r.try_get::<Option<f64>, _>(12)?,
-        r.try_get::<Option<f64>, _>(13)?,
-        r.try_get::<Option<f64>, _>(14)?,
-        r.try_get::<Option<f64>, _>(15)?,
-    ) {
-        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-        _ => None,
-    };
+    let bbox = box_columns(&r, 12)?;
     Ok(PlanSummary {
         id: r.try_get(0)?,
         name: r.try_get(1)?,
@@ -605,15 +612,7 @@ fn summary_from_row(r: sqlx::postgres::PgRow) -> Result<PlanSummary, StoreError>
         feature_count: r.try_get(16)?,
         source_file: r.try_get(17)?,
         imported_at: r.try_get(18)?,
-        bbox4326: match (
-            r.try_get::<Option<f64>, _>(19)?,
-            r.try_get::<Option<f64>, _>(20)?,
-            r.try_get::<Option<f64>, _>(21)?,
-            r.try_get::<Option<f64>, _>(22)?,
-        ) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-            _ => None,
-        },
+        bbox4326: box_columns(&r, 19)?,
         bereiche: Vec::new(),
         attachments: Vec::new(),
     })
