@@ -799,6 +799,7 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         store.clone(),
         cfg.clone(),
         metrics,
+        Some(maps.clone()),
     ));
     let ows = web::Data::new(xplanserver::ows::OwsState {
         maps,

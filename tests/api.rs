@@ -232,6 +232,10 @@ async fn manager_api_with_roles_municipalities_and_audit() {
         .collect();
     assert_eq!(rels, ["self", "archive", "wms", "wfs", "map"]);
 
+    // the maps show the plan as soon as the import answers
+    let r = s.get(&format!("/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"));
+    assert_eq!(r.status, 200, "{}", r.text());
+
     // read: public
     let r = s.get(&format!("/api/v1/plans/{id}"));
     assert_eq!(json(&r)["id"], id);
@@ -260,6 +264,11 @@ async fn manager_api_with_roles_municipalities_and_audit() {
     let r = json(&s.get("/api/v1/plans?status=in_aufstellung&version=54&ags=02000000"));
     assert_eq!(r["numberMatched"], 1);
     assert_eq!(r["plans"][0]["id"], id);
+    // AGS by prefix: Land Hamburg (02), not Bavaria (09)
+    let r = json(&s.get("/api/v1/plans?ags=02&type=BP"));
+    assert_eq!(r["numberMatched"], 1);
+    let r = json(&s.get("/api/v1/plans?ags=09"));
+    assert_eq!(r["numberMatched"], 0);
     let r = json(&s.get("/api/v1/plans?status=archiviert&type=BP"));
     assert_eq!(r["numberMatched"], 0);
     let r = json(&s.get("/api/v1/plans?internalId=V-42"));
@@ -295,6 +304,7 @@ async fn manager_api_with_roles_municipalities_and_audit() {
         "/api/v1/plans?bbox=1,2,3",
         "/api/v1/plans?limit=0",
         "/api/v1/plans?version=9.9",
+        "/api/v1/plans?ags=02%25",
     ] {
         problem(&s.get(bad), 400);
     }
@@ -478,14 +488,18 @@ async fn tokens_work_until_revoked() {
     let bearer = format!("Bearer {token}");
     let r = s.send("GET", "/api/v1/me", &[("Authorization", &bearer)], None);
     assert_eq!(json(&r)["user"], "fachverfahren");
-    let r = upload(
-        &s,
+    // a browser sends a non-ASCII file name percent-encoded
+    let r = s.send(
+        "POST",
         "/api/v1/plans",
-        Some(&bearer),
-        "application/zip",
-        &plan_bytes("BPlan001_5-4.zip"),
+        &[
+            ("Authorization", &bearer),
+            ("X-Filename", "C%3A%5Cakten%5CBebauungsplan_Gr%C3%BCn%203.zip"),
+        ],
+        Some(("application/zip", &plan_bytes("BPlan001_5-4.zip"))),
     );
     assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(json(&r)[0]["sourceFile"], "Bebauungsplan_Grün 3.zip");
     let list = cli(&url, &["token", "list", "fachverfahren"], None);
     assert!(list.contains("Fachverfahren"), "{list}");
     let id = token.split('_').nth(1).unwrap();

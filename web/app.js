@@ -488,8 +488,9 @@
     // Search as you type (name, AGS) and on selection.
     form.addEventListener('input', (ev) => {
       if (ev.target.tagName !== 'INPUT') return;
-      // A Gemeindeschlüssel is searched when complete (8 digits, or 12 for a Regionalschlüssel).
-      if (ev.target.name === 'ags' && !(ev.target.checkValidity() && [0, 8, 12].includes(ev.target.value.trim().length))) return;
+      // A Gemeindeschlüssel matches by prefix (Land 2, Kreis 5, Gemeinde 8
+      // digits): searched from two digits on.
+      if (ev.target.name === 'ags' && !(ev.target.checkValidity() && ev.target.value.trim().length !== 1)) return;
       clearTimeout(debounce);
       debounce = setTimeout(() => { offset = 0; load(); }, 350);
     });

@@ -24,16 +24,39 @@ pub struct ApiState {
     pub config: Config,
     pub credentials: auth::CredentialCache,
     pub metrics: Arc<metrics::Metrics>,
+    /// The served maps: changes answer only once the maps show them.
+    pub maps: Option<Arc<crate::render::MapData>>,
 }
 
 impl ApiState {
-    pub fn new(store: Store, config: Config, metrics: Arc<metrics::Metrics>) -> ApiState {
+    pub fn new(
+        store: Store,
+        config: Config,
+        metrics: Arc<metrics::Metrics>,
+        maps: Option<Arc<crate::render::MapData>>,
+    ) -> ApiState {
         let ttl = std::time::Duration::from_secs(config.auth.cache_seconds);
         ApiState {
             store,
             config,
             credentials: auth::CredentialCache::new(ttl),
             metrics,
+            maps,
+        }
+    }
+
+    /// Waits (up to 5 s) until the maps, which follow the database's change
+    /// notifications, satisfy `done`, so that a client that gets the answer
+    /// to a change finds it in the WMS and tiles at once.
+    pub async fn maps_follow(&self, done: impl Fn(&crate::render::MapData) -> bool) {
+        let Some(maps) = &self.maps else { return };
+        let t0 = std::time::Instant::now();
+        while !done(maps) {
+            if t0.elapsed() > std::time::Duration::from_secs(5) {
+                tracing::warn!("the maps did not follow a change within 5 s");
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 }

@@ -151,7 +151,7 @@ pub fn document() -> Value {
                         {"name": "name", "in": "query", "description": "part of the name or nummer, case-insensitive (also planName)", "schema": {"type": "string"}},
                         {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["BP", "FP", "LP", "RP", "SO"]}},
                         {"name": "status", "in": "query", "description": "comma-separated statuses (also planStatus)", "schema": {"type": "string"}},
-                        {"name": "ags", "in": "query", "description": "municipality key (AGS)", "schema": {"type": "string"}},
+                        {"name": "ags", "in": "query", "description": "municipality key (AGS) or its beginning (Land, Kreis)", "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"}},
                         {"name": "version", "in": "query", "schema": {"type": "string", "example": "5.4"}},
                         {"name": "internalId", "in": "query", "schema": {"type": "string"}},
                         {"name": "bbox", "in": "query", "description": "minLon,minLat,maxLon,maxLat", "schema": {"type": "string"}},

@@ -199,7 +199,15 @@ async fn search(state: web::Data<ApiState>, req: HttpRequest) -> Result<HttpResp
             .map(|n| n.trim().to_string()),
         plan_type,
         statuses,
-        ags: p.ags.filter(|a| !a.trim().is_empty()),
+        ags: match p.ags.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(a) if a.len() <= 12 && a.bytes().all(|b| b.is_ascii_digit()) => Some(a.to_string()),
+            Some(a) => {
+                return Err(ApiError::BadRequest(format!(
+                    "ags '{a}' is not a municipality key or its beginning (up to 12 digits)"
+                )))
+            }
+        },
         version: p.version.as_deref().map(parse_version).transpose()?,
         internal_id: p.internal_id,
         bbox,
@@ -332,6 +340,13 @@ async fn import(
             return Err(e.into());
         }
     };
+    let ids = result.plan_ids.clone();
+    state
+        .maps_follow(|m| {
+            let snap = m.snapshot();
+            ids.iter().all(|id| snap.iter().any(|p| p.info.id == *id))
+        })
+        .await;
     let base = base_url(&state, &req);
     let mut infos = Vec::new();
     for id in &result.plan_ids {
@@ -413,6 +428,9 @@ async fn delete_plan(
     let p = caller.require_change(&ags)?;
     let name = state.store.delete_plan(id, &p.user).await?;
     tracing::info!(user = %p.user, plan = id, "deleted");
+    state
+        .maps_follow(|m| m.snapshot().iter().all(|p| p.info.id != id))
+        .await;
     Ok(HttpResponse::Ok().json(json!({
         "message": format!("plan {id} ('{name}') deleted"),
         "id": id,
@@ -446,6 +464,13 @@ async fn put_status(
     let p = caller.require_change(&ags)?;
     let old = state.store.set_status(id, status, &p.user).await?;
     tracing::info!(user = %p.user, plan = id, from = %old, to = status.as_str(), "status changed");
+    state
+        .maps_follow(|m| {
+            m.snapshot()
+                .iter()
+                .any(|p| p.info.id == id && p.info.status == status.as_str())
+        })
+        .await;
     let plan = state.store.get(id).await?;
     Ok(HttpResponse::Ok().json(plan_info(&plan, &base_url(&state, &req), true)))
 }
@@ -473,7 +498,11 @@ async fn put_basisdaten(
         .map_err(|e| ApiError::BadRequest(format!("the body must be a JSON object: {e}")))?;
     let ags = state.store.plan_ags(id).await?;
     let p = caller.require_change(&ags)?;
+    let generation = state.maps.as_ref().map(|m| m.generation());
     state.store.update_basisdaten(id, &changes, &p.user).await?;
+    state
+        .maps_follow(|m| Some(m.generation()) != generation)
+        .await;
     tracing::info!(user = %p.user, plan = id, "basisdaten changed");
     Ok(HttpResponse::Ok().json(state.store.basisdaten(id).await?))
 }

@@ -16,15 +16,37 @@ const ZIP_TYPES: &[&str] = &[
 ];
 const XML_TYPES: &[&str] = &["application/gml+xml", "application/xml", "text/xml"];
 
-/// The file name of an upload: X-Filename without directories and control
-/// characters, else a generic name.
+/// Decodes %XX escapes (browsers can send only ASCII in headers); the
+/// value as given when the result is not UTF-8.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// The file name of an upload: X-Filename (percent-decoded) without
+/// directories and control characters, else a generic name.
 fn file_name(req: &HttpRequest, zip: bool) -> String {
     let given = req
         .headers()
         .get("X-Filename")
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            v.rsplit(['/', '\\'])
+            percent_decode(v)
+                .rsplit(['/', '\\'])
                 .next()
                 .unwrap_or("")
                 .chars()
@@ -130,5 +152,16 @@ impl SkipParams {
             skip_geltungsbereich: self.skip_geltungsbereich,
             skip_laufrichtung: self.skip_laufrichtung,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_percent_decoded() {
+        assert_eq!(super::percent_decode("Gr%C3%BCn%203.zip"), "Grün 3.zip");
+        assert_eq!(super::percent_decode("100%.zip"), "100%.zip");
+        assert_eq!(super::percent_decode("a%2"), "a%2");
+        assert_eq!(super::percent_decode("%FF.zip"), "%FF.zip");
     }
 }

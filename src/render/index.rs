@@ -132,7 +132,16 @@ pub struct MapData {
     styles: RwLock<Arc<Styles>>,
     pub storage_srid: u32,
     plans: RwLock<Arc<Vec<Arc<PlanMap>>>>,
+    /// Counts plan changes (after each swap): work that took a snapshot
+    /// under an older generation must not be cached.
+    generation: std::sync::atomic::AtomicU64,
+    /// Called after each change with the boxes (storage CRS) of the plans
+    /// before and after it, e.g. to drop cached tiles.
+    on_change: RwLock<Option<ChangeHook>>,
 }
+
+/// See [`MapData::set_change_hook`].
+pub type ChangeHook = Arc<dyn Fn(&[[f64; 4]]) + Send + Sync>;
 
 impl MapData {
     pub fn new(styles: Styles, storage_srid: u32) -> MapData {
@@ -140,6 +149,35 @@ impl MapData {
             styles: RwLock::new(Arc::new(styles)),
             storage_srid,
             plans: RwLock::new(Arc::new(vec![])),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            on_change: RwLock::new(None),
+        }
+    }
+
+    /// The number of plan changes so far; read it before `snapshot()`.
+    pub fn generation(&self) -> u64 {
+        self.generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Registers the function told about every change (see `on_change`).
+    pub fn set_change_hook(&self, hook: ChangeHook) {
+        *self.on_change.write().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// After a swap: a new generation, then the hook with the changed boxes.
+    fn changed(&self, boxes: Vec<[f64; 4]>) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let hook = self
+            .on_change
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(h) = hook {
+            if !boxes.is_empty() {
+                h(&boxes);
+            }
         }
     }
 
@@ -305,36 +343,55 @@ impl MapData {
 
     /// Adds or replaces a plan.
     pub fn insert(&self, plan: PlanMap) {
-        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<Arc<PlanMap>> = guard
-            .iter()
-            .filter(|p| p.info.id != plan.info.id)
-            .cloned()
-            .collect();
-        v.push(Arc::new(plan));
-        v.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
-        *guard = Arc::new(v);
+        let mut boxes: Vec<[f64; 4]> = plan.bbox.into_iter().collect();
+        {
+            let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
+            let mut v: Vec<Arc<PlanMap>> = Vec::with_capacity(guard.len() + 1);
+            for p in guard.iter() {
+                if p.info.id == plan.info.id {
+                    boxes.extend(p.bbox);
+                } else {
+                    v.push(p.clone());
+                }
+            }
+            v.push(Arc::new(plan));
+            v.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+            *guard = Arc::new(v);
+        }
+        self.changed(boxes);
     }
 
     /// Removes a plan; true if it was there.
     pub fn remove(&self, id: i64) -> bool {
-        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
-        let before = guard.len();
-        let v: Vec<Arc<PlanMap>> = guard.iter().filter(|p| p.info.id != id).cloned().collect();
-        let removed = v.len() != before;
-        *guard = Arc::new(v);
-        removed
+        self.retain_where(|p| p.info.id != id) > 0
     }
 
     /// Keeps only the plans in `ids`.
     pub fn retain(&self, ids: &[i64]) {
-        let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
-        let v: Vec<Arc<PlanMap>> = guard
-            .iter()
-            .filter(|p| ids.contains(&p.info.id))
-            .cloned()
-            .collect();
-        *guard = Arc::new(v);
+        self.retain_where(|p| ids.contains(&p.info.id));
+    }
+
+    /// Keeps the plans `keep` accepts; returns how many went.
+    fn retain_where(&self, keep: impl Fn(&PlanMap) -> bool) -> usize {
+        let mut boxes = Vec::new();
+        let mut gone = 0;
+        {
+            let mut guard = self.plans.write().unwrap_or_else(|p| p.into_inner());
+            let mut v: Vec<Arc<PlanMap>> = Vec::with_capacity(guard.len());
+            for p in guard.iter() {
+                if keep(p) {
+                    v.push(p.clone());
+                } else {
+                    gone += 1;
+                    boxes.extend(p.bbox);
+                }
+            }
+            *guard = Arc::new(v);
+        }
+        if gone > 0 {
+            self.changed(boxes);
+        }
+        gone
     }
 
     /// Union of the bounding boxes (storage CRS) of the plans a filter accepts.

@@ -13,6 +13,7 @@ pub struct PlanQuery {
     pub name: Option<String>,
     pub plan_type: Option<String>,
     pub statuses: Vec<PlanStatus>,
+    /// Plans with a municipality key starting with this (Land, Kreis, Gemeinde).
     pub ags: Option<String>,
     pub version: Option<String>,
     pub internal_id: Option<String>,
@@ -59,7 +60,7 @@ impl Store {
             "{} WHERE ($1::text IS NULL OR name ILIKE $1 OR nummer ILIKE $1)
                AND ($2::text IS NULL OR plan_type = $2)
                AND (cardinality($3::text[]) = 0 OR status = ANY($3))
-               AND ($4::text IS NULL OR $4 = ANY(ags))
+               AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM unnest(ags) a WHERE starts_with(a, $4)))
                AND ($5::text IS NULL OR version = $5)
                AND ($6::text IS NULL OR internal_id = $6)
                AND ($7::float8 IS NULL OR bbox && ST_Transform(ST_MakeEnvelope($7, $8, $9, $10, 4326), $11))
