@@ -29,6 +29,43 @@ pub struct Config {
     pub service: ServiceConfig,
     pub api: ApiConfig,
     pub auth: AuthConfig,
+    pub tiles: TilesConfig,
+}
+
+/// Raster tiles (XYZ, WMTS, OGC API Tiles) and their cache.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TilesConfig {
+    /// Directory of the tile cache; default <data_dir>/tiles.
+    pub cache_dir: Option<PathBuf>,
+    /// Tiles per side of a metatile (drawn at once, then cut).
+    pub metatile: u32,
+    /// Pixels drawn around a metatile (labels and symbols at its edges).
+    pub gutter: u32,
+    /// Cache-Control max-age of tiles, in seconds (clients revalidate
+    /// with the ETag after that).
+    pub max_age_seconds: u32,
+}
+
+impl Default for TilesConfig {
+    fn default() -> Self {
+        TilesConfig {
+            cache_dir: None,
+            metatile: 4,
+            gutter: 32,
+            max_age_seconds: 60,
+        }
+    }
+}
+
+impl Config {
+    /// The tile cache directory.
+    pub fn tile_cache_dir(&self) -> PathBuf {
+        self.tiles
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join("tiles"))
+    }
 }
 
 /// The REST API (plan manager and validator).
@@ -255,6 +292,7 @@ impl Config {
     /// XPLAN_BIND, XPLAN_WORKERS, XPLAN_STORAGE_SRID, XPLAN_PUBLIC_URL,
     /// XPLAN_STYLE_FILE, XPLAN_MAX_INPUT_BYTES, XPLAN_MAX_UPLOAD_BYTES,
     /// XPLAN_UNIQUE, XPLAN_WEB_DIR, XPLAN_PUBLIC_READ, XPLAN_AUTH_CACHE_SECONDS,
+    /// XPLAN_TILE_CACHE_DIR,
     /// XPLAN_BOOTSTRAP_ADMIN.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn parse<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
@@ -311,6 +349,9 @@ impl Config {
         }
         if let Some(v) = get("XPLAN_PUBLIC_READ") {
             self.auth.public_read = parse("XPLAN_PUBLIC_READ", v)?;
+        }
+        if let Some(v) = get("XPLAN_TILE_CACHE_DIR") {
+            self.tiles.cache_dir = (!v.trim().is_empty()).then(|| PathBuf::from(v));
         }
         if let Some(v) = get("XPLAN_AUTH_CACHE_SECONDS") {
             self.auth.cache_seconds = parse("XPLAN_AUTH_CACHE_SECONDS", v)?;

@@ -20,5 +20,6 @@ pub mod ows;
 pub mod render;
 pub mod store;
 pub mod synth;
+pub mod tiles;
 pub mod validate;
 pub mod xplan;

@@ -138,6 +138,36 @@ enum Command {
         #[arg(value_parser = parse_status)]
         status: PlanStatus,
     },
+    /// Render tiles into the cache, in parallel on all cores (resumable:
+    /// complete metatiles are skipped).
+    Seed {
+        /// Tilesets: WMS layer names (vektordaten, bp_objekte, bp_baugebteilfl …).
+        #[arg(long, value_delimiter = ',', default_value = "vektordaten")]
+        layers: Vec<String>,
+        /// Tile matrix sets (WebMercatorQuad, UTM32, UTM33).
+        #[arg(long, value_delimiter = ',', default_value = "WebMercatorQuad")]
+        tms: Vec<String>,
+        /// Zoom levels, e.g. 10-17 or 14.
+        #[arg(long, value_parser = parse_zooms)]
+        zoom: (u8, u8),
+        /// Only this area: minLon,minLat,maxLon,maxLat (EPSG:4326).
+        #[arg(long, value_parser = parse_bbox)]
+        bbox: Option<[f64; 4]>,
+        /// Only the areas of these plans.
+        #[arg(long, value_delimiter = ',')]
+        plan: Vec<i64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Do not show a progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Operate the tile cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Manage the users of the REST API and the web page.
     User {
         #[command(subcommand)]
@@ -209,6 +239,17 @@ enum UserAction {
 }
 
 #[derive(Subcommand)]
+enum CacheAction {
+    /// Delete cached tiles (all, or of one tileset and/or matrix set).
+    Purge {
+        #[arg(long)]
+        layer: Option<String>,
+        #[arg(long)]
+        tms: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenAction {
     /// Create a token for a user and print it (it is stored only hashed).
     Create {
@@ -238,6 +279,31 @@ enum DbAction {
     Psql,
     /// Print the connection URL (with password).
     Url,
+}
+
+fn parse_zooms(s: &str) -> Result<(u8, u8), String> {
+    let bad = || format!("'{s}' is not a zoom level or range (e.g. 10-17)");
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let (a, b): (u8, u8) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{s}' is not minLon,minLat,maxLon,maxLat"))?;
+    match v[..] {
+        [a, b, c, d] if a < c && b < d => Ok([a, b, c, d]),
+        _ => Err(format!("'{s}' is not minLon,minLat,maxLon,maxLat")),
+    }
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -604,6 +670,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let old = store.set_status(id, status, &cli_actor()).await?;
             println!("plan {id}: {old} -> {}", status.as_str());
         }
+        Command::Seed {
+            layers,
+            tms,
+            zoom,
+            bbox,
+            plan,
+            threads,
+            quiet,
+        } => return seed(&cfg, layers, tms, zoom, bbox, plan, threads, quiet).await,
+        Command::Cache {
+            action: CacheAction::Purge { layer, tms },
+        } => {
+            let cache = xplanserver::tiles::cache::TileCache::new(cfg.tile_cache_dir());
+            let tms = tms
+                .map(|t| {
+                    xplanserver::tiles::grid::TileMatrixSet::by_id(&t)
+                        .map(|t| t.id)
+                        .with_context(|| format!("no tile matrix set '{t}'"))
+                })
+                .transpose()?;
+            let n = cache.purge(layer.as_deref(), tms)?;
+            println!("{n} tiles deleted from {}", cache.root().display());
+        }
         Command::User { action } => {
             let store = Store::connect(&cfg).await?;
             return user_command(&store, action).await;
@@ -801,10 +890,27 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         metrics,
         Some(maps.clone()),
     ));
+    let tiles = Arc::new(xplanserver::tiles::service::TileService::new(
+        xplanserver::tiles::cache::TileCache::new(cfg.tile_cache_dir()),
+        maps.clone(),
+        cfg.tiles.metatile,
+        cfg.tiles.gutter,
+    ));
+    // cached tiles of every plan change from now on, and of the plans
+    // changed while no server ran
+    let hook_tiles = tiles.clone();
+    maps.set_change_hook(Arc::new(move |boxes| {
+        hook_tiles.invalidate_storage_boxes(boxes);
+    }));
+    let dropped = tiles.reconcile(&store).await?;
+    if dropped > 0 {
+        tracing::info!("tile cache: {dropped} tiles of changed plans dropped");
+    }
     let ows = web::Data::new(xplanserver::ows::OwsState {
         maps,
         store,
         config: cfg.clone(),
+        tiles,
     });
     tracing::info!(
         "serving on http://{} (web page: /, REST API: /api/v1, WMS: /wms, WFS: /wfs/{{41..60}}, OGC API Features: /ogcapi)",
@@ -938,4 +1044,156 @@ async fn bootstrap_admin(cfg: &Config, store: &Store) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `xplanserver seed`: loads the plans' map data and renders the tiles of
+/// the requested areas into the cache.
+#[allow(clippy::too_many_arguments)]
+async fn seed(
+    cfg: &Config,
+    layers: Vec<String>,
+    tms: Vec<String>,
+    zoom: (u8, u8),
+    bbox: Option<[f64; 4]>,
+    plans: Vec<i64>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::sync::Arc;
+    use xplanserver::tiles::grid::TileMatrixSet;
+    use xplanserver::tiles::service::{transform_box, TileService};
+    let threads = threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+    let sets: Vec<TileMatrixSet> = tms
+        .iter()
+        .map(|t| TileMatrixSet::by_id(t).with_context(|| format!("no tile matrix set '{t}'")))
+        .collect::<anyhow::Result<_>>()?;
+    let store = Store::connect(cfg).await?;
+    let styles = match &cfg.render.style_file {
+        Some(f) => xplanserver::render::Styles::from_file(f)?,
+        None => xplanserver::render::Styles::builtin()?,
+    };
+    let maps = Arc::new(xplanserver::render::MapData::new(styles, cfg.storage.srid));
+    let t0 = std::time::Instant::now();
+    store.sync_all(&maps).await?;
+    let service = Arc::new(TileService::new(
+        xplanserver::tiles::cache::TileCache::new(cfg.tile_cache_dir()),
+        maps.clone(),
+        cfg.tiles.metatile,
+        cfg.tiles.gutter,
+    ));
+    service.reconcile(&store).await?;
+    let snapshot = maps.snapshot();
+    if let Some(missing) = plans
+        .iter()
+        .find(|id| !snapshot.iter().any(|p| p.info.id == **id))
+    {
+        bail!("plan {missing} not found");
+    }
+    let storage_boxes: Vec<[f64; 4]> = snapshot
+        .iter()
+        .filter(|p| plans.is_empty() || plans.contains(&p.info.id))
+        .filter_map(|p| p.bbox)
+        .collect();
+    drop(snapshot);
+    eprintln!(
+        "{} plans loaded in {:.1} s; seeding {} on {threads} threads",
+        storage_boxes.len(),
+        t0.elapsed().as_secs_f64(),
+        cfg.tile_cache_dir().display()
+    );
+    let mut failed = false;
+    for set in &sets {
+        // the areas in the matrix set's CRS: the plans (clipped to --bbox)
+        let limit = match bbox {
+            Some(b) => Some(
+                transform_box(b, 4326, set.srid)
+                    .with_context(|| format!("cannot transform the bbox to EPSG:{}", set.srid))?,
+            ),
+            None => None,
+        };
+        let areas: Vec<[f64; 4]> = storage_boxes
+            .iter()
+            .filter_map(|b| transform_box(*b, cfg.storage.srid, set.srid))
+            .filter_map(|a| match limit {
+                None => Some(a),
+                Some(l) => {
+                    let c = [
+                        a[0].max(l[0]),
+                        a[1].max(l[1]),
+                        a[2].min(l[2]),
+                        a[3].min(l[3]),
+                    ];
+                    (c[0] <= c[2] && c[1] <= c[3]).then_some(c)
+                }
+            })
+            .collect();
+        for layer in &layers {
+            let tileset = layer.trim().to_ascii_lowercase();
+            let Some(ids) = maps.styles().layers_named(&tileset) else {
+                bail!("no layer '{layer}'");
+            };
+            let count = service.metatiles(set, zoom.0..=zoom.1, &areas).len() as u64;
+            let bar = if quiet {
+                indicatif::ProgressBar::hidden()
+            } else {
+                let b = indicatif::ProgressBar::new(count);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} {bar:40} {pos}/{len} metatiles, {per_sec}, ETA {eta}",
+                    )
+                    .expect("template"),
+                );
+                b.set_message(format!("{tileset} {}", set.id));
+                b
+            };
+            let t1 = std::time::Instant::now();
+            let svc = service.clone();
+            let (set2, tileset2, bar2, areas2) =
+                (set.clone(), tileset.clone(), bar.clone(), areas.clone());
+            let result = tokio::task::spawn_blocking(move || {
+                svc.seed(
+                    &tileset2,
+                    &ids,
+                    &set2,
+                    zoom.0..=zoom.1,
+                    &areas2,
+                    &|done, _| bar2.set_position(done),
+                )
+            })
+            .await?;
+            bar.finish_and_clear();
+            match result {
+                Ok(s) => {
+                    let secs = t1.elapsed().as_secs_f64();
+                    println!(
+                        "{tileset} {}: zoom {}-{}: {} metatiles ({} already cached), {} tiles drawn ({} with content) in {secs:.1} s ({:.0} tiles/s)",
+                        set.id,
+                        zoom.0,
+                        zoom.1,
+                        s.metatiles,
+                        s.skipped,
+                        s.drawn,
+                        s.tiles,
+                        s.drawn as f64 / secs.max(1e-9)
+                    );
+                }
+                Err(e) => {
+                    eprintln!("error: {tileset} {}: {e}", set.id);
+                    failed = true;
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

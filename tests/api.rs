@@ -233,7 +233,9 @@ async fn manager_api_with_roles_municipalities_and_audit() {
     assert_eq!(rels, ["self", "archive", "wms", "wfs", "map"]);
 
     // the maps show the plan as soon as the import answers
-    let r = s.get(&format!("/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"));
+    let r = s.get(&format!(
+        "/wms/plan/{id}?SERVICE=WMS&REQUEST=GetCapabilities"
+    ));
     assert_eq!(r.status, 200, "{}", r.text());
 
     // read: public
@@ -494,7 +496,10 @@ async fn tokens_work_until_revoked() {
         "/api/v1/plans",
         &[
             ("Authorization", &bearer),
-            ("X-Filename", "C%3A%5Cakten%5CBebauungsplan_Gr%C3%BCn%203.zip"),
+            (
+                "X-Filename",
+                "C%3A%5Cakten%5CBebauungsplan_Gr%C3%BCn%203.zip",
+            ),
         ],
         Some(("application/zip", &plan_bytes("BPlan001_5-4.zip"))),
     );

@@ -4,45 +4,9 @@
 
 mod common;
 
-use common::{cli_import, fixtures, fresh_database, Server};
+use common::{cli_import, decode_png, diff_share, fixtures, fresh_database, Server};
 use std::path::PathBuf;
 use std::process::Command;
-
-fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<[u8; 4]>) {
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "not a PNG: {}",
-        String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
-    );
-    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
-    dec.set_transformations(png::Transformations::EXPAND);
-    let mut r = dec.read_info().unwrap();
-    let mut buf = vec![0; r.output_buffer_size().unwrap()];
-    let info = r.next_frame(&mut buf).unwrap();
-    let ch = r.output_color_type().0.samples();
-    let px = buf[..info.buffer_size()]
-        .chunks(ch)
-        .map(|c| match ch {
-            4 => [c[0], c[1], c[2], c[3]],
-            3 => [c[0], c[1], c[2], 255],
-            2 => [c[0], c[0], c[0], c[1]],
-            _ => [c[0], c[0], c[0], 255],
-        })
-        .collect();
-    (info.width, info.height, px)
-}
-
-/// Share of pixels that differ by more than `tol` in some channel.
-fn diff_share(a: &[[u8; 4]], b: &[[u8; 4]], tol: u8) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let n = a
-        .iter()
-        .zip(b)
-        .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > tol))
-        .count();
-    n as f64 / a.len() as f64
-}
 
 fn distinct_colours(px: &[[u8; 4]]) -> usize {
     px.iter().collect::<std::collections::HashSet<_>>().len()

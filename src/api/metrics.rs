@@ -216,7 +216,8 @@ pub async fn observe(
     }
     let ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if status >= 500 {
+        // 501: an operation clients may ask for that is not offered
+        if status >= 500 && status != 501 {
             tracing::warn!(status, ms, "answered");
         } else if method != "GET" && method != "HEAD" {
             tracing::info!(status, ms, "answered");

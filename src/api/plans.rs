@@ -201,7 +201,9 @@ async fn search(state: web::Data<ApiState>, req: HttpRequest) -> Result<HttpResp
         statuses,
         ags: match p.ags.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(a) if a.len() <= 12 && a.bytes().all(|b| b.is_ascii_digit()) => Some(a.to_string()),
+            Some(a) if a.len() <= 12 && a.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(a.to_string())
+            }
             Some(a) => {
                 return Err(ApiError::BadRequest(format!(
                     "ags '{a}' is not a municipality key or its beginning (up to 12 digits)"

@@ -7,6 +7,7 @@
 pub mod cql2;
 pub mod fes;
 pub mod oapif;
+pub mod tiles;
 pub mod wfs;
 pub mod wms;
 pub mod wms_info;
@@ -23,6 +24,7 @@ pub struct OwsState {
     pub maps: Arc<MapData>,
     pub store: Store,
     pub config: Config,
+    pub tiles: Arc<crate::tiles::service::TileService>,
 }
 
 /// Key-value parameters of a request; names are case-insensitive.
@@ -178,8 +180,33 @@ pub fn xml_response(body: String, content_type: &str) -> HttpResponse {
         .body(body)
 }
 
+/// An OWS 1.1 exception report (WFS 2.0, WMTS 1.0) with the error's HTTP
+/// status (501 for unsupported operations and options).
+pub fn ows_exception(e: &OwsError, version: &str) -> HttpResponse {
+    const OWS_NS: &str = "http://www.opengis.net/ows/1.1";
+    const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+    let loc = e
+        .locator
+        .as_ref()
+        .map(|l| format!(" locator=\"{}\"", xml_escape(l)))
+        .unwrap_or_default();
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ows:ExceptionReport xmlns:ows=\"{OWS_NS}\" xmlns:xsi=\"{XSI_NS}\" version=\"{version}\" xml:lang=\"en\" xsi:schemaLocation=\"{OWS_NS} http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\">\n  <ows:Exception exceptionCode=\"{}\"{loc}>\n    <ows:ExceptionText>{}</ows:ExceptionText>\n  </ows:Exception>\n</ows:ExceptionReport>\n",
+        e.code,
+        xml_escape(&e.message)
+    );
+    let status = match e.code {
+        "OperationNotSupported" | "OptionNotSupported" => StatusCode::NOT_IMPLEMENTED,
+        _ => e.status,
+    };
+    HttpResponse::build(status)
+        .content_type("application/xml")
+        .body(body)
+}
+
 /// Registers the OGC routes.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    tiles::configure(cfg);
     wms::configure(cfg);
     wfs::configure(cfg);
     oapif::configure(cfg);

@@ -159,23 +159,7 @@ fn scope_for_alias(name: &str) -> Result<Scope, OwsError> {
 
 /// The WFS exception report (OWS 1.1, as WFS 2.0 prescribes).
 pub fn exception_response(e: &OwsError) -> HttpResponse {
-    let loc = e
-        .locator
-        .as_ref()
-        .map(|l| format!(" locator=\"{}\"", xml_escape(l)))
-        .unwrap_or_default();
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ows:ExceptionReport xmlns:ows=\"{OWS_NS}\" xmlns:xsi=\"{XSI_NS}\" version=\"2.0.0\" xml:lang=\"en\" xsi:schemaLocation=\"{OWS_NS} http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\">\n  <ows:Exception exceptionCode=\"{}\"{loc}>\n    <ows:ExceptionText>{}</ows:ExceptionText>\n  </ows:Exception>\n</ows:ExceptionReport>\n",
-        e.code,
-        xml_escape(&e.message)
-    );
-    let status = match e.code {
-        "OperationNotSupported" | "OptionNotSupported" => StatusCode::NOT_IMPLEMENTED,
-        _ => e.status,
-    };
-    HttpResponse::build(status)
-        .content_type("application/xml")
-        .body(body)
+    super::ows_exception(e, "2.0.0")
 }
 
 /// A database failure: logged with its details, reported without them.

@@ -26,7 +26,7 @@ pub const CRS_LIST: [&str; 12] = [
 ];
 
 /// Name of the root layer (all plan layers).
-pub const ROOT_LAYER: &str = "vektordaten";
+pub use crate::render::style::ROOT_LAYER;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -604,6 +604,14 @@ async fn get_legend(
 }
 
 /// The geographic extent (lon/lat) of the plans of a scope.
+/// The lon/lat extent of all plans (Germany when there are none).
+pub(crate) fn all_plans_geo_extent(state: &OwsState) -> [f64; 4] {
+    geo_extent(
+        state,
+        &scope_of(state, None, None).expect("the all-plans scope"),
+    )
+}
+
 fn geo_extent(state: &OwsState, scope: &Scope) -> [f64; 4] {
     const GERMANY: [f64; 4] = [5.8, 47.2, 15.1, 55.1];
     let Some(b) = state.maps.extent(&scope.filter) else {

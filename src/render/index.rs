@@ -156,8 +156,7 @@ impl MapData {
 
     /// The number of plan changes so far; read it before `snapshot()`.
     pub fn generation(&self) -> u64 {
-        self.generation
-            .load(std::sync::atomic::Ordering::Acquire)
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Registers the function told about every change (see `on_change`).

@@ -302,6 +302,9 @@ pub struct GroupDef {
     pub layers: Vec<usize>,
 }
 
+/// Name of the layer that stands for all layers (xPlanBox's root layer).
+pub const ROOT_LAYER: &str = "vektordaten";
+
 /// Default rules for classes without a style entry, per geometry kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GeomKind {
@@ -477,6 +480,18 @@ impl Styles {
 
     pub fn group_index(&self, name: &str) -> Option<usize> {
         self.groups.iter().position(|g| g.name == name)
+    }
+
+    /// The layers a name stands for: the root layer (all), a group (its
+    /// layers) or one layer; None when unknown.
+    pub fn layers_named(&self, name: &str) -> Option<Vec<u32>> {
+        if name.eq_ignore_ascii_case(ROOT_LAYER) {
+            Some((0..self.layers.len() as u32).collect())
+        } else if let Some(g) = self.group_index(name) {
+            Some(self.groups[g].layers.iter().map(|&l| l as u32).collect())
+        } else {
+            self.layer_index(name).map(|l| vec![l as u32])
+        }
     }
 
     /// The rules of a class (its own, or the default for its geometry).

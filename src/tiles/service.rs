@@ -1,0 +1,462 @@
+//! Tiles served from the cache or drawn on demand (one metatile at a time,
+//! one drawing per metatile however many requests wait for it), the cache
+//! kept correct as plans change (the map data's change hook, and a
+//! manifest of the plans the cache was drawn from, compared at start), and
+//! seeding.
+
+use super::cache::{TileCache, TileKey};
+use super::grid::TileMatrixSet;
+use super::raster::{render_metatile, MetaTile};
+use crate::render::{MapData, PlanFilter, RenderError};
+use crate::store::{Store, StoreError};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("tile cache: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the drawing task failed")]
+    Task,
+}
+
+type FlightKey = (String, &'static str, u8, u32, u32);
+
+/// Pixels around a changed plan's box whose tiles are dropped too: its
+/// outline band, symbols and labels reach beyond the box.
+const INVALIDATION_MARGIN_PX: f64 = 64.0;
+
+/// Tile drawing and caching for one server (or seeding run).
+pub struct TileService {
+    pub cache: TileCache,
+    maps: Arc<MapData>,
+    /// Tiles per metatile side.
+    pub metatile: u32,
+    /// Extra pixels drawn around a metatile.
+    pub gutter: u32,
+    inflight: Mutex<HashMap<FlightKey, Arc<tokio::sync::Mutex<()>>>>,
+    empty: Vec<u8>,
+}
+
+/// Points along the edges of a box, for transforming it.
+fn box_ring(b: [f64; 4]) -> Vec<[f64; 2]> {
+    let mut pts = Vec::with_capacity(16);
+    for i in 0..4 {
+        let t = i as f64 / 4.0;
+        let x = b[0] + (b[2] - b[0]) * t;
+        let y = b[1] + (b[3] - b[1]) * t;
+        pts.extend([
+            [x, b[1]],
+            [b[2], y],
+            [b[2] - (x - b[0]), b[3]],
+            [b[0], b[3] - (y - b[1])],
+        ]);
+    }
+    pts
+}
+
+/// A box in another CRS (the box around its transformed edge points).
+pub fn transform_box(b: [f64; 4], from: u32, to: u32) -> Option<[f64; 4]> {
+    if from == to {
+        return Some(b);
+    }
+    let mut pts = box_ring(b);
+    crate::crs::transform_xy(&mut pts, from, to).ok()?;
+    let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for [x, y] in pts {
+        if !x.is_finite() || !y.is_finite() {
+            return None;
+        }
+        out = [out[0].min(x), out[1].min(y), out[2].max(x), out[3].max(y)];
+    }
+    Some(out)
+}
+
+fn intersects(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+impl TileService {
+    pub fn new(cache: TileCache, maps: Arc<MapData>, metatile: u32, gutter: u32) -> TileService {
+        TileService {
+            cache,
+            maps,
+            metatile: metatile.clamp(1, 16),
+            gutter: gutter.min(256),
+            inflight: Mutex::new(HashMap::new()),
+            empty: super::raster::empty_png(256),
+        }
+    }
+
+    /// The transparent tile served where nothing is drawn.
+    pub fn empty_png(&self) -> &[u8] {
+        &self.empty
+    }
+
+    /// Whether any plan of `filter` lies in a box of the matrix set's CRS.
+    fn has_plans(&self, tms: &TileMatrixSet, b: [f64; 4], filter: &PlanFilter) -> bool {
+        let Some(sb) = transform_box(b, tms.srid, self.maps.storage_srid) else {
+            // cannot tell: draw
+            return true;
+        };
+        self.maps
+            .snapshot()
+            .iter()
+            .filter(|p| filter.accepts(&p.info))
+            .any(|p| p.bbox.is_some_and(|pb| intersects(pb, sb)))
+    }
+
+    /// A PNG tile (None: nothing there, serve the empty tile): from the
+    /// cache, else its metatile is drawn (once for all waiting requests),
+    /// stored and cut.
+    pub async fn png(
+        &self,
+        tileset: &str,
+        layers: Arc<Vec<u32>>,
+        tms: &TileMatrixSet,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Result<Option<Vec<u8>>, TileError> {
+        let key = TileKey {
+            tileset,
+            tms: tms.id,
+            z,
+            x,
+            y,
+            ext: "png",
+        };
+        if let Some(b) = self.cached(&key).await {
+            return Ok(b);
+        }
+        let mt = MetaTile::containing(tms, z, x, y, self.metatile);
+        let Some(mb) = mt.bbox(tms) else {
+            return Ok(None);
+        };
+        if !self.has_plans(tms, mb, &PlanFilter::All) {
+            return Ok(None);
+        }
+        let flight = (tileset.to_string(), tms.id, z, mt.x0, mt.y0);
+        let lock = self
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(flight.clone())
+            .or_default()
+            .clone();
+        let result = async {
+            let _g = lock.lock().await;
+            // drawn by the request we waited for?
+            if let Some(b) = self.cached(&key).await {
+                return Ok(b);
+            }
+            let tiles = self.draw(tileset, layers, tms, mt).await?;
+            Ok(tiles
+                .into_iter()
+                .find(|((tx, ty), _)| (*tx, *ty) == (x, y))
+                .and_then(|(_, png)| png))
+        }
+        .await;
+        {
+            let mut m = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            if Arc::strong_count(&lock) <= 2 {
+                m.remove(&flight);
+            }
+        }
+        result
+    }
+
+    /// A cached tile: Some(None) for a tile known to be empty (an empty
+    /// file), None when not cached.
+    async fn cached(&self, key: &TileKey<'_>) -> Option<Option<Vec<u8>>> {
+        let path = self.cache.path(key)?;
+        let b = tokio::fs::read(path).await.ok()?;
+        Some((!b.is_empty()).then_some(b))
+    }
+
+    /// Draws a metatile on the rendering pool and stores its tiles (unless
+    /// the plans changed meanwhile: then they are only served).
+    async fn draw(
+        &self,
+        tileset: &str,
+        layers: Arc<Vec<u32>>,
+        tms: &TileMatrixSet,
+        mt: MetaTile,
+    ) -> Result<Vec<super::raster::Tile>, TileError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let maps = self.maps.clone();
+        let cache = self.cache.clone();
+        let tms2 = tms.clone();
+        let tileset = tileset.to_string();
+        let gutter = self.gutter;
+        rayon::spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                draw_and_store(&maps, &cache, &tileset, &layers, &tms2, &mt, gutter)
+            }));
+            let _ = tx.send(r);
+        });
+        match rx.await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => {
+                tracing::error!("a tile drawing task panicked");
+                Err(TileError::Task)
+            }
+            Err(_) => Err(TileError::Task),
+        }
+    }
+
+    /// Drops the cached tiles of all matrix sets over boxes in the storage
+    /// CRS (the map data's change hook).
+    pub fn invalidate_storage_boxes(&self, boxes: &[[f64; 4]]) -> usize {
+        let mut n = 0;
+        for tms in TileMatrixSet::all() {
+            for b in boxes {
+                if let Some(tb) = transform_box(*b, self.maps.storage_srid, tms.srid) {
+                    n += self.cache.invalidate(&tms, tb, INVALIDATION_MARGIN_PX);
+                }
+            }
+        }
+        if n > 0 {
+            tracing::debug!(tiles = n, "cached tiles dropped after a plan change");
+        }
+        n
+    }
+
+    /// Compares the plans with the manifest the cache was drawn from and
+    /// drops the tiles of plans added, changed or deleted since (also by
+    /// other processes while this one was not running); then writes the
+    /// new manifest. Returns the number of tiles dropped.
+    pub async fn reconcile(&self, store: &Store) -> Result<usize, TileError> {
+        type Row = (
+            i64,
+            String,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+        );
+        let rows: Vec<Row> =
+            sqlx::query_as(
+                "SELECT id, xmin::text, ST_XMin(bbox), ST_YMin(bbox), ST_XMax(bbox), ST_YMax(bbox) FROM plans ORDER BY id",
+            )
+            .fetch_all(&store.pool)
+            .await
+            .map_err(StoreError::from)?;
+        let current: HashMap<i64, (String, Option<[f64; 4]>)> = rows
+            .into_iter()
+            .map(|(id, stamp, a, b, c, d)| {
+                let bbox = match (a, b, c, d) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+                    _ => None,
+                };
+                (id, (stamp, bbox))
+            })
+            .collect();
+        let manifest = self.cache.root().join("plans.tsv");
+        let old = read_manifest(&manifest);
+        let mut boxes = Vec::new();
+        match &old {
+            Some(old) => {
+                for (id, (stamp, bbox)) in old {
+                    if current.get(id).is_none_or(|(s, _)| s != stamp) {
+                        boxes.extend(*bbox);
+                    }
+                }
+                for (id, (stamp, bbox)) in &current {
+                    if old.get(id).is_none_or(|(s, _)| s != stamp) {
+                        boxes.extend(*bbox);
+                    }
+                }
+            }
+            None => {
+                // tiles of unknown origin: start afresh
+                if self.cache.root().exists() {
+                    self.cache.purge(None, None)?;
+                }
+            }
+        }
+        let n = self.invalidate_storage_boxes(&boxes);
+        write_manifest(&manifest, &current)?;
+        Ok(n)
+    }
+
+    /// Seeds tiles: every metatile at the zoom levels that meets one of
+    /// `areas` (boxes in the matrix set's CRS), drawn in parallel on the
+    /// rayon pool; metatiles whose tiles are all cached are skipped (a run
+    /// can be resumed). `progress` is told about each metatile done.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seed(
+        &self,
+        tileset: &str,
+        layers: &[u32],
+        tms: &TileMatrixSet,
+        zooms: std::ops::RangeInclusive<u8>,
+        areas: &[[f64; 4]],
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<SeedStats, TileError> {
+        use rayon::prelude::*;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let metas = self.metatiles(tms, zooms, areas);
+        let total = metas.len() as u64;
+        let (done, tiles, skipped, drawn) = (
+            AtomicU64::new(0),
+            AtomicU64::new(0),
+            AtomicU64::new(0),
+            AtomicU64::new(0),
+        );
+        metas.par_iter().try_for_each(|mt| {
+            let all_cached = mt.tiles().all(|(x, y)| {
+                self.cache.contains(&TileKey {
+                    tileset,
+                    tms: tms.id,
+                    z: mt.z,
+                    x,
+                    y,
+                    ext: "png",
+                })
+            });
+            if all_cached {
+                skipped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let t = draw_and_store(
+                    &self.maps,
+                    &self.cache,
+                    tileset,
+                    layers,
+                    tms,
+                    mt,
+                    self.gutter,
+                )?;
+                tiles.fetch_add(
+                    t.iter().filter(|(_, p)| p.is_some()).count() as u64,
+                    Ordering::Relaxed,
+                );
+                drawn.fetch_add(t.len() as u64, Ordering::Relaxed);
+            }
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            Ok::<_, TileError>(())
+        })?;
+        Ok(SeedStats {
+            metatiles: total,
+            skipped: skipped.into_inner(),
+            tiles: tiles.into_inner(),
+            drawn: drawn.into_inner(),
+        })
+    }
+
+    /// The metatiles at the zoom levels meeting the areas, without repeats.
+    pub fn metatiles(
+        &self,
+        tms: &TileMatrixSet,
+        zooms: std::ops::RangeInclusive<u8>,
+        areas: &[[f64; 4]],
+    ) -> Vec<MetaTile> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for z in zooms {
+            for a in areas {
+                let Some((x0, y0, x1, y1)) = tms.tile_range(z, *a) else {
+                    continue;
+                };
+                let n = self.metatile;
+                let mut my = y0 - y0 % n;
+                while my <= y1 {
+                    let mut mx = x0 - x0 % n;
+                    while mx <= x1 {
+                        let mt = MetaTile::containing(tms, z, mx, my, n);
+                        if seen.insert((z, mt.x0, mt.y0)) {
+                            out.push(mt);
+                        }
+                        mx += n;
+                    }
+                    my += n;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What a seeding run did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SeedStats {
+    pub metatiles: u64,
+    pub skipped: u64,
+    /// Tiles with content written.
+    pub tiles: u64,
+    /// Tiles drawn (with content or empty).
+    pub drawn: u64,
+}
+
+fn draw_and_store(
+    maps: &MapData,
+    cache: &TileCache,
+    tileset: &str,
+    layers: &[u32],
+    tms: &TileMatrixSet,
+    mt: &MetaTile,
+    gutter: u32,
+) -> Result<Vec<super::raster::Tile>, TileError> {
+    // read before drawing: a change after this makes the tiles stale
+    let generation = maps.generation();
+    let tiles = render_metatile(maps, tms, mt, layers, &PlanFilter::All, gutter)?;
+    if maps.generation() == generation {
+        for ((x, y), png) in &tiles {
+            // an empty file: a tile known to have nothing on it
+            cache.put(
+                &TileKey {
+                    tileset,
+                    tms: tms.id,
+                    z: mt.z,
+                    x: *x,
+                    y: *y,
+                    ext: "png",
+                },
+                png.as_deref().unwrap_or_default(),
+            )?;
+        }
+    }
+    Ok(tiles)
+}
+
+type Manifest = HashMap<i64, (String, Option<[f64; 4]>)>;
+
+fn read_manifest(path: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut m = HashMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 6 {
+            continue;
+        }
+        let Ok(id) = f[0].parse() else { continue };
+        let nums: Vec<f64> = f[2..].iter().filter_map(|v| v.parse().ok()).collect();
+        let bbox = (nums.len() == 4).then(|| [nums[0], nums[1], nums[2], nums[3]]);
+        m.insert(id, (f[1].to_string(), bbox));
+    }
+    Some(m)
+}
+
+fn write_manifest(path: &Path, m: &Manifest) -> std::io::Result<()> {
+    let mut ids: Vec<&i64> = m.keys().collect();
+    ids.sort();
+    let mut s = String::new();
+    for id in ids {
+        let (stamp, b) = &m[id];
+        let b = b
+            .map(|b| format!("{}\t{}\t{}\t{}", b[0], b[1], b[2], b[3]))
+            .unwrap_or_else(|| "-\t-\t-\t-".into());
+        s.push_str(&format!("{id}\t{stamp}\t{b}\n"));
+    }
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let tmp = path.with_extension("tsv.tmp");
+    std::fs::write(&tmp, s)?;
+    std::fs::rename(tmp, path)
+}
