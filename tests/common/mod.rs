@@ -422,6 +422,8 @@ pub fn ogr(args: &[&str]) -> (String, String) {
     let out = Command::new(args[0])
         .args(&args[1..])
         .env("CPL_DEBUG", "OFF")
+        // GDAL's WMTS driver would cache tiles in ./gdalwmscache
+        .env("GDAL_ENABLE_WMS_CACHE", "NO")
         .output()
         .unwrap();
     let so = String::from_utf8_lossy(&out.stdout).into_owned();
