@@ -462,3 +462,122 @@ async fn seeding_fills_the_cache_resumes_and_purges() {
     assert!(out.starts_with(&format!("{n} tiles deleted")), "{out}");
     assert_eq!(count(cache.path()), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vector_tiles_carry_every_drawn_feature_with_attributes() {
+    let url = common::fresh_database().await;
+    let bp = imported_id(&cli_import(
+        &url,
+        &["--quiet"],
+        &fixtures().join("plans/BPlan001_5-4.zip"),
+        true,
+    ));
+    let cache = tempfile::tempdir().unwrap();
+    let s = Server::start_with_env(
+        &url,
+        &[("XPLAN_TILE_CACHE_DIR", cache.path().to_str().unwrap())],
+    );
+    // the plan's features with a geometry, from the database
+    let expected: std::collections::BTreeSet<String> = {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT gml_id FROM features WHERE plan_id = $1 AND geom_lin IS NOT NULL",
+        )
+        .bind(bp)
+        .fetch_all(&mut c)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+    };
+    // all zoom-18 tiles over the plan, read by GDAL's MVT driver
+    let p: Value = serde_json::from_slice(&s.get(&format!("/api/v1/plans/{bp}")).body).unwrap();
+    let b: Vec<f64> = p["bbox4326"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (x0, y0) = tile_at(b[0], b[3], 18);
+    let (x1, y1) = tile_at(b[2], b[1], 18);
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut layers = std::collections::BTreeSet::new();
+    let mut checked_codes = false;
+    for x in x0..=x1 {
+        for y in y0..=y1 {
+            let path = format!("/tiles/vektordaten/WebMercatorQuad/18/{x}/{y}.mvt");
+            let r = s.send("GET", &path, &[("Accept-Encoding", "gzip, deflate")], None);
+            assert_eq!(r.status, 200);
+            assert_eq!(
+                r.header("Content-Type").as_deref(),
+                Some("application/vnd.mapbox-vector-tile")
+            );
+            assert_eq!(r.header("Content-Encoding").as_deref(), Some("gzip"));
+            let raw = xplanserver::tiles::service::gunzip(&r.body).unwrap();
+            // without gzip: the same tile uncompressed
+            assert_eq!(s.get(&path).body, raw);
+            let f = dir.path().join(format!("{x}_{y}.mvt"));
+            std::fs::write(&f, &raw).unwrap();
+            let (out, _) = common::ogr(&[
+                "ogrinfo",
+                "-ro",
+                "-al",
+                "-oo",
+                &format!("X={x}"),
+                "-oo",
+                &format!("Y={y}"),
+                "-oo",
+                "Z=18",
+                f.to_str().unwrap(),
+            ]);
+            let mut layer = String::new();
+            for line in out.lines() {
+                let l = line.trim();
+                if let Some(n) = l.strip_prefix("Layer name: ") {
+                    layer = n.to_string();
+                    layers.insert(layer.clone());
+                }
+                if let Some(id) = l.strip_prefix("gml_id (String) = ") {
+                    seen.insert(id.to_string());
+                }
+                if layer == "bp_baugebteilfl" && l.contains("ArtDerBaulNutzung (") {
+                    checked_codes = true;
+                }
+            }
+            assert!(out.contains("class (String) = BP_"), "{out}");
+            assert!(out.contains("style (String) = "), "{out}");
+        }
+    }
+    assert_eq!(
+        seen, expected,
+        "features in the tiles vs. the plan's features"
+    );
+    assert!(
+        layers.contains("bp_baugebteilfl") && layers.contains("bp_plan"),
+        "{layers:?}"
+    );
+    assert!(
+        checked_codes,
+        "the code of the building areas' style is missing"
+    );
+    // a tile without plans: empty; the same in OGC API Tiles
+    let r = s.get("/tiles/vektordaten/WebMercatorQuad/5/1/1.mvt");
+    assert_eq!((r.status, r.body.len()), (200, 0));
+    let r = s.get(&format!("/ogcapi/tiles/WebMercatorQuad/18/{y0}/{x0}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body,
+        s.get(&format!(
+            "/tiles/vektordaten/WebMercatorQuad/18/{x0}/{y0}.mvt"
+        ))
+        .body
+    );
+    // at zoom 12 the plan is a few pixels: small tiles, the points left out
+    let (x, y) = tile_at((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 12);
+    let r = s.get(&format!(
+        "/tiles/vektordaten/WebMercatorQuad/12/{x}/{y}.mvt"
+    ));
+    assert!(r.body.len() < 20_000, "{} bytes at zoom 12", r.body.len());
+}

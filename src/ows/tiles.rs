@@ -1,6 +1,7 @@
-//! Tile endpoints on the tile service: XYZ (/tiles/{layer}/{tms}/{z}/{x}/{y}.png),
-//! WMTS 1.0.0 (KVP at /wmts, REST under /wmts/1.0.0) and OGC API – Tiles
-//! (/ogcapi/tileMatrixSets, /ogcapi/map/tiles). Tilesets are the WMS
+//! Tile endpoints on the tile service: XYZ (/tiles/{layer}/{tms}/{z}/{x}/{y}.png
+//! and .mvt), WMTS 1.0.0 (KVP at /wmts, REST under /wmts/1.0.0) and OGC
+//! API – Tiles (/ogcapi/tileMatrixSets, /ogcapi/map/tiles for PNG,
+//! /ogcapi/tiles for vector tiles). Tilesets are the WMS
 //! layers (vektordaten, the groups bp_objekte …, single layers); tiles carry
 //! an ETag, answer If-None-Match with 304 and may be cached by clients for
 //! `tiles.max_age_seconds`.
@@ -145,6 +146,53 @@ async fn png_response(
     })
 }
 
+/// A vector tile: gzip-compressed when the client accepts it (browsers
+/// do), ETag and caching headers as for PNG tiles.
+async fn mvt_response(
+    state: &OwsState,
+    req: &HttpRequest,
+    t: TileReq,
+) -> Result<HttpResponse, OwsError> {
+    let gz = state
+        .tiles
+        .mvt_gz(&t.tileset, t.layers, &t.tms, t.z, t.x, t.y)
+        .await
+        .map_err(|e| OwsError::internal(format!("vector tile {}/{}/{}: {e}", t.z, t.x, t.y)))?;
+    let tag = etag(&gz);
+    let max_age = state.config.tiles.max_age_seconds;
+    let fresh = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let gzip_ok = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut r = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    r.insert_header(("ETag", tag))
+        .insert_header(("Cache-Control", format!("public, max-age={max_age}")))
+        .insert_header(("Vary", "Accept-Encoding"));
+    if fresh {
+        return Ok(r.finish());
+    }
+    r.content_type("application/vnd.mapbox-vector-tile");
+    Ok(if gz.is_empty() {
+        r.finish()
+    } else if gzip_ok {
+        r.insert_header(("Content-Encoding", "gzip")).body(gz)
+    } else {
+        let raw = crate::tiles::service::gunzip(&gz)
+            .map_err(|e| OwsError::internal(format!("stored vector tile unreadable: {e}")))?;
+        r.body(raw)
+    })
+}
+
 /// Errors of the XYZ and OGC API endpoints: JSON with the HTTP status.
 fn json_error(e: OwsError) -> HttpResponse {
     if e.status.is_server_error() {
@@ -162,12 +210,19 @@ async fn xyz(
     path: web::Path<(String, String, String, String, String)>,
 ) -> HttpResponse {
     let (layer, tms, z, x, file) = path.into_inner();
-    let Some(y) = file.strip_suffix(".png") else {
-        return json_error(OwsError::not_found(format!(
-            "no tile format '{file}': tiles are <y>.png"
-        )));
+    let (y, vector) = match (file.strip_suffix(".png"), file.strip_suffix(".mvt")) {
+        (Some(y), _) => (y, false),
+        (_, Some(y)) => (y, true),
+        _ => {
+            return json_error(OwsError::not_found(format!(
+                "no tile format '{file}': tiles are <y>.png or <y>.mvt"
+            )))
+        }
     };
     match tile_request(&state, &layer, &tms, &z, &x, y, false) {
+        Ok(t) if vector => mvt_response(&state, &req, t)
+            .await
+            .unwrap_or_else(json_error),
         Ok(t) => png_response(&state, &req, t)
             .await
             .unwrap_or_else(json_error),
@@ -406,57 +461,112 @@ async fn oapi_tms(path: web::Path<String>) -> HttpResponse {
     }
 }
 
-fn tileset_json(state: &OwsState, base: &str, t: &TileMatrixSet) -> serde_json::Value {
+/// Map (PNG) or vector (MVT) tilesets of all plan content.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Map,
+    Vector,
+}
+
+impl Kind {
+    /// Path below /ogcapi, data type and tile media type.
+    fn parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kind::Map => ("map/tiles", "map", "image/png"),
+            Kind::Vector => ("tiles", "vector", "application/vnd.mapbox-vector-tile"),
+        }
+    }
+}
+
+fn tileset_json(state: &OwsState, base: &str, t: &TileMatrixSet, kind: Kind) -> serde_json::Value {
     let geo = super::wms::all_plans_geo_extent(state);
+    let (path, data_type, media) = kind.parts();
     json!({
         "title": format!("Pläne ({})", t.title),
-        "dataType": "map",
+        "dataType": data_type,
         "crs": t.crs_uri,
         "tileMatrixSetURI": t.registered_uri(),
         "boundingBox": {"lowerLeft": [geo[0], geo[1]], "upperRight": [geo[2], geo[3]], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
         "links": [
-            {"rel": "self", "type": "application/json", "href": format!("{base}/ogcapi/map/tiles/{}", t.id)},
+            {"rel": "self", "type": "application/json", "href": format!("{base}/ogcapi/{path}/{}", t.id)},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "type": "application/json", "href": format!("{base}/ogcapi/tileMatrixSets/{}", t.id)},
-            {"rel": "item", "type": "image/png", "templated": true, "href": format!("{base}/ogcapi/map/tiles/{}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", t.id)},
+            {"rel": "item", "type": media, "templated": true, "href": format!("{base}/ogcapi/{path}/{}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", t.id)},
         ],
     })
 }
 
-async fn oapi_tilesets(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
-    let base = base_url(&state, &req);
+fn oapi_tilesets(state: &OwsState, req: &HttpRequest, kind: Kind) -> HttpResponse {
+    let base = base_url(state, req);
     HttpResponse::Ok().json(json!({
         "tilesets": TileMatrixSet::all().iter().map(|t| {
-            let full = tileset_json(&state, &base, t);
-            json!({"title": full["title"], "dataType": "map", "crs": t.crs_uri, "tileMatrixSetURI": t.registered_uri(),
+            let full = tileset_json(state, &base, t, kind);
+            json!({"title": full["title"], "dataType": full["dataType"], "crs": t.crs_uri, "tileMatrixSetURI": t.registered_uri(),
                    "links": [full["links"][0], full["links"][1]]})
         }).collect::<Vec<_>>(),
     }))
 }
 
-async fn oapi_tileset(
+fn oapi_tileset(state: &OwsState, req: &HttpRequest, id: &str, kind: Kind) -> HttpResponse {
+    match TileMatrixSet::by_id(id) {
+        Some(t) => HttpResponse::Ok().json(tileset_json(state, &base_url(state, req), &t, kind)),
+        None => json_error(OwsError::not_found(format!("no tile matrix set '{id}'"))),
+    }
+}
+
+/// A tile of all plan content (OGC API Tiles: row before column).
+async fn oapi_tile(
+    state: &OwsState,
+    req: &HttpRequest,
+    (tms, z, row, col): (String, String, String, String),
+    kind: Kind,
+) -> HttpResponse {
+    match tile_request(state, super::wms::ROOT_LAYER, &tms, &z, &col, &row, false) {
+        Ok(t) if kind == Kind::Vector => {
+            mvt_response(state, req, t).await.unwrap_or_else(json_error)
+        }
+        Ok(t) => png_response(state, req, t).await.unwrap_or_else(json_error),
+        Err(e) => json_error(e),
+    }
+}
+
+async fn map_tilesets(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
+    oapi_tilesets(&state, &req, Kind::Map)
+}
+
+async fn vector_tilesets(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
+    oapi_tilesets(&state, &req, Kind::Vector)
+}
+
+async fn map_tileset(
     state: web::Data<OwsState>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    match TileMatrixSet::by_id(&path) {
-        Some(t) => HttpResponse::Ok().json(tileset_json(&state, &base_url(&state, &req), &t)),
-        None => json_error(OwsError::not_found(format!("no tile matrix set '{path}'"))),
-    }
+    oapi_tileset(&state, &req, &path, Kind::Map)
 }
 
-/// GET /ogcapi/map/tiles/{tms}/{z}/{row}/{col}: tiles of all plan content.
-async fn oapi_tile(
+async fn vector_tileset(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    oapi_tileset(&state, &req, &path, Kind::Vector)
+}
+
+async fn map_tile(
     state: web::Data<OwsState>,
     req: HttpRequest,
     path: web::Path<(String, String, String, String)>,
 ) -> HttpResponse {
-    let (tms, z, row, col) = path.into_inner();
-    match tile_request(&state, super::wms::ROOT_LAYER, &tms, &z, &col, &row, false) {
-        Ok(t) => png_response(&state, &req, t)
-            .await
-            .unwrap_or_else(json_error),
-        Err(e) => json_error(e),
-    }
+    oapi_tile(&state, &req, path.into_inner(), Kind::Map).await
+}
+
+async fn vector_tile(
+    state: web::Data<OwsState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String, String)>,
+) -> HttpResponse {
+    oapi_tile(&state, &req, path.into_inner(), Kind::Vector).await
 }
 
 /// GET /tiles: the tilesets and matrix sets with their URL templates.
@@ -467,6 +577,7 @@ async fn index(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
         "tilesets": tilesets(&state).into_iter().map(|(name, title)| json!({
             "name": name, "title": title,
             "png": format!("{base}/tiles/{name}/{{tileMatrixSet}}/{{z}}/{{x}}/{{y}}.png"),
+            "mvt": format!("{base}/tiles/{name}/{{tileMatrixSet}}/{{z}}/{{x}}/{{y}}.mvt"),
         })).collect::<Vec<_>>(),
         "wmts": format!("{base}/wmts/1.0.0/WMTSCapabilities.xml"),
     }))
@@ -486,10 +597,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/ogcapi/tileMatrixSets", web::get().to(oapi_tms_list))
         .route("/ogcapi/tileMatrixSets/{id}", web::get().to(oapi_tms))
-        .route("/ogcapi/map/tiles", web::get().to(oapi_tilesets))
-        .route("/ogcapi/map/tiles/{tms}", web::get().to(oapi_tileset))
+        .route("/ogcapi/map/tiles", web::get().to(map_tilesets))
+        .route("/ogcapi/map/tiles/{tms}", web::get().to(map_tileset))
         .route(
             "/ogcapi/map/tiles/{tms}/{z}/{row}/{col}",
-            web::get().to(oapi_tile),
+            web::get().to(map_tile),
+        )
+        .route("/ogcapi/tiles", web::get().to(vector_tilesets))
+        .route("/ogcapi/tiles/{tms}", web::get().to(vector_tileset))
+        .route(
+            "/ogcapi/tiles/{tms}/{z}/{row}/{col}",
+            web::get().to(vector_tile),
         );
 }

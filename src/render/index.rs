@@ -49,6 +49,8 @@ pub struct MapFeature {
     pub paths: Paths,
     pub bbox: [f64; 4],
     pub label: Option<Label>,
+    /// The codes its style rules look at (for vector tiles).
+    pub codes: Box<[(Box<str>, Box<str>)]>,
 }
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -301,6 +303,9 @@ impl MapData {
                 paths,
                 bbox,
                 label,
+                codes: styles
+                    .rule_codes(&r.feature_type, &r.properties)
+                    .into_boxed_slice(),
             });
         }
         let raster_layer = styles

@@ -93,6 +93,7 @@ pub fn legend(
             bbox: paths.bbox().unwrap_or_default(),
             paths,
             label: None,
+            codes: Box::new([]),
         };
         // clamp ground widths so bands stay inside the swatch
         let mut r2 = (*r).clone();

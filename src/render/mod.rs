@@ -80,7 +80,7 @@ pub fn resolution(bbox: [f64; 4], srid: u32, width: u32, height: u32) -> (f64, f
 
 /// The request's bbox in the storage CRS (densified edges), widened by
 /// `margin` of its own size.
-fn storage_bbox(req: &MapRequest, storage: u32, margin: f64) -> Option<[f64; 4]> {
+pub(crate) fn storage_bbox(req: &MapRequest, storage: u32, margin: f64) -> Option<[f64; 4]> {
     let b = req.bbox;
     let (mx, my) = ((b[2] - b[0]) * margin, (b[3] - b[1]) * margin);
     let b = [b[0] - mx, b[1] - my, b[2] + mx, b[3] + my];
@@ -159,7 +159,7 @@ pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {
 
 /// Renders a map in `bands` horizontal bands (drawn in parallel).
 /// Layer ids as a mask over all `n` layers (unknown ids ignored).
-fn layer_mask(ids: &[u32], n: usize) -> Vec<bool> {
+pub(crate) fn layer_mask(ids: &[u32], n: usize) -> Vec<bool> {
     let mut m = vec![false; n];
     for &l in ids {
         if let Some(x) = m.get_mut(l as usize) {
@@ -333,7 +333,7 @@ pub fn render_in_bands(
 
 /// The features of a plan in `qb` (storage CRS) that are drawn: in a
 /// wanted layer and visible at the scale.
-fn drawn_features<'a>(
+pub(crate) fn drawn_features<'a>(
     p: &'a PlanMap,
     qb: [f64; 4],
     wanted: &'a [bool],
@@ -353,11 +353,15 @@ fn visible_at(styles: &Styles, f: &index::MapFeature, scale: f64) -> bool {
     rule.in_scale(scale) && (f.label.is_none() || scale < styles.labels.max_scale)
 }
 
-fn data_layer_type<'a>(styles: &'a Styles, f: &index::MapFeature) -> &'a str {
+pub(crate) fn data_layer_type<'a>(styles: &'a Styles, f: &index::MapFeature) -> &'a str {
     &styles.layers[f.layer as usize].feature_type
 }
 
-fn rule_of<'a>(styles: &'a Styles, feature_type: &str, f: &index::MapFeature) -> &'a style::Rule {
+pub(crate) fn rule_of<'a>(
+    styles: &'a Styles,
+    feature_type: &str,
+    f: &index::MapFeature,
+) -> &'a style::Rule {
     match f.rule {
         Some(i) => &styles.rules_of(feature_type).expect("class has rules")[i as usize],
         None => styles.default_rule(f.kind),

@@ -560,6 +560,39 @@ fn default_rules() -> HashMap<GeomKind, Rule> {
     m
 }
 
+impl Styles {
+    /// The values of the properties a class's rules look at (the codes
+    /// that decide its cartography), as (path, value) pairs; several
+    /// values of one path are joined by commas.
+    pub fn rule_codes(
+        &self,
+        feature_type: &str,
+        props: &serde_json::Value,
+    ) -> Vec<(Box<str>, Box<str>)> {
+        let Some(rules) = self.rules_of(feature_type) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| r.when.keys().chain(r.when_all.keys()))
+            .map(|k| k.as_str())
+            .filter(|k| *k != "flaechenschluss" && *k != "ebene")
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut out = Vec::new();
+        for k in keys {
+            let mut vals = Vec::new();
+            lookup(props, k, &mut vals);
+            let vals: Vec<String> = vals.into_iter().filter_map(scalar).collect();
+            if !vals.is_empty() {
+                out.push((k.into(), vals.join(",").into()));
+            }
+        }
+        out
+    }
+}
+
 /// Looks up a property by path ("zweckbestimmung/allgemein"); arrays yield
 /// every element.
 fn lookup<'a>(v: &'a serde_json::Value, path: &str, out: &mut Vec<&'a serde_json::Value>) {

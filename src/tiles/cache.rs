@@ -113,8 +113,9 @@ impl TileCache {
                     for f in files.flatten() {
                         let p = f.path();
                         let y = p
-                            .file_stem()
+                            .file_name()
                             .and_then(|s| s.to_str())
+                            .and_then(|s| s.split('.').next())
                             .and_then(|s| s.parse::<u64>().ok());
                         if y.is_some_and(|y| y >= y0 as u64 && y <= y1 as u64)
                             && std::fs::remove_file(&p).is_ok()

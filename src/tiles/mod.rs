@@ -8,3 +8,4 @@ pub mod grid;
 pub mod mvt;
 pub mod raster;
 pub mod service;
+pub mod vector;

@@ -210,6 +210,66 @@ impl TileService {
         }
     }
 
+    /// A vector tile, gzip-compressed (empty: nothing there), from the
+    /// cache or built and stored.
+    pub async fn mvt_gz(
+        &self,
+        tileset: &str,
+        layers: Arc<Vec<u32>>,
+        tms: &TileMatrixSet,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Result<Vec<u8>, TileError> {
+        let key = TileKey {
+            tileset,
+            tms: tms.id,
+            z,
+            x,
+            y,
+            ext: "mvt",
+        };
+        if let Some(path) = self.cache.path(&key) {
+            if let Ok(b) = tokio::fs::read(path).await {
+                return Ok(b);
+            }
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let maps = self.maps.clone();
+        let cache = self.cache.clone();
+        let (tms2, tileset2) = (tms.clone(), tileset.to_string());
+        rayon::spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let generation = maps.generation();
+                let raw = super::vector::mvt_tile(&maps, &tms2, z, x, y, &layers)?;
+                let gz = if raw.is_empty() { raw } else { gzip(&raw)? };
+                if maps.generation() == generation {
+                    cache.put(
+                        &TileKey {
+                            tileset: &tileset2,
+                            tms: tms2.id,
+                            z,
+                            x,
+                            y,
+                            ext: "mvt",
+                        },
+                        &gz,
+                    )?;
+                }
+                Ok::<_, TileError>(gz)
+            }));
+            let _ = tx.send(r);
+        });
+        match rx.await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => {
+                tracing::error!("a vector tile task panicked");
+                Err(TileError::Task)
+            }
+            Err(_) => Err(TileError::Task),
+        }
+    }
+
     /// Drops the cached tiles of all matrix sets over boxes in the storage
     /// CRS (the map data's change hook).
     pub fn invalidate_storage_boxes(&self, boxes: &[[f64; 4]]) -> usize {
@@ -459,4 +519,23 @@ fn write_manifest(path: &Path, m: &Manifest) -> std::io::Result<()> {
     let tmp = path.with_extension("tsv.tmp");
     std::fs::write(&tmp, s)?;
     std::fs::rename(tmp, path)
+}
+
+/// Gzip of a vector tile (as browsers accept it).
+pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::fast(),
+    );
+    e.write_all(data)?;
+    e.finish()
+}
+
+/// The inverse of [`gzip`], for clients that do not accept gzip.
+pub fn gunzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(data.len() * 3);
+    flate2::read::GzDecoder::new(data).read_to_end(&mut out)?;
+    Ok(out)
 }
