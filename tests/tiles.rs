@@ -574,6 +574,47 @@ async fn vector_tiles_carry_every_drawn_feature_with_attributes() {
         ))
         .body
     );
+    // the MapLibre style: valid (the style spec's own validator, from npm),
+    // its layers refer to the tiles' layers, with the raster maps' colours
+    let style = s.get("/tiles/style.json");
+    assert_eq!(style.status, 200);
+    let sf = dir.path().join("style.json");
+    std::fs::write(&sf, &style.body).unwrap();
+    let validator = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("web/node_modules/@maplibre/maplibre-gl-style-spec/dist/gl-style-validate.mjs");
+    assert!(
+        validator.is_file(),
+        "{} missing: run `make deps` (scripts/web-deps.sh)",
+        validator.display()
+    );
+    let out = std::process::Command::new("node")
+        .arg(&validator)
+        .arg(&sf)
+        .output()
+        .expect("node (make deps installs it)");
+    assert!(
+        out.status.success(),
+        "style.json invalid: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let style: Value = serde_json::from_slice(&style.body).unwrap();
+    let source_layers: std::collections::BTreeSet<&str> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["source-layer"].as_str())
+        .collect();
+    assert!(
+        source_layers.is_superset(&layers.iter().map(|l| l.as_str()).collect()),
+        "{source_layers:?} vs {layers:?}"
+    );
+    let text = serde_json::to_string(&style).unwrap();
+    // Wohnbaufläche #CF9377, Gemischte Baufläche #D5A744 (styles/xplanung.toml)
+    assert!(
+        text.contains("rgba(207, 147, 119, 1.000)") && text.contains("rgba(213, 167, 68, 1.000)")
+    );
+
     // at zoom 12 the plan is a few pixels: small tiles, the points left out
     let (x, y) = tile_at((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 12);
     let r = s.get(&format!(

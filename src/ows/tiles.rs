@@ -569,6 +569,27 @@ async fn vector_tile(
     oapi_tile(&state, &req, path.into_inner(), Kind::Vector).await
 }
 
+/// GET /tiles/style.json: a MapLibre style for the vector tiles.
+async fn style_json(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
+    let base = base_url(&state, &req);
+    let styles = state.maps.styles();
+    let used: Vec<u32> = {
+        let mut v: Vec<u32> = state
+            .maps
+            .snapshot()
+            .iter()
+            .flat_map(|p| p.features.iter().map(|f| f.layer).collect::<Vec<_>>())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let tiles = format!("{base}/tiles/vektordaten/WebMercatorQuad/{{z}}/{{x}}/{{y}}.mvt");
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-cache"))
+        .json(crate::tiles::style::maplibre_style(&styles, &tiles, &used))
+}
+
 /// GET /tiles: the tilesets and matrix sets with their URL templates.
 async fn index(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
     let base = base_url(&state, &req);
@@ -580,11 +601,13 @@ async fn index(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
             "mvt": format!("{base}/tiles/{name}/{{tileMatrixSet}}/{{z}}/{{x}}/{{y}}.mvt"),
         })).collect::<Vec<_>>(),
         "wmts": format!("{base}/wmts/1.0.0/WMTSCapabilities.xml"),
+        "style": format!("{base}/tiles/style.json"),
     }))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/tiles", web::get().to(index))
+        .route("/tiles/style.json", web::get().to(style_json))
         .route("/tiles/{layer}/{tms}/{z}/{x}/{y}", web::get().to(xyz))
         .route("/wmts", web::get().to(wmts_kvp))
         .route(

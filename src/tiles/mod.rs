@@ -8,4 +8,5 @@ pub mod grid;
 pub mod mvt;
 pub mod raster;
 pub mod service;
+pub mod style;
 pub mod vector;
