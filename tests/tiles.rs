@@ -104,6 +104,24 @@ async fn metatile_cut_equals_direct_rendering() {
     assert!(compared >= 8, "only {compared} tiles with content compared");
 }
 
+/// A fresh database with one fixture plan and a server on it with its own
+/// tile cache: (database URL, plan id, cache directory, server).
+async fn server_with_plan(file: &str) -> (String, i64, tempfile::TempDir, Server) {
+    let url = common::fresh_database().await;
+    let id = imported_id(&cli_import(
+        &url,
+        &["--quiet"],
+        &fixtures().join("plans").join(file),
+        true,
+    ));
+    let cache = tempfile::tempdir().unwrap();
+    let s = Server::start_with_env(
+        &url,
+        &[("XPLAN_TILE_CACHE_DIR", cache.path().to_str().unwrap())],
+    );
+    (url, id, cache, s)
+}
+
 fn mtime(p: &Path) -> std::time::SystemTime {
     std::fs::metadata(p).unwrap().modified().unwrap()
 }
@@ -232,18 +250,7 @@ async fn the_cache_follows_plan_changes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wmts_xyz_and_ogc_api_tiles_for_clients() {
-    let url = common::fresh_database().await;
-    let bp = imported_id(&cli_import(
-        &url,
-        &["--quiet"],
-        &fixtures().join("plans/BPlan001_5-4.zip"),
-        true,
-    ));
-    let cache = tempfile::tempdir().unwrap();
-    let s = Server::start_with_env(
-        &url,
-        &[("XPLAN_TILE_CACHE_DIR", cache.path().to_str().unwrap())],
-    );
+    let (_url, bp, _cache, s) = server_with_plan("BPlan001_5-4.zip").await;
     let caps = s.get("/wmts?SERVICE=WMTS&REQUEST=GetCapabilities");
     assert_eq!(caps.status, 200);
     common::xmllint("http://schemas.opengis.net/wmts/1.0/wmts.xsd", &caps.body).unwrap();
@@ -465,18 +472,7 @@ async fn seeding_fills_the_cache_resumes_and_purges() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vector_tiles_carry_every_drawn_feature_with_attributes() {
-    let url = common::fresh_database().await;
-    let bp = imported_id(&cli_import(
-        &url,
-        &["--quiet"],
-        &fixtures().join("plans/BPlan001_5-4.zip"),
-        true,
-    ));
-    let cache = tempfile::tempdir().unwrap();
-    let s = Server::start_with_env(
-        &url,
-        &[("XPLAN_TILE_CACHE_DIR", cache.path().to_str().unwrap())],
-    );
+    let (url, bp, _cache, s) = server_with_plan("BPlan001_5-4.zip").await;
     // the plan's features with a geometry, from the database
     let expected: std::collections::BTreeSet<String> = {
         use sqlx::Connection;

@@ -148,20 +148,9 @@ pub fn urlencode(s: &str) -> String {
 pub async fn on_cpu<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, OwsError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    rayon::spawn(move || {
-        // a panic must not take the pool (and the process) down
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-        let _ = tx.send(r);
-    });
-    match rx.await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(_)) => {
-            tracing::error!("a rendering task panicked");
-            Err(OwsError::internal("the request failed inside the renderer"))
-        }
-        Err(_) => Err(OwsError::internal("the rendering task failed")),
-    }
+    crate::render::on_rayon(f)
+        .await
+        .ok_or_else(|| OwsError::internal("the request failed inside the renderer"))
 }
 
 /// The base URL of this server as clients see it.

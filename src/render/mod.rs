@@ -137,6 +137,23 @@ struct Item {
     feature: u32,
 }
 
+/// Runs CPU work on the rayon pool and awaits its result; None when it
+/// panicked (logged; the pool and the process go on).
+pub async fn on_rayon<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(r);
+    });
+    match rx.await {
+        Ok(Ok(v)) => Some(v),
+        _ => {
+            tracing::error!("a task on the rendering pool panicked");
+            None
+        }
+    }
+}
+
 /// Renders a map. CPU work: call from rayon or a blocking thread. Large
 /// images are drawn in horizontal bands in parallel.
 pub fn render(data: &MapData, req: &MapRequest) -> Result<Pixmap, RenderError> {

@@ -188,26 +188,16 @@ impl TileService {
         tms: &TileMatrixSet,
         mt: MetaTile,
     ) -> Result<Vec<super::raster::Tile>, TileError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let maps = self.maps.clone();
         let cache = self.cache.clone();
         let tms2 = tms.clone();
         let tileset = tileset.to_string();
         let gutter = self.gutter;
-        rayon::spawn(move || {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                draw_and_store(&maps, &cache, &tileset, &layers, &tms2, &mt, gutter)
-            }));
-            let _ = tx.send(r);
-        });
-        match rx.await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => {
-                tracing::error!("a tile drawing task panicked");
-                Err(TileError::Task)
-            }
-            Err(_) => Err(TileError::Task),
-        }
+        crate::render::on_rayon(move || {
+            draw_and_store(&maps, &cache, &tileset, &layers, &tms2, &mt, gutter)
+        })
+        .await
+        .ok_or(TileError::Task)?
     }
 
     /// A vector tile, gzip-compressed (empty: nothing there), from the
@@ -234,40 +224,30 @@ impl TileService {
                 return Ok(b);
             }
         }
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let maps = self.maps.clone();
         let cache = self.cache.clone();
         let (tms2, tileset2) = (tms.clone(), tileset.to_string());
-        rayon::spawn(move || {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let generation = maps.generation();
-                let raw = super::vector::mvt_tile(&maps, &tms2, z, x, y, &layers)?;
-                let gz = if raw.is_empty() { raw } else { gzip(&raw)? };
-                if maps.generation() == generation {
-                    cache.put(
-                        &TileKey {
-                            tileset: &tileset2,
-                            tms: tms2.id,
-                            z,
-                            x,
-                            y,
-                            ext: "mvt",
-                        },
-                        &gz,
-                    )?;
-                }
-                Ok::<_, TileError>(gz)
-            }));
-            let _ = tx.send(r);
-        });
-        match rx.await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => {
-                tracing::error!("a vector tile task panicked");
-                Err(TileError::Task)
+        crate::render::on_rayon(move || {
+            let generation = maps.generation();
+            let raw = super::vector::mvt_tile(&maps, &tms2, z, x, y, &layers)?;
+            let gz = if raw.is_empty() { raw } else { gzip(&raw)? };
+            if maps.generation() == generation {
+                cache.put(
+                    &TileKey {
+                        tileset: &tileset2,
+                        tms: tms2.id,
+                        z,
+                        x,
+                        y,
+                        ext: "mvt",
+                    },
+                    &gz,
+                )?;
             }
-            Err(_) => Err(TileError::Task),
-        }
+            Ok::<_, TileError>(gz)
+        })
+        .await
+        .ok_or(TileError::Task)?
     }
 
     /// Drops the cached tiles of all matrix sets over boxes in the storage
