@@ -736,6 +736,43 @@ async fn concurrent_imports_and_duplicates() {
     }
     let list = json(&s.get("/api/v1/plans"));
     assert_eq!(list["numberMatched"], files.len());
+    // documents of the plan with a scan: listed, and served with their
+    // media type, sandboxed
+    let with_docs = list["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sourceFile"] == "plan.zip" && p["name"] == "BPlan004_5-2")
+        .expect("BPlan004_5-2 imported")["id"]
+        .as_i64()
+        .unwrap();
+    let docs = json(&s.get(&format!("/api/v1/plans/{with_docs}/documents")));
+    let docs = docs.as_array().unwrap();
+    let png = docs
+        .iter()
+        .find(|d| d["mediaType"] == "image/png")
+        .unwrap_or_else(|| panic!("no PNG scan in {docs:?}"));
+    let href = png["href"].as_str().unwrap();
+    let r = s.get(href.strip_prefix(&s.url("")).unwrap());
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type").as_deref(), Some("image/png"));
+    assert_eq!(
+        r.header("Content-Security-Policy").as_deref(),
+        Some("sandbox")
+    );
+    assert_eq!(r.body.len() as i64, png["size"].as_i64().unwrap());
+    assert!(r.body.starts_with(b"\x89PNG"));
+    problem(
+        &s.get(&format!("/api/v1/plans/{with_docs}/documents/fehlt.pdf")),
+        404,
+    );
+    // server facts
+    let info = json(&s.get("/api/v1/info"));
+    assert_eq!(info["uniqueness"], "ags_name");
+    assert_eq!(
+        info["supportedXPlanGmlVersions"].as_array().unwrap().len(),
+        7
+    );
     // the same plan again: 409 (same name, same municipality), nothing added
     let before = plan_count(&url).await;
     let r = upload(
