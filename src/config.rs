@@ -45,6 +45,8 @@ pub struct TilesConfig {
     /// Cache-Control max-age of tiles, in seconds (clients revalidate
     /// with the ETag after that).
     pub max_age_seconds: u32,
+    /// Megabytes of recently served tiles kept in memory.
+    pub memory_cache_mb: usize,
 }
 
 impl Default for TilesConfig {
@@ -54,6 +56,7 @@ impl Default for TilesConfig {
             metatile: 4,
             gutter: 32,
             max_age_seconds: 60,
+            memory_cache_mb: 64,
         }
     }
 }

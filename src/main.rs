@@ -895,6 +895,7 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
         maps.clone(),
         cfg.tiles.metatile,
         cfg.tiles.gutter,
+        cfg.tiles.memory_cache_mb << 20,
     ));
     // cached tiles of every plan change from now on, and of the plans
     // changed while no server ran
@@ -1087,6 +1088,7 @@ async fn seed(
         maps.clone(),
         cfg.tiles.metatile,
         cfg.tiles.gutter,
+        0,
     ));
     service.reconcile(&store).await?;
     let snapshot = maps.snapshot();

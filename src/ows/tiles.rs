@@ -8,9 +8,9 @@
 
 use super::{base_url, xml_escape, Kvp, OwsError, OwsState};
 use crate::tiles::grid::TileMatrixSet;
+use crate::tiles::service::TileBytes;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use blake2::{Blake2s256, Digest};
 use serde_json::json;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -101,17 +101,6 @@ fn tile_request(
     })
 }
 
-fn etag(data: &[u8]) -> String {
-    let h = Blake2s256::digest(data);
-    let mut s = String::with_capacity(34);
-    s.push('"');
-    for b in &h[..12] {
-        let _ = write!(s, "{b:02x}");
-    }
-    s.push('"');
-    s
-}
-
 /// The PNG of a tile, with ETag and caching headers (304 when the client
 /// has it).
 async fn png_response(
@@ -119,14 +108,26 @@ async fn png_response(
     req: &HttpRequest,
     t: TileReq,
 ) -> Result<HttpResponse, OwsError> {
-    let svc = &state.tiles;
-    let png = svc
+    let tile = state
+        .tiles
         .png(&t.tileset, t.layers, &t.tms, t.z, t.x, t.y)
         .await
         .map_err(|e| OwsError::internal(format!("tile {}/{}/{}: {e}", t.z, t.x, t.y)))?;
-    let body: &[u8] = png.as_deref().unwrap_or(svc.empty_png());
-    let tag = etag(body);
-    let max_age = state.config.tiles.max_age_seconds;
+    let (mut r, fresh) = cached_response(state, req, &tile);
+    Ok(if fresh {
+        r.finish()
+    } else {
+        r.content_type("image/png").body(tile.data)
+    })
+}
+
+/// 200 or 304 (the client has this ETag) with ETag and Cache-Control.
+fn cached_response(
+    state: &OwsState,
+    req: &HttpRequest,
+    tile: &TileBytes,
+) -> (actix_web::HttpResponseBuilder, bool) {
+    let tag = &*tile.etag;
     let fresh = req
         .headers()
         .get(actix_web::http::header::IF_NONE_MATCH)
@@ -137,13 +138,11 @@ async fn png_response(
     } else {
         HttpResponse::Ok()
     };
-    r.insert_header(("ETag", tag))
-        .insert_header(("Cache-Control", format!("public, max-age={max_age}")));
-    Ok(if fresh {
-        r.finish()
-    } else {
-        r.content_type("image/png").body(body.to_vec())
-    })
+    r.insert_header(("ETag", tag)).insert_header((
+        "Cache-Control",
+        format!("public, max-age={}", state.config.tiles.max_age_seconds),
+    ));
+    (r, fresh)
 }
 
 /// A vector tile: gzip-compressed when the client accepts it (browsers
@@ -153,31 +152,19 @@ async fn mvt_response(
     req: &HttpRequest,
     t: TileReq,
 ) -> Result<HttpResponse, OwsError> {
-    let gz = state
+    let tile = state
         .tiles
         .mvt_gz(&t.tileset, t.layers, &t.tms, t.z, t.x, t.y)
         .await
         .map_err(|e| OwsError::internal(format!("vector tile {}/{}/{}: {e}", t.z, t.x, t.y)))?;
-    let tag = etag(&gz);
-    let max_age = state.config.tiles.max_age_seconds;
-    let fresh = req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let gz = &tile.data;
+    let (mut r, fresh) = cached_response(state, req, &tile);
     let gzip_ok = req
         .headers()
         .get(actix_web::http::header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    let mut r = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    r.insert_header(("ETag", tag))
-        .insert_header(("Cache-Control", format!("public, max-age={max_age}")))
-        .insert_header(("Vary", "Accept-Encoding"));
+    r.insert_header(("Vary", "Accept-Encoding"));
     if fresh {
         return Ok(r.finish());
     }
@@ -185,9 +172,10 @@ async fn mvt_response(
     Ok(if gz.is_empty() {
         r.finish()
     } else if gzip_ok {
-        r.insert_header(("Content-Encoding", "gzip")).body(gz)
+        r.insert_header(("Content-Encoding", "gzip"))
+            .body(gz.clone())
     } else {
-        let raw = crate::tiles::service::gunzip(&gz)
+        let raw = crate::tiles::service::gunzip(gz)
             .map_err(|e| OwsError::internal(format!("stored vector tile unreadable: {e}")))?;
         r.body(raw)
     })

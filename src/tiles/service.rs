@@ -40,7 +40,76 @@ pub struct TileService {
     /// Extra pixels drawn around a metatile.
     pub gutter: u32,
     inflight: Mutex<HashMap<FlightKey, Arc<tokio::sync::Mutex<()>>>>,
-    empty: Vec<u8>,
+    empty: TileBytes,
+    /// Recently served tiles in memory (bytes and ETag), bounded.
+    hot: Mutex<Hot>,
+}
+
+/// A tile as served: its bytes (empty: nothing there) and ETag.
+#[derive(Debug, Clone)]
+pub struct TileBytes {
+    pub data: bytes::Bytes,
+    pub etag: Arc<str>,
+}
+
+impl TileBytes {
+    pub fn new(data: Vec<u8>) -> TileBytes {
+        use blake2::{Blake2s256, Digest};
+        use std::fmt::Write;
+        let h = Blake2s256::digest(&data);
+        let mut tag = String::with_capacity(26);
+        tag.push('"');
+        for b in &h[..12] {
+            let _ = write!(tag, "{b:02x}");
+        }
+        tag.push('"');
+        TileBytes {
+            data: data.into(),
+            etag: tag.into(),
+        }
+    }
+}
+
+/// The in-memory tile cache: first in, first out, up to `max` bytes.
+#[derive(Default)]
+struct Hot {
+    map: HashMap<String, TileBytes>,
+    order: std::collections::VecDeque<String>,
+    bytes: usize,
+    max: usize,
+}
+
+impl Hot {
+    fn put(&mut self, key: String, t: TileBytes) {
+        let size = t.data.len() + key.len() + 64;
+        if size > self.max / 8 {
+            return;
+        }
+        if let Some(old) = self.map.insert(key.clone(), t) {
+            self.bytes -= old.data.len() + key.len() + 64;
+        } else {
+            self.order.push_back(key);
+        }
+        self.bytes += size;
+        while self.bytes > self.max {
+            let Some(k) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = self.map.remove(&k) {
+                self.bytes -= old.data.len() + k.len() + 64;
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+        self.bytes = 0;
+    }
+}
+
+fn hot_key(k: &TileKey) -> String {
+    format!("{}/{}/{}/{}/{}.{}", k.tileset, k.tms, k.z, k.x, k.y, k.ext)
 }
 
 /// Points along the edges of a box, for transforming it.
@@ -82,20 +151,58 @@ fn intersects(a: [f64; 4], b: [f64; 4]) -> bool {
 }
 
 impl TileService {
-    pub fn new(cache: TileCache, maps: Arc<MapData>, metatile: u32, gutter: u32) -> TileService {
+    /// `memory_bytes`: size of the in-memory cache of recently served tiles.
+    pub fn new(
+        cache: TileCache,
+        maps: Arc<MapData>,
+        metatile: u32,
+        gutter: u32,
+        memory_bytes: usize,
+    ) -> TileService {
         TileService {
             cache,
             maps,
             metatile: metatile.clamp(1, 16),
             gutter: gutter.min(256),
             inflight: Mutex::new(HashMap::new()),
-            empty: super::raster::empty_png(256),
+            empty: TileBytes::new(super::raster::empty_png(256)),
+            hot: Mutex::new(Hot {
+                max: memory_bytes,
+                ..Default::default()
+            }),
         }
     }
 
-    /// The transparent tile served where nothing is drawn.
-    pub fn empty_png(&self) -> &[u8] {
-        &self.empty
+    fn hot(&self) -> std::sync::MutexGuard<'_, Hot> {
+        self.hot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers a served tile unless the plans changed since `generation`
+    /// (checked under the lock the change hook clears the cache under).
+    fn remember(&self, key: String, t: &TileBytes, generation: u64) {
+        let mut hot = self.hot();
+        if self.maps.generation() == generation {
+            hot.put(key, t.clone());
+        }
+    }
+
+    /// A tile from memory or the disk cache: Some(None) for one known to
+    /// be empty, None when not cached.
+    fn cached(&self, key: &TileKey<'_>) -> Option<TileBytes> {
+        let hk = hot_key(key);
+        if let Some(t) = self.hot().map.get(&hk) {
+            return Some(t.clone());
+        }
+        let generation = self.maps.generation();
+        // small files, mostly in the page cache: read in place
+        let b = std::fs::read(self.cache.path(key)?).ok()?;
+        let t = if b.is_empty() && key.ext == "png" {
+            self.empty.clone()
+        } else {
+            TileBytes::new(b)
+        };
+        self.remember(hk, &t, generation);
+        Some(t)
     }
 
     /// Whether any plan of `filter` lies in a box of the matrix set's CRS.
@@ -111,9 +218,9 @@ impl TileService {
             .any(|p| p.bbox.is_some_and(|pb| intersects(pb, sb)))
     }
 
-    /// A PNG tile (None: nothing there, serve the empty tile): from the
-    /// cache, else its metatile is drawn (once for all waiting requests),
-    /// stored and cut.
+    /// A PNG tile (the transparent one where nothing is drawn): from memory
+    /// or the disk cache, else its metatile is drawn (once for all waiting
+    /// requests), stored and cut.
     pub async fn png(
         &self,
         tileset: &str,
@@ -122,7 +229,7 @@ impl TileService {
         z: u8,
         x: u32,
         y: u32,
-    ) -> Result<Option<Vec<u8>>, TileError> {
+    ) -> Result<TileBytes, TileError> {
         let key = TileKey {
             tileset,
             tms: tms.id,
@@ -131,15 +238,15 @@ impl TileService {
             y,
             ext: "png",
         };
-        if let Some(b) = self.cached(&key).await {
-            return Ok(b);
+        if let Some(t) = self.cached(&key) {
+            return Ok(t);
         }
         let mt = MetaTile::containing(tms, z, x, y, self.metatile);
         let Some(mb) = mt.bbox(tms) else {
-            return Ok(None);
+            return Ok(self.empty.clone());
         };
         if !self.has_plans(tms, mb, &PlanFilter::All) {
-            return Ok(None);
+            return Ok(self.empty.clone());
         }
         let flight = (tileset.to_string(), tms.id, z, mt.x0, mt.y0);
         let lock = self
@@ -152,14 +259,21 @@ impl TileService {
         let result = async {
             let _g = lock.lock().await;
             // drawn by the request we waited for?
-            if let Some(b) = self.cached(&key).await {
-                return Ok(b);
+            if let Some(t) = self.cached(&key) {
+                return Ok(t);
             }
+            let generation = self.maps.generation();
             let tiles = self.draw(tileset, layers, tms, mt).await?;
-            Ok(tiles
+            let t = match tiles
                 .into_iter()
                 .find(|((tx, ty), _)| (*tx, *ty) == (x, y))
-                .and_then(|(_, png)| png))
+                .and_then(|(_, png)| png)
+            {
+                Some(png) => TileBytes::new(png),
+                None => self.empty.clone(),
+            };
+            self.remember(hot_key(&key), &t, generation);
+            Ok(t)
         }
         .await;
         {
@@ -169,14 +283,6 @@ impl TileService {
             }
         }
         result
-    }
-
-    /// A cached tile: Some(None) for a tile known to be empty (an empty
-    /// file), None when not cached.
-    async fn cached(&self, key: &TileKey<'_>) -> Option<Option<Vec<u8>>> {
-        let path = self.cache.path(key)?;
-        let b = tokio::fs::read(path).await.ok()?;
-        Some((!b.is_empty()).then_some(b))
     }
 
     /// Draws a metatile on the rendering pool and stores its tiles (unless
@@ -210,7 +316,7 @@ impl TileService {
         z: u8,
         x: u32,
         y: u32,
-    ) -> Result<Vec<u8>, TileError> {
+    ) -> Result<TileBytes, TileError> {
         let key = TileKey {
             tileset,
             tms: tms.id,
@@ -219,16 +325,14 @@ impl TileService {
             y,
             ext: "mvt",
         };
-        if let Some(path) = self.cache.path(&key) {
-            if let Ok(b) = tokio::fs::read(path).await {
-                return Ok(b);
-            }
+        if let Some(t) = self.cached(&key) {
+            return Ok(t);
         }
+        let generation = self.maps.generation();
         let maps = self.maps.clone();
         let cache = self.cache.clone();
         let (tms2, tileset2) = (tms.clone(), tileset.to_string());
-        crate::render::on_rayon(move || {
-            let generation = maps.generation();
+        let gz = crate::render::on_rayon(move || {
             let raw = super::vector::mvt_tile(&maps, &tms2, z, x, y, &layers)?;
             let gz = if raw.is_empty() { raw } else { gzip(&raw)? };
             if maps.generation() == generation {
@@ -247,12 +351,17 @@ impl TileService {
             Ok::<_, TileError>(gz)
         })
         .await
-        .ok_or(TileError::Task)?
+        .ok_or(TileError::Task)??;
+        let t = TileBytes::new(gz);
+        self.remember(hot_key(&key), &t, generation);
+        Ok(t)
     }
 
     /// Drops the cached tiles of all matrix sets over boxes in the storage
     /// CRS (the map data's change hook).
     pub fn invalidate_storage_boxes(&self, boxes: &[[f64; 4]]) -> usize {
+        // changes are rare: the memory cache starts afresh
+        self.hot().clear();
         let mut n = 0;
         for tms in TileMatrixSet::all() {
             for b in boxes {
@@ -518,4 +627,35 @@ pub fn gunzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() * 3);
     flate2::read::GzDecoder::new(data).read_to_end(&mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_cache_stays_within_its_size() {
+        let mut h = Hot {
+            max: 10_000,
+            ..Default::default()
+        };
+        for i in 0..100 {
+            h.put(format!("t/{i}"), TileBytes::new(vec![7; 900]));
+            assert!(h.bytes <= h.max);
+        }
+        // first in, first out: the newest are kept
+        assert!(h.map.contains_key("t/99") && !h.map.contains_key("t/0"));
+        assert_eq!(h.map.len(), h.order.len());
+        // a tile bigger than an eighth of the cache is not kept
+        h.put("big".into(), TileBytes::new(vec![0; 2000]));
+        assert!(!h.map.contains_key("big"));
+        // replacing an entry keeps the count right
+        let before = h.bytes;
+        h.put("t/99".into(), TileBytes::new(vec![1; 900]));
+        assert_eq!(h.bytes, before);
+        h.clear();
+        assert_eq!((h.bytes, h.map.len()), (0, 0));
+        // ETags differ with the content
+        assert_ne!(TileBytes::new(vec![1]).etag, TileBytes::new(vec![2]).etag);
+    }
 }
