@@ -326,7 +326,19 @@ async fn wmts_xyz_and_ogc_api_tiles_for_clients() {
     let empty = s.get("/tiles/vektordaten/WebMercatorQuad/5/1/1.png");
     assert_eq!(empty.status, 200);
     assert_eq!(non_transparent(&empty.body), 0);
-    // OGC API Tiles documents
+    // OGC API Tiles documents: linked from the landing page, conformance
+    let landing: Value = serde_json::from_slice(&s.get("/ogcapi").body).unwrap();
+    assert!(landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"));
+    let conf = s.get("/ogcapi/conformance").text();
+    assert!(conf.contains("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core"));
+    let api: Value = serde_json::from_slice(&s.get("/ogcapi/api").body).unwrap();
+    assert!(
+        api["paths"]["/map/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"].is_object()
+    );
     let sets: Value = serde_json::from_slice(&s.get("/ogcapi/tileMatrixSets").body).unwrap();
     assert_eq!(sets["tileMatrixSets"].as_array().unwrap().len(), 3);
     let wmq: Value =

@@ -18,7 +18,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const DEFAULT_LIMIT: i64 = 10;
 const MAX_LIMIT: i64 = 10_000;
 
-const CONFORMANCE: [&str; 13] = [
+const CONFORMANCE: [&str; 20] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
@@ -32,6 +32,14 @@ const CONFORMANCE: [&str; 13] = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    // OGC API – Tiles (ows::tiles)
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/png",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ];
 
 /// Query parameters of /items that are not property filters.
@@ -326,6 +334,9 @@ async fn landing(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
                 link(&format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "API-Beschreibung (OpenAPI 3.0)"),
                 link(&format!("{b}/conformance"), "conformance", "application/json", "Konformitätsklassen"),
                 link(&format!("{b}/collections"), "data", "application/json", "Sammlungen"),
+                link(&format!("{b}/tileMatrixSets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "application/json", "Kachelschemata"),
+                link(&format!("{b}/map/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", "application/json", "Kartenkacheln (PNG)"),
+                link(&format!("{b}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "application/json", "Vektorkacheln (MVT)"),
             ],
         });
         Ok::<_, OwsError>(match fmt {
@@ -1009,6 +1020,37 @@ async fn api(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
         false,
     );
     let json_ok = |desc: &str, ty: &str| json!({"200": {"description": desc, "content": {ty: {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}, "400": {"description": "ungültige Anfrage"}, "404": {"description": "nicht gefunden"}});
+    let tms = p(
+        "tileMatrixSetId",
+        "path",
+        "Kachelschema",
+        json!({"type": "string", "enum": crate::tiles::grid::TileMatrixSet::all().iter().map(|t| t.id).collect::<Vec<_>>()}),
+        true,
+    );
+    let tile_params = vec![
+        tms.clone(),
+        p(
+            "tileMatrix",
+            "path",
+            "Zoomstufe",
+            json!({"type": "string"}),
+            true,
+        ),
+        p(
+            "tileRow",
+            "path",
+            "Zeile",
+            json!({"type": "integer", "minimum": 0}),
+            true,
+        ),
+        p(
+            "tileCol",
+            "path",
+            "Spalte",
+            json!({"type": "integer", "minimum": 0}),
+            true,
+        ),
+    ];
     let items_params = vec![
         coll.clone(),
         f.clone(),
@@ -1083,6 +1125,14 @@ async fn api(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
             "/collections/{collectionId}/queryables": {"get": {"summary": "abfragbare Eigenschaften", "operationId": "getQueryables", "parameters": [coll, f], "responses": json_ok("JSON Schema", "application/schema+json")}},
             "/collections/{collectionId}/items": {"get": {"summary": "Objekte (GeoJSON), mit Eigenschaften als weiteren Parametern filterbar", "operationId": "getFeatures", "parameters": items_params, "responses": json_ok("Objekte", wfs::GEOJSON_FORMAT)}},
             "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "ein Objekt", "operationId": "getFeature", "parameters": [coll, p("featureId", "path", "gml:id", json!({"type": "string"}), true), f, p("crs", "query", "CRS der Antwort", json!({"type": "string", "format": "uri"}), false)], "responses": json_ok("Objekt", wfs::GEOJSON_FORMAT)}},
+            "/tileMatrixSets": {"get": {"summary": "Kachelschemata", "operationId": "getTileMatrixSetsList", "responses": json_ok("Kachelschemata", "application/json")}},
+            "/tileMatrixSets/{tileMatrixSetId}": {"get": {"summary": "ein Kachelschema", "operationId": "getTileMatrixSet", "parameters": [tms.clone()], "responses": json_ok("Kachelschema (OGC 17-083r4 JSON)", "application/json")}},
+            "/map/tiles": {"get": {"summary": "Kartenkachelsätze (PNG)", "operationId": "getMapTilesetsList", "responses": json_ok("Kachelsätze", "application/json")}},
+            "/map/tiles/{tileMatrixSetId}": {"get": {"summary": "ein Kartenkachelsatz", "operationId": "getMapTileset", "parameters": [tms.clone()], "responses": json_ok("Kachelsatz", "application/json")}},
+            "/map/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": {"get": {"summary": "eine Kartenkachel", "operationId": "getMapTile", "parameters": tile_params.clone(), "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}}}},
+            "/tiles": {"get": {"summary": "Vektorkachelsätze (MVT)", "operationId": "getVectorTilesetsList", "responses": json_ok("Kachelsätze", "application/json")}},
+            "/tiles/{tileMatrixSetId}": {"get": {"summary": "ein Vektorkachelsatz", "operationId": "getVectorTileset", "parameters": [tms.clone()], "responses": json_ok("Kachelsatz", "application/json")}},
+            "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": {"get": {"summary": "eine Vektorkachel", "operationId": "getVectorTile", "parameters": tile_params, "responses": {"200": {"description": "Mapbox Vector Tile", "content": {"application/vnd.mapbox-vector-tile": {}}}}}},
         },
     });
     json_response(&doc, "application/vnd.oai.openapi+json;version=3.0")
