@@ -135,10 +135,12 @@ fn report_has_the_xplanbox_shape_and_geojson_of_findings() {
     assert_eq!(j["documentSummary"][0]["type"], "BP_Plan");
     assert_eq!(j["validationResult"]["syntaktisch"]["valid"], true);
     assert_eq!(j["validationResult"]["geometrisch"]["valid"], false);
-    assert_eq!(
-        j["validationResult"]["semantisch"]["status"],
-        "not_implemented"
-    );
+    assert_eq!(j["validationResult"]["semantisch"]["status"], "executed");
+    assert_eq!(j["validationResult"]["semantisch"]["valid"], true);
+    let rules = j["validationResult"]["semantisch"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().any(|r| r["number"] == "3.1.2.2"), "{rules:?}");
     let f = &j["validationResult"]["geometrisch"]["findings"][0];
     assert_eq!(f["rule"], "2.2.2.1");
     assert!(f["gmlIds"][0].as_str().unwrap().starts_with("GML_"));
@@ -228,4 +230,56 @@ async fn import_refuses_invalid_plans_unless_told_otherwise() {
     assert!(store.list().await.unwrap().is_empty());
     common::cli_import(&url, &["--skip-validation"], &la67, true);
     assert_eq!(store.list().await.unwrap().len(), 1);
+}
+
+#[test]
+fn relation_rules_name_the_rule_and_both_features() {
+    // BPlan001_5-1: the Bereich's first planinhalt made to point at the
+    // plan itself, which is no XP_Objekt (rule 3.1.2.2)
+    let gml = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let plan = "GML_6f05d9de-abeb-4e9c-b0ec-286cf3f8d3bb";
+    let first = "<xplan:planinhalt xlink:href=\"#GML_7315776b-801d-4eec-8d73-a0f97ad6b0b7\" />";
+    assert!(gml.contains(first) && gml.contains(plan));
+    let bad = gml.replacen(
+        first,
+        &format!("<xplan:planinhalt xlink:href=\"#{plan}\" />"),
+        1,
+    );
+    let input = read_input_bytes("bad.gml".into(), bad.into_bytes(), &Limits::default()).unwrap();
+    let r = validate(&input, &Options::default()).unwrap();
+    assert_eq!(r.result.syntaktisch.valid, Some(true));
+    assert_eq!(r.result.semantisch.valid, Some(false));
+    assert!(!r.valid);
+    let f: Vec<_> = r
+        .result
+        .semantisch
+        .findings
+        .iter()
+        .filter(|f| f.rule == "3.1.2.2")
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", r.result.semantisch.findings);
+    assert_eq!(f[0].gml_ids[1], plan);
+    assert_eq!(f[0].level, Level::Error);
+    assert!(f[0].line.unwrap() > 0);
+    assert!(r
+        .result
+        .semantisch
+        .rules
+        .iter()
+        .any(|x| x.number == "3.1.2.2" && !x.valid));
+    let html = xplanserver::validate::report::to_html(&r);
+    assert!(html.contains("3.1.2.2 Relation auf Fachobjekte: <span class=\"bad\">verletzt</span>"));
+    // the unchanged plan is valid, also semantically
+    let ok = validate(&fixture("plans/BPlan001_5-1.gml"), &Options::default()).unwrap();
+    assert_eq!(ok.result.semantisch.valid, Some(true));
+    // skipped on request
+    let skipped = validate(
+        &input,
+        &Options {
+            skip_semantic: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(skipped.result.semantisch.status, Status::Skipped);
 }

@@ -100,7 +100,7 @@ fn outcome(case: &Case) -> Option<(bool, usize, usize)> {
             Some((errors == 0, errors, findings.len() - errors))
         }
         "full" => {
-            // everything we implement (semantic rules not yet): the plan's verdict
+            // everything we implement (of the semantic rules, the relation rules): the plan's verdict
             let input = read_input(&path, &Limits::default()).unwrap();
             let r = validate(&input, &opts).unwrap();
             for f in r.result.geometrisch.findings.iter().take(5) {

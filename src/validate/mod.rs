@@ -6,6 +6,7 @@ pub mod flaechenschluss;
 pub mod geltungsbereich;
 pub mod geometry;
 pub mod report;
+pub mod semantic;
 pub mod xsd;
 
 use crate::xplan::{parse_document, InputFile, Version, XplanError};
@@ -61,6 +62,9 @@ pub struct Section {
     /// `None` when the section did not run.
     pub valid: Option<bool>,
     pub findings: Vec<Finding>,
+    /// The rules checked (semantic section).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<semantic::RuleResult>,
 }
 
 impl Section {
@@ -69,6 +73,7 @@ impl Section {
             status,
             valid: None,
             findings: Vec::new(),
+            rules: Vec::new(),
         }
     }
     fn executed(findings: Vec<Finding>) -> Section {
@@ -76,6 +81,7 @@ impl Section {
             status: Status::Executed,
             valid: Some(findings.iter().all(|f| f.level != Level::Error)),
             findings,
+            rules: Vec::new(),
         }
     }
     pub fn errors(&self) -> usize {
@@ -261,7 +267,11 @@ pub fn validate_text(
     report.result.semantisch = if opts.skip_semantic {
         Section::not_run(Status::Skipped)
     } else {
-        Section::not_run(Status::NotImplemented)
+        let (findings, rules) = semantic::check(&doc);
+        Section {
+            rules,
+            ..Section::executed(findings)
+        }
     };
     report.valid = [
         &report.result.syntaktisch,

@@ -105,6 +105,25 @@ code{{font-size:90%}}</style></head><body>\n<h1>Validierungsbericht: {}</h1>\n<p
         );
     }
     s.push_str("</table>\n");
+    let rules = &r.result.semantisch.rules;
+    if !rules.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2>Geprüfte Konformitätsbedingungen ({})</h2><p>Weitere semantische Regeln sind noch nicht umgesetzt.</p><ul>",
+            rules.len()
+        );
+        for x in rules {
+            let _ = writeln!(
+                s,
+                "<li>{} {}: <span class=\"{}\">{}</span></li>",
+                esc(&x.number),
+                esc(&x.title),
+                if x.valid { "ok" } else { "bad" },
+                if x.valid { "erfüllt" } else { "verletzt" }
+            );
+        }
+        s.push_str("</ul>\n");
+    }
     if !r.document_summary.is_empty() {
         s.push_str("<h2>Pläne</h2><ul>");
         for p in &r.document_summary {

@@ -217,6 +217,20 @@ impl CodeLists {
     }
 
     /// True if `name` is a feature type of the schema (abstract or not).
+    /// Whether element `name` is in the substitution group of `class`,
+    /// directly or through its own groups (a derived feature class).
+    pub fn derives_from(&self, name: &str, class: &str) -> bool {
+        let mut cur = name;
+        for _ in 0..16 {
+            match self.elements.get(cur) {
+                Some((Some(g), _)) if g == class => return true,
+                Some((Some(g), _)) => cur = g,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     pub fn is_feature(&self, name: &str) -> bool {
         let mut cur = name;
         for _ in 0..16 {

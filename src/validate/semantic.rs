@@ -1,0 +1,481 @@
+//! Semantic conformance rules (Konformitätsbedingungen), as a registry
+//! keyed by XPlanGML version and rule number, implemented from the rule
+//! texts in the official documents (../shared/spec).
+//!
+//! So far the registry holds the relation rules of the form "Die Relation
+//! R darf nur auf Instanzen der Klasse K verweisen" of chapters 3 to 8:
+//! every document-local reference of relation R from an instance of the
+//! rule's class must point to an instance of K or of a class derived from
+//! it (substitution groups of the version's schema). References to other
+//! documents are not followed (XLink integrity reports what is missing).
+
+use super::{Finding, Level};
+use crate::xplan::codelists::CodeLists;
+use crate::xplan::{Document, Version};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A relation rule: `relation` of instances of `class` (a class name, or
+/// "BP_*" for every class of a plan type where the rule text's section
+/// names no class) may only point to instances of `target`.
+struct RelationRule {
+    number: &'static str,
+    title: &'static str,
+    class: &'static str,
+    relation: &'static str,
+    target: &'static str,
+    versions: &'static [Version],
+}
+
+use Version::{V4_1, V5_0, V5_1, V5_2, V5_3, V5_4, V6_0};
+
+const ALL: &[Version] = &[V4_1, V5_0, V5_1, V5_2, V5_3, V5_4, V6_0];
+const V5_6: &[Version] = &[V5_0, V5_1, V5_2, V5_3, V5_4, V6_0];
+
+macro_rules! r {
+    ($n:expr, $t:expr, $c:expr, $r:expr, $k:expr, $v:expr) => {
+        RelationRule {
+            number: $n,
+            title: $t,
+            class: $c,
+            relation: $r,
+            target: $k,
+            versions: $v,
+        }
+    };
+}
+
+/// From the "Nummer / Bezeichnung / Inhalt" tables of the
+/// Konformitätsbedingungen 4.1 to 6.0.
+const RELATION_RULES: &[RelationRule] = &[
+    r!(
+        "3.1.1.1",
+        "Relationen auf Text-Abschnitte",
+        "XP_Plan",
+        "texte",
+        "XP_TextAbschnitt",
+        ALL
+    ),
+    r!(
+        "3.1.1.2",
+        "Relationen auf Begründungs-Abschnitte",
+        "XP_Plan",
+        "begruendungsTexte",
+        "XP_BegruendungAbschnitt",
+        ALL
+    ),
+    r!(
+        "3.1.2.1",
+        "Relation auf Präsentationsobjekte",
+        "XP_Bereich",
+        "praesentationsobjekt",
+        "XP_AbstraktesPraesentationsobjekt",
+        ALL
+    ),
+    r!(
+        "3.1.2.2",
+        "Relation auf Fachobjekte",
+        "XP_Bereich",
+        "nachrichtlich",
+        "XP_Objekt",
+        &[V4_1]
+    ),
+    r!(
+        "3.1.2.2",
+        "Relation auf Fachobjekte",
+        "XP_Bereich",
+        "planinhalt",
+        "XP_Objekt",
+        V5_6
+    ),
+    r!(
+        "3.1.2.3",
+        "Relation auf Basis-Rasterplan",
+        "XP_Bereich",
+        "rasterBasis",
+        "XP_RasterplanBasis",
+        &[V4_1]
+    ),
+    r!(
+        "3.1.2.3",
+        "Relation auf Basis-Rasterplan",
+        "XP_Bereich",
+        "rasterBasis",
+        "XP_Rasterdarstellung",
+        &[V5_0, V5_1, V5_2, V5_3, V5_4]
+    ),
+    r!(
+        "3.1.3.1",
+        "Relationen auf Text-Abschnitte",
+        "XP_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V4_1]
+    ),
+    r!(
+        "3.1.3.2",
+        "Relationen auf Begründungs-Abschnitte",
+        "XP_Objekt",
+        "refBegruendungInhalt",
+        "XP_BegruendungAbschnitt",
+        V5_6
+    ),
+    r!(
+        "3.1.3.5",
+        "Relationen auf textliche Planinhalte",
+        "XP_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V6_0]
+    ),
+    r!(
+        "3.2.6.2",
+        "Einschränkung der Relation verbundenerPlan",
+        "*",
+        "verbundenerPlan",
+        "XP_Plan",
+        V5_6
+    ),
+    r!(
+        "4.1.3.1",
+        "Einschränkung der Relation wirdAusgeglichenDurchFlaeche",
+        "BP_Objekt",
+        "wirdAusgeglichenDurchFlaeche",
+        "BP_AusgleichsFlaeche",
+        ALL
+    ),
+    r!(
+        "4.1.3.2",
+        "Einschränkung der Relation wirdAusgeglichenDurchMassnahme",
+        "BP_Objekt",
+        "wirdAusgeglichenDurchMassnahme",
+        "BP_AusgleichsMassnahme",
+        ALL
+    ),
+    r!(
+        "4.1.3.3",
+        "Einschränkung der Relation wirdAusgeglichenDurchSPEMassnahme",
+        "BP_Objekt",
+        "wirdAusgeglichenDurchSPEMassnahme",
+        "BP_SchutzPflegeEntwicklungsMassnahme",
+        ALL
+    ),
+    r!(
+        "4.1.3.4",
+        "Einschränkung der Relation wirdAusgeglichenDurchSPEFlaeche",
+        "BP_Objekt",
+        "wirdAusgeglichenDurchSPEFlaeche",
+        "BP_SchutzPflegeEntwicklungsFlaeche",
+        ALL
+    ),
+    r!(
+        "4.1.3.7",
+        "Einschränkung der Relation wirdAusgeglichenDurchABE",
+        "BP_Objekt",
+        "wirdAusgeglichenDurchABE",
+        "BP_AnpflanzungBindungErhaltung",
+        ALL
+    ),
+    r!(
+        "4.1.3.8",
+        "Einschränkung der Relation refTextinhalt",
+        "BP_Objekt",
+        "refTextInhalt",
+        "BP_TextAbschnitt",
+        &[V5_0, V5_1, V5_2]
+    ),
+    r!(
+        "4.1.3.8",
+        "Einschränkung der Relation refTextinhalt",
+        "BP_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V5_3, V5_4]
+    ),
+    r!(
+        "4.5.1.1",
+        "Relation abweichungText",
+        "BP_BaugebietsTeilFlaeche",
+        "abweichungText",
+        "XP_TextAbschnitt",
+        &[V4_1, V6_0]
+    ),
+    r!(
+        "4.5.1.1",
+        "Relation abweichungText",
+        "BP_BaugebietsTeilFlaeche",
+        "abweichungText",
+        "BP_TextAbschnitt",
+        &[V5_0, V5_1, V5_2, V5_3, V5_4]
+    ),
+    r!(
+        "4.5.2.1",
+        "Relation baugrenze",
+        "BP_UeberbaubareGrundstuecksFlaeche",
+        "baugrenze",
+        "BP_BauGrenze",
+        ALL
+    ),
+    r!(
+        "4.5.2.2",
+        "Relation baulinie",
+        "BP_UeberbaubareGrundstuecksFlaeche",
+        "baulinie",
+        "BP_BauLinie",
+        ALL
+    ),
+    r!(
+        "4.5.10.2",
+        "Einschränkung der Relation wegerecht",
+        "BP_*",
+        "wegerecht",
+        "BP_Wegerecht",
+        &[V5_1, V5_2, V5_3, V5_4, V6_0]
+    ),
+    r!(
+        "4.5.14.3",
+        "Einschränkung der Relation eigentümer",
+        "BP_*",
+        "eigentuemer",
+        "BP_BaugebietsTeilFlaeche",
+        ALL
+    ),
+    r!(
+        "4.5.20.1",
+        "Relation abweichungText",
+        "BP_*",
+        "abweichungText",
+        "BP_TextAbschnitt",
+        &[V5_4]
+    ),
+    r!(
+        "4.5.20.1",
+        "Relation abweichungText",
+        "BP_*",
+        "abweichungText",
+        "XP_TextAbschnitt",
+        &[V6_0]
+    ),
+    r!(
+        "5.1.3.1",
+        "Einschränkung der Relation wirdAusgeglichenDurchFlaeche",
+        "FP_*",
+        "wirdAusgeglichenDurchFlaeche",
+        "FP_AusgleichsFlaeche",
+        ALL
+    ),
+    r!(
+        "5.1.3.2",
+        "Einschränkung der Relation wirdAusgeglichenDurchSPE",
+        "FP_*",
+        "wirdAusgeglichenDurchSPE",
+        "FP_SchutzPflegeEntwicklung",
+        ALL
+    ),
+    r!(
+        "5.1.3.5",
+        "Einschränkung der Relation refTextinhalt",
+        "FP_*",
+        "refTextInhalt",
+        "FP_TextAbschnitt",
+        &[V5_0, V5_1, V5_2]
+    ),
+    r!(
+        "5.1.3.5",
+        "Einschränkung der Relation refTextinhalt",
+        "FP_*",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V5_3, V5_4]
+    ),
+    r!(
+        "6.1.3.3",
+        "Einschränkung der Relation refTextinhalt",
+        "SO_Objekt",
+        "refTextInhalt",
+        "SO_TextAbschnitt",
+        &[V5_0, V5_1, V5_2]
+    ),
+    r!(
+        "6.1.3.3",
+        "Einschränkung der Relation refTextinhalt",
+        "SO_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V5_3, V5_4]
+    ),
+    r!(
+        "7.1.4.1",
+        "Einschränkung der Relation refTextinhalt",
+        "RP_Objekt",
+        "refTextInhalt",
+        "RP_TextAbschnitt",
+        &[V5_0, V5_1, V5_2]
+    ),
+    r!(
+        "7.1.4.1",
+        "Einschränkung der Relation refTextinhalt",
+        "RP_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V5_3, V5_4]
+    ),
+    r!(
+        "8.1.3.1",
+        "Einschränkung der Relation refTextinhalt",
+        "LP_Objekt",
+        "refTextInhalt",
+        "LP_TextAbschnitt",
+        &[V5_0, V5_1, V5_2]
+    ),
+    r!(
+        "8.1.3.1",
+        "Einschränkung der Relation refTextinhalt",
+        "LP_Objekt",
+        "refTextInhalt",
+        "XP_TextAbschnitt",
+        &[V5_3, V5_4]
+    ),
+];
+
+/// A rule checked on a document, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub number: String,
+    pub title: String,
+    pub valid: bool,
+}
+
+/// Whether `name` is `class` or derived from it (substitution groups).
+fn is_a(codes: &CodeLists, name: &str, class: &str) -> bool {
+    name == class || codes.derives_from(name, class)
+}
+
+fn applies(codes: &CodeLists, rule: &RelationRule, feature_type: &str) -> bool {
+    match rule.class {
+        "*" => true,
+        c if c.ends_with("_*") => feature_type.starts_with(&c[..c.len() - 1]),
+        c => is_a(codes, feature_type, c),
+    }
+}
+
+/// The rules of a version, in number order (several table rows may make
+/// one rule).
+pub fn rules_of(version: Version) -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = RELATION_RULES
+        .iter()
+        .filter(|r| r.versions.contains(&version))
+        .map(|r| (r.number, r.title))
+        .collect();
+    v.sort_by_key(|a| number_key(a.0));
+    v.dedup();
+    v
+}
+
+fn number_key(n: &str) -> Vec<u32> {
+    n.split('.').filter_map(|p| p.parse().ok()).collect()
+}
+
+/// Checks the semantic rules of the document's version: the findings and
+/// the rules checked.
+pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
+    let codes = CodeLists::of(doc.version);
+    let by_id: HashMap<&str, &str> = doc
+        .features
+        .iter()
+        .map(|f| (f.gml_id.as_str(), f.feature_type.as_str()))
+        .collect();
+    let mut findings = Vec::new();
+    let mut failed: std::collections::HashSet<&str> = Default::default();
+    for rule in RELATION_RULES
+        .iter()
+        .filter(|r| r.versions.contains(&doc.version))
+    {
+        for f in &doc.features {
+            if !applies(&codes, rule, &f.feature_type) {
+                continue;
+            }
+            for r in &f.references {
+                let last = r.property.rsplit('/').next().unwrap_or(&r.property);
+                if !last.eq_ignore_ascii_case(rule.relation) {
+                    continue;
+                }
+                let Some(target_id) = r.local_target() else {
+                    continue;
+                };
+                let Some(&target_type) = by_id.get(target_id) else {
+                    continue;
+                };
+                if !is_a(&codes, target_type, rule.target) {
+                    failed.insert(rule.number);
+                    findings.push(Finding {
+                        rule: rule.number.to_string(),
+                        level: Level::Error,
+                        message: format!(
+                            "{} ({}): {} {} refers by {} to {} {}, which is not an instance of {}",
+                            rule.title,
+                            rule.number,
+                            f.feature_type,
+                            f.gml_id,
+                            r.property,
+                            target_type,
+                            target_id,
+                            rule.target
+                        ),
+                        gml_ids: vec![f.gml_id.clone(), target_id.to_string()],
+                        line: Some(f.line),
+                        location: None,
+                    });
+                }
+            }
+        }
+    }
+    let results = rules_of(doc.version)
+        .into_iter()
+        .map(|(n, t)| RuleResult {
+            number: n.to_string(),
+            title: t.to_string(),
+            valid: !failed.contains(n),
+        })
+        .collect();
+    (findings, results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_names_classes_of_its_versions() {
+        for r in RELATION_RULES {
+            for &v in r.versions {
+                let codes = CodeLists::of(v);
+                assert!(
+                    codes.is_feature(r.target) || r.target == "XP_AbstraktesPraesentationsobjekt",
+                    "{} {v}: target {} is not a feature class",
+                    r.number,
+                    r.target
+                );
+                if !r.class.contains('*') {
+                    assert!(
+                        codes.is_feature(r.class) || codes.derives_from(r.class, "AbstractFeature"),
+                        "{} {v}: class {} unknown",
+                        r.number,
+                        r.class
+                    );
+                }
+            }
+        }
+        assert!(rules_of(Version::V5_4).len() >= 20);
+    }
+
+    #[test]
+    fn derived_classes_count_as_their_base() {
+        let c = CodeLists::of(Version::V5_4);
+        assert!(is_a(&c, "BP_TextAbschnitt", "XP_TextAbschnitt"));
+        assert!(is_a(&c, "BP_BaugebietsTeilFlaeche", "XP_Objekt"));
+        assert!(is_a(&c, "XP_PTO", "XP_AbstraktesPraesentationsobjekt"));
+        assert!(!is_a(&c, "BP_BauLinie", "BP_BauGrenze"));
+        assert!(!is_a(&c, "XP_TextAbschnitt", "BP_TextAbschnitt"));
+    }
+}
