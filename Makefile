@@ -70,3 +70,9 @@ bench-wms: release
 # MapServer 8's WFS on the WMS benchmark's data.
 bench-wfs: release
 	python3 benches/wfs_vs_mapserver.py --bin $(BIN_RELEASE)
+
+# Side-by-side tile benchmark: seeding and cached PNG tiles against MapCache
+# (seeding MapServer 8), uncached vector tiles against martin, on the WMS
+# benchmark's data (martin: see benches/tiles_vs_mapcache.py).
+bench-tiles: release
+	python3 benches/tiles_vs_mapcache.py --bin $(BIN_RELEASE)

@@ -21,14 +21,19 @@ fn tile_at(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     (x, y)
 }
 
-fn plan_center(s: &Server, id: i64) -> (f64, f64) {
+/// A plan's [min_lon, min_lat, max_lon, max_lat] from the REST API.
+fn plan_bbox(s: &Server, id: i64) -> Vec<f64> {
     let p: Value = serde_json::from_slice(&s.get(&format!("/api/v1/plans/{id}")).body).unwrap();
-    let b: Vec<f64> = p["bbox4326"]
+    p["bbox4326"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_f64().unwrap())
-        .collect();
+        .collect()
+}
+
+fn plan_center(s: &Server, id: i64) -> (f64, f64) {
+    let b = plan_bbox(s, id);
     ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
 }
 
@@ -500,13 +505,7 @@ async fn vector_tiles_carry_every_drawn_feature_with_attributes() {
         .collect()
     };
     // all zoom-18 tiles over the plan, read by GDAL's MVT driver
-    let p: Value = serde_json::from_slice(&s.get(&format!("/api/v1/plans/{bp}")).body).unwrap();
-    let b: Vec<f64> = p["bbox4326"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let b = plan_bbox(&s, bp);
     let (x0, y0) = tile_at(b[0], b[3], 18);
     let (x1, y1) = tile_at(b[2], b[1], 18);
     let dir = tempfile::tempdir().unwrap();

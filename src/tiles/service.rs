@@ -108,6 +108,24 @@ impl Hot {
     }
 }
 
+fn key<'a>(
+    tileset: &'a str,
+    tms: &TileMatrixSet,
+    z: u8,
+    x: u32,
+    y: u32,
+    ext: &'a str,
+) -> TileKey<'a> {
+    TileKey {
+        tileset,
+        tms: tms.id,
+        z,
+        x,
+        y,
+        ext,
+    }
+}
+
 fn hot_key(k: &TileKey) -> String {
     format!("{}/{}/{}/{}/{}.{}", k.tileset, k.tms, k.z, k.x, k.y, k.ext)
 }
@@ -230,14 +248,7 @@ impl TileService {
         x: u32,
         y: u32,
     ) -> Result<TileBytes, TileError> {
-        let key = TileKey {
-            tileset,
-            tms: tms.id,
-            z,
-            x,
-            y,
-            ext: "png",
-        };
+        let key = key(tileset, tms, z, x, y, "png");
         if let Some(t) = self.cached(&key) {
             return Ok(t);
         }
@@ -317,14 +328,7 @@ impl TileService {
         x: u32,
         y: u32,
     ) -> Result<TileBytes, TileError> {
-        let key = TileKey {
-            tileset,
-            tms: tms.id,
-            z,
-            x,
-            y,
-            ext: "mvt",
-        };
+        let key = key(tileset, tms, z, x, y, "mvt");
         if let Some(t) = self.cached(&key) {
             return Ok(t);
         }
