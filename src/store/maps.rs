@@ -133,14 +133,19 @@ impl Store {
         Ok(())
     }
 
-    /// Loads all plans, dropping those that no longer exist.
+    /// Loads all plans, dropping those that no longer exist; four at a
+    /// time (reading one plan's rows overlaps building another's index).
     pub async fn sync_all(&self, maps: &Arc<MapData>) -> Result<(), StoreError> {
+        use futures_util::StreamExt;
         let plans = self.map_plans().await?;
         let ids: Vec<i64> = plans.iter().map(|p| p.id).collect();
         maps.retain(&ids);
-        for id in ids {
+        let mut loads = futures_util::stream::iter(ids)
+            .map(|id| async move { (id, self.sync_plan(maps, id).await) })
+            .buffer_unordered(4);
+        while let Some((id, r)) = loads.next().await {
             // one plan that cannot be loaded must not keep the others out
-            if let Err(e) = self.sync_plan(maps, id).await {
+            if let Err(e) = r {
                 tracing::error!("plan {id}: cannot load its map data: {e}");
             }
         }
