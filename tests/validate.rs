@@ -283,3 +283,48 @@ fn relation_rules_name_the_rule_and_both_features() {
     .unwrap();
     assert_eq!(skipped.result.semantisch.status, Status::Skipped);
 }
+
+#[test]
+fn basisschema_rules_on_attributes_and_back_references() {
+    // Eidelstedt (4.1): its XP_PPO is a presentation object of the Bereich
+    // and shows a BP_BaugebietsTeilFlaeche, but neither refers back
+    // (3.3.1.3: gehoertZuBereich, 3.1.3.4: wirdDargestelltDurch)
+    let r = validate(&fixture("plans/Eidelstedt_4_V4.zip"), &Options::default()).unwrap();
+    let by_rule = |n: &str| -> Vec<&xplanserver::validate::Finding> {
+        r.result
+            .semantisch
+            .findings
+            .iter()
+            .filter(|f| f.rule == n)
+            .collect()
+    };
+    let ppo = "GML_1F108B1E-A2B9-4EEE-ADA3-0CAAD9E85AF6";
+    let f = by_rule("3.3.1.3");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].gml_ids,
+        [ppo, "GML_1C210013-14A8-491F-AD56-024BDFE3F111"]
+    );
+    let f = by_rule("3.1.3.4");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].gml_ids,
+        ["GML_76DB7973-30CE-4669-B1FD-2DAC4750AAB1", ppo]
+    );
+    // BPlan001_5-1 with a Gemeinde without ags and rs (3.2.5.1): still
+    // schema-valid, semantically not
+    let gml = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let bad = gml.replacen("<xplan:ags>02000000</xplan:ags>", "", 1);
+    let input = read_input_bytes("bad.gml".into(), bad.into_bytes(), &Limits::default()).unwrap();
+    let r = validate(&input, &Options::default()).unwrap();
+    assert_eq!(r.result.syntaktisch.valid, Some(true));
+    let f: Vec<_> = r
+        .result
+        .semantisch
+        .findings
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(f, ["3.2.5.1"]);
+    assert!(!r.valid);
+}

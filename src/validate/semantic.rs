@@ -2,12 +2,16 @@
 //! keyed by XPlanGML version and rule number, implemented from the rule
 //! texts in the official documents (../shared/spec).
 //!
-//! So far the registry holds the relation rules of the form "Die Relation
-//! R darf nur auf Instanzen der Klasse K verweisen" of chapters 3 to 8:
-//! every document-local reference of relation R from an instance of the
-//! rule's class must point to an instance of K or of a class derived from
-//! it (substitution groups of the version's schema). References to other
-//! documents are not followed (XLink integrity reports what is missing).
+//! So far the registry holds
+//! - the relation rules of the form "Die Relation R darf nur auf Instanzen
+//!   der Klasse K verweisen" of chapters 3 to 8: every document-local
+//!   reference of relation R from an instance of the rule's class must
+//!   point to an instance of K or of a class derived from it (substitution
+//!   groups of the version's schema); references to other documents are
+//!   not followed (XLink integrity reports what is missing);
+//! - rules of chapter 3 (Basisschema) on attributes and back references:
+//!   3.1.2.4, 3.1.3.3, 3.1.3.4, 3.2.1.1, 3.2.2.1, 3.2.4.2, 3.2.5.1,
+//!   3.3.1.3, 3.3.2.1, 3.3.3.1, 3.3.4.1 (see `CHECKED_RULES`).
 
 use super::{Finding, Level};
 use crate::xplan::codelists::CodeLists;
@@ -338,6 +342,362 @@ const RELATION_RULES: &[RelationRule] = &[
     ),
 ];
 
+/// A rule implemented as a function over the document.
+struct CheckedRule {
+    number: &'static str,
+    title: &'static str,
+    versions: &'static [Version],
+    check: fn(&Ctx) -> Vec<Finding>,
+}
+
+const V4_5: &[Version] = &[V4_1, V5_0, V5_1, V5_2, V5_3, V5_4];
+const V50_54: &[Version] = &[V5_0, V5_1, V5_2, V5_3, V5_4];
+
+/// From the rule texts of chapter 3 (the versions whose text has the rule
+/// under this number with this content).
+const CHECKED_RULES: &[CheckedRule] = &[
+    CheckedRule {
+        number: "3.1.2.4",
+        title: "Konsistenz der Attribute bedeutung und detaillierteBedeutung",
+        versions: V5_6,
+        check: bereich_bedeutung,
+    },
+    CheckedRule {
+        number: "3.1.3.3",
+        title: "Rückwärts-Referenzen auf Bereiche",
+        versions: V50_54,
+        check: back_refs_bereich,
+    },
+    CheckedRule {
+        number: "3.1.3.4",
+        title: "Rückwärts-Referenzen auf Präsentationsobjekte",
+        versions: V4_5,
+        check: back_refs_praesentation,
+    },
+    CheckedRule {
+        number: "3.2.1.1",
+        title: "Spezifikation des Textinhalts (XP_TextAbschnitt)",
+        versions: ALL,
+        check: text_abschnitt,
+    },
+    CheckedRule {
+        number: "3.2.2.1",
+        title: "Spezifikation des Textinhalts (XP_BegruendungAbschnitt)",
+        versions: ALL,
+        check: begruendung_abschnitt,
+    },
+    CheckedRule {
+        number: "3.2.4.2",
+        title: "Belegung der Attribute referenzName und referenzURL",
+        versions: &[V5_3, V5_4],
+        check: externe_referenz,
+    },
+    CheckedRule {
+        number: "3.2.5.1",
+        title: "Konsistenz der Attribute ags und rs",
+        versions: ALL,
+        check: gemeinde_ags_rs,
+    },
+    CheckedRule {
+        number: "3.3.1.3",
+        title: "Rückwärts-Referenzen auf Bereiche (Präsentationsobjekte)",
+        versions: V4_5,
+        check: back_refs_praesentationsobjekt,
+    },
+    CheckedRule {
+        number: "3.3.2.1",
+        title: "Einschränkung des Raumbezugs auf Punktgeometrie",
+        versions: ALL,
+        check: ppo_point,
+    },
+    CheckedRule {
+        number: "3.3.3.1",
+        title: "Einschränkung des Raumbezugs auf Liniengeometrie",
+        versions: ALL,
+        check: lpo_line,
+    },
+    CheckedRule {
+        number: "3.3.4.1",
+        title: "Einschränkung des Raumbezugs auf Flächengeometrie",
+        versions: ALL,
+        check: fpo_area,
+    },
+];
+
+/// What the rule functions look at.
+struct Ctx<'a> {
+    doc: &'a Document,
+    codes: &'a CodeLists,
+    by_id: HashMap<&'a str, &'a crate::xplan::Feature>,
+}
+
+impl Ctx<'_> {
+    fn instances<'b>(
+        &'b self,
+        class: &'b str,
+    ) -> impl Iterator<Item = &'b crate::xplan::Feature> + 'b {
+        self.doc
+            .features
+            .iter()
+            .filter(move |f| is_a(self.codes, &f.feature_type, class))
+    }
+}
+
+fn finding(rule: &str, message: String, ids: Vec<String>, line: usize) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        level: Level::Error,
+        message,
+        gml_ids: ids,
+        line: Some(line),
+        location: None,
+    }
+}
+
+/// A property is set: present and not an empty string or list.
+fn set(v: Option<&serde_json::Value>) -> bool {
+    match v {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
+        Some(serde_json::Value::Array(a)) => !a.is_empty(),
+        Some(_) => true,
+    }
+}
+
+fn refs<'a>(f: &'a crate::xplan::Feature, relation: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    f.references
+        .iter()
+        .filter(move |r| r.property == relation)
+        .filter_map(|r| r.local_target())
+}
+
+fn bereich_bedeutung(c: &Ctx) -> Vec<Finding> {
+    c.instances("XP_Bereich")
+        .filter(|f| {
+            set(f.properties.get("detaillierteBedeutung")) && !set(f.properties.get("bedeutung"))
+        })
+        .map(|f| {
+            finding(
+                "3.1.2.4",
+                format!(
+                    "{} {}: detaillierteBedeutung is set, bedeutung is not",
+                    f.feature_type, f.gml_id
+                ),
+                vec![f.gml_id.clone()],
+                f.line,
+            )
+        })
+        .collect()
+}
+
+/// Objects referred to by `forward` from instances of `from` must refer
+/// back by `back` (exactly once when `once`).
+fn back_refs(
+    c: &Ctx,
+    rule: &str,
+    from: &str,
+    forward: &str,
+    back: &str,
+    once: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for src in c.instances(from) {
+        for target in refs(src, forward) {
+            let Some(t) = c.by_id.get(target) else {
+                continue;
+            };
+            let n = refs(t, back).filter(|id| *id == src.gml_id).count();
+            let ok = if once { n == 1 } else { n >= 1 };
+            if !ok {
+                out.push(finding(
+                    rule,
+                    format!(
+                        "{} {} is referred to by {} of {} {}, but its {} refers back {n} times (expected {})",
+                        t.feature_type, t.gml_id, forward, src.feature_type, src.gml_id, back,
+                        if once { "exactly once" } else { "at least once" }
+                    ),
+                    vec![t.gml_id.clone(), src.gml_id.clone()],
+                    t.line,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn back_refs_bereich(c: &Ctx) -> Vec<Finding> {
+    back_refs(
+        c,
+        "3.1.3.3",
+        "XP_Bereich",
+        "planinhalt",
+        "gehoertZuBereich",
+        true,
+    )
+}
+
+fn back_refs_praesentationsobjekt(c: &Ctx) -> Vec<Finding> {
+    back_refs(
+        c,
+        "3.3.1.3",
+        "XP_Bereich",
+        "praesentationsobjekt",
+        "gehoertZuBereich",
+        true,
+    )
+}
+
+fn back_refs_praesentation(c: &Ctx) -> Vec<Finding> {
+    back_refs(
+        c,
+        "3.1.3.4",
+        "XP_AbstraktesPraesentationsobjekt",
+        "dientZurDarstellungVon",
+        "wirdDargestelltDurch",
+        false,
+    )
+}
+
+/// `text` or `refText`, not both.
+fn text_xor_ref(c: &Ctx, rule: &str, class: &str) -> Vec<Finding> {
+    c.instances(class)
+        .filter_map(|f| {
+            let text = set(f.properties.get("text"));
+            let reference = set(f.properties.get("refText"));
+            (text == reference).then(|| {
+                finding(
+                    rule,
+                    format!(
+                        "{} {}: {}",
+                        f.feature_type,
+                        f.gml_id,
+                        if text {
+                            "text and refText are both set"
+                        } else {
+                            "neither text nor refText is set"
+                        }
+                    ),
+                    vec![f.gml_id.clone()],
+                    f.line,
+                )
+            })
+        })
+        .collect()
+}
+
+fn text_abschnitt(c: &Ctx) -> Vec<Finding> {
+    text_xor_ref(c, "3.2.1.1", "XP_TextAbschnitt")
+}
+
+fn begruendung_abschnitt(c: &Ctx) -> Vec<Finding> {
+    text_xor_ref(c, "3.2.2.1", "XP_BegruendungAbschnitt")
+}
+
+/// Data type values (objects with "@type") anywhere in a feature's
+/// properties, with the property they are in.
+fn data_values<'a>(
+    v: &'a serde_json::Value,
+    out: &mut Vec<&'a serde_json::Map<String, serde_json::Value>>,
+) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if o.contains_key("@type") {
+                out.push(o);
+            }
+            for x in o.values() {
+                data_values(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| data_values(x, out)),
+        _ => {}
+    }
+}
+
+/// Data type values of `types` that fail `ok`.
+fn data_rule(
+    c: &Ctx,
+    rule: &str,
+    types: &[&str],
+    ok: impl Fn(&serde_json::Map<String, serde_json::Value>) -> bool,
+    what: &str,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for f in &c.doc.features {
+        let mut vals = Vec::new();
+        for v in f.properties.values() {
+            data_values(v, &mut vals);
+        }
+        for o in vals {
+            let t = o.get("@type").and_then(|t| t.as_str()).unwrap_or("");
+            if types.contains(&t) && !ok(o) {
+                out.push(finding(
+                    rule,
+                    format!("{} {}: {t} {what}", f.feature_type, f.gml_id),
+                    vec![f.gml_id.clone()],
+                    f.line,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn externe_referenz(c: &Ctx) -> Vec<Finding> {
+    data_rule(
+        c,
+        "3.2.4.2",
+        &["XP_ExterneReferenz", "XP_SpezExterneReferenz"],
+        |o| set(o.get("referenzName")) || set(o.get("referenzURL")),
+        "has neither referenzName nor referenzURL",
+    )
+}
+
+fn gemeinde_ags_rs(c: &Ctx) -> Vec<Finding> {
+    data_rule(
+        c,
+        "3.2.5.1",
+        &["XP_Gemeinde"],
+        |o| set(o.get("ags")) || set(o.get("rs")),
+        "has neither ags nor rs",
+    )
+}
+
+/// The `position` of instances of `class` must have dimension `dim`.
+fn position_dimension(c: &Ctx, rule: &str, class: &str, dim: u8, what: &str) -> Vec<Finding> {
+    c.instances(class)
+        .flat_map(|f| {
+            f.geometries
+                .iter()
+                .filter(|g| g.property == "position" && g.geometry.geometry.dimension() != dim)
+                .map(move |g| {
+                    finding(
+                        rule,
+                        format!(
+                            "{} {}: position is a {}, only {what} is allowed",
+                            f.feature_type,
+                            f.gml_id,
+                            g.geometry.geometry.kind()
+                        ),
+                        vec![f.gml_id.clone()],
+                        g.geometry.line,
+                    )
+                })
+        })
+        .collect()
+}
+
+fn ppo_point(c: &Ctx) -> Vec<Finding> {
+    position_dimension(c, "3.3.2.1", "XP_PPO", 0, "a point geometry")
+}
+
+fn lpo_line(c: &Ctx) -> Vec<Finding> {
+    position_dimension(c, "3.3.3.1", "XP_LPO", 1, "a line geometry")
+}
+
+fn fpo_area(c: &Ctx) -> Vec<Finding> {
+    position_dimension(c, "3.3.4.1", "XP_FPO", 2, "an area geometry")
+}
+
 /// A rule checked on a document, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleResult {
@@ -366,6 +726,12 @@ pub fn rules_of(version: Version) -> Vec<(&'static str, &'static str)> {
         .iter()
         .filter(|r| r.versions.contains(&version))
         .map(|r| (r.number, r.title))
+        .chain(
+            CHECKED_RULES
+                .iter()
+                .filter(|r| r.versions.contains(&version))
+                .map(|r| (r.number, r.title)),
+        )
         .collect();
     v.sort_by_key(|a| number_key(a.0));
     v.dedup();
@@ -429,6 +795,25 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
                 }
             }
         }
+    }
+    let ctx = Ctx {
+        doc,
+        codes: &codes,
+        by_id: doc
+            .features
+            .iter()
+            .map(|f| (f.gml_id.as_str(), f))
+            .collect(),
+    };
+    for rule in CHECKED_RULES
+        .iter()
+        .filter(|r| r.versions.contains(&doc.version))
+    {
+        let found = (rule.check)(&ctx);
+        if !found.is_empty() {
+            failed.insert(rule.number);
+        }
+        findings.extend(found);
     }
     let results = rules_of(doc.version)
         .into_iter()
