@@ -11,7 +11,7 @@ XPLAN_TEST_DB_PORT ?= 55439
 XPLAN_TEST_DATA_DIR ?= /tmp/xplanserver-test-pg-$(XPLAN_TEST_DB_PORT)
 export XPLAN_TEST_DB_PORT XPLAN_TEST_DATA_DIR
 
-.PHONY: deps build release run test lint bench bench-import bench-validate bench-wms bench-wfs clean-test-db
+.PHONY: deps build release run test lint bench bench-import bench-validate bench-wms bench-wfs bench-tiles clean-test-db
 
 deps:
 	@scripts/install-deps.sh
@@ -74,5 +74,10 @@ bench-wfs: release
 # Side-by-side tile benchmark: seeding and cached PNG tiles against MapCache
 # (seeding MapServer 8), uncached vector tiles against martin, on the WMS
 # benchmark's data (martin: see benches/tiles_vs_mapcache.py).
+bench-tiles: release
+	python3 benches/tiles_vs_mapcache.py --bin $(BIN_RELEASE)
+
+# Tiles side by side: seeding and cached PNG serving against MapCache (with
+# MapServer), uncached vector tiles against martin, on the WMS benchmark's data.
 bench-tiles: release
 	python3 benches/tiles_vs_mapcache.py --bin $(BIN_RELEASE)
