@@ -98,7 +98,7 @@ martin --version 1.14.0 --locked --no-default-features --features postgres
 
 Usage: benches/tiles_vs_mapcache.py [--parts seed,serve,mvt]
        [--bin $CARGO_TARGET_DIR/release/xplanserver] [--zoom 12-17]
-       [--threads 2] [--workers 2] [--seed-runs 3] [--serve-runs 3]
+       [--threads 2] [--workers 2] [--seed-runs 5] [--serve-runs 3]
        [--duration 15] [--warmup 5] [--serve-connections 32]
        [--serve-tiles 2000] [--mvt-zooms 12,17] [--mvt-runs 3]
        [--mvt-connections 8] [--martin <out>/tiles/martin/bin/martin]
@@ -455,14 +455,15 @@ class CpuSplit:
         self.groups = groups  # name -> function giving root pids
 
     def __enter__(self):
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.child0 = ru.ru_utime + ru.ru_stime
+        self.ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.t0 = {k: tree_cpu(f()) for k, f in self.groups.items()}
         return self
 
     def __exit__(self, *exc):
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.split = {"seeder": round(ru.ru_utime + ru.ru_stime - self.child0, 1)}
+        user, system = ru.ru_utime - self.ru0.ru_utime, ru.ru_stime - self.ru0.ru_stime
+        self.split = {"seeder": round(user + system, 1), "seeder_user": round(user, 1),
+                      "seeder_system": round(system, 1)}
         for k, f in self.groups.items():
             self.split[k] = round(tree_cpu(f()) - self.t0[k], 1)
         return False
@@ -471,6 +472,7 @@ class CpuSplit:
 def seed_xplanserver(args, url, wdir, cache_dir):
     shutil.rmtree(cache_dir, ignore_errors=True)
     cache_dir.mkdir(parents=True)
+    os.sync()  # the previous run's tiles written back before this one starts
     env = dict(os.environ, XPLAN_LOG="warn", XPLAN_TILE_CACHE_DIR=str(cache_dir))
     env.pop("XPLAN_CONFIG", None)
     cmd = [args.bin, "--database-url", url, "seed", "--zoom", args.zoom, "--tms", TMS, "--layers", TILESET,
@@ -500,6 +502,7 @@ def seed_mapcache(args, conf, cache_dir, box3857, faillog):
     cache_dir.mkdir(parents=True)
     if faillog.exists():
         faillog.unlink()
+    os.sync()  # the previous run's tiles written back before this one starts
     z0, z1 = args.zoom_range
     # -b: progress on new lines, and the summary "seeded N metatiles (T total tiles, ...)"
     cmd = ["mapcache_seed", "-c", conf, "-t", TILESET, "-g", GRID, "-z", f"{z0},{z1}", "-n", str(args.threads),
@@ -950,7 +953,7 @@ def main():
     ap.add_argument("--mapserver-png-compression", type=int, default=None, choices=range(0, 10), metavar="0-9",
                     help="zlib level of MapServer's PNG metatiles for MapCache (default: the mapfile's, zlib's 6)")
     ap.add_argument("--workers", type=int, default=2, help="server workers / FastCGI processes when serving")
-    ap.add_argument("--seed-runs", type=int, default=3)
+    ap.add_argument("--seed-runs", type=int, default=5)
     ap.add_argument("--serve-runs", type=int, default=3)
     ap.add_argument("--duration", type=int, default=15, help="seconds per serving run")
     ap.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per server (serving)")
