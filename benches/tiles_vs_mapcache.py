@@ -52,7 +52,8 @@ serve  Cached PNG tiles with wrk (--serve-connections, 1 wrk thread),
                     (benches/mapcache/nginx.conf.in), GET
                     /mapcache/gmaps/vektordaten@GoogleMapsCompatible/{z}/{x}/{y}.png
        Per server a warm-up of --warmup s, then --serve-runs runs of
-       --duration s; req/s, p50 and p99 (benches/mapserver/wms.lua checks
+       --duration s each, alternating between the servers; req/s, p50 and
+       p99 (benches/mapserver/wms.lua checks
        status 200 and the PNG signature of every response).
 
 mvt    Uncached vector tiles, every tile requested once per pass
@@ -76,8 +77,8 @@ mvt    Uncached vector tiles, every tile requested once per pass
        that a feature meets (PostGIS: ST_Intersects of geom_lin and the
        tile's envelope),
        shuffled, at most --mvt-max. A warm-up pass per server and zoom,
-       then --mvt-runs passes (more, up to 15, for short lists: until
-       --mvt-min-tiles tiles). Tile sizes: gzip bytes of the responses (all
+       then --mvt-runs passes each (more, up to 15, for short lists: until
+       --mvt-min-tiles tiles), alternating between the servers. Tile sizes: gzip bytes of the responses (all
        tiles of a pass); raw bytes, layers and features per tile of up to
        --mvt-sample tiles (decoded here). The contents differ: xplanserver
        puts the features the raster map draws at the tile's scale, one
@@ -98,9 +99,9 @@ martin --version 1.14.0 --locked --no-default-features --features postgres
 
 Usage: benches/tiles_vs_mapcache.py [--parts seed,serve,mvt]
        [--bin $CARGO_TARGET_DIR/release/xplanserver] [--zoom 12-17]
-       [--threads 2] [--workers 2] [--seed-runs 5] [--serve-runs 3]
+       [--threads 2] [--workers 2] [--seed-runs 5] [--serve-runs 5]
        [--duration 15] [--warmup 5] [--serve-connections 32]
-       [--serve-tiles 2000] [--mvt-zooms 12,17] [--mvt-runs 3]
+       [--serve-tiles 2000] [--mvt-zooms 12,17] [--mvt-runs 5]
        [--mvt-connections 8] [--martin <out>/tiles/martin/bin/martin]
        [--wait-idle 300] [--retries 2] [--out bench-out] [--reimport]
 """
@@ -664,17 +665,20 @@ def part_serve(args, url, wdir, procs, meter):
                 sys.exit(f"{s}: tile {mid} has no visible pixels")
         res = {"tiles": len(tiles), "tiles_with_content_in_both": available, "zooms": args.serve_zooms,
                "connections": args.serve_connections, "checks": checks}
-        for s in ("mapcache", "xplanserver"):
-            meter.wait_idle(args.wait_idle)
-            if args.warmup > 0:
+        meter.wait_idle(args.wait_idle)
+        if args.warmup > 0:
+            for s in ("mapcache", "xplanserver"):
                 wrk_cycle(bases[s], files[s], args.serve_connections, args.warmup)
-            runs = []
-            for r in range(args.serve_runs):
+        allruns = {"mapcache": [], "xplanserver": []}
+        # runs alternate between the servers (the machine's speed drifts)
+        for r in range(args.serve_runs):
+            for s in (("mapcache", "xplanserver") if r % 2 == 0 else ("xplanserver", "mapcache")):
                 x = measured(meter, args, f"serve {s} run {r + 1}",
                              lambda: wrk_cycle(bases[s], files[s], args.serve_connections, args.duration))
                 log(f"serve {s} run {r + 1}: {x['req_per_s']} req/s, p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, "
                     f"failures {x['failures']}, other processes {x['other_cpu_percent']} % CPU")
-                runs.append(x)
+                allruns[s].append(x)
+        for s, runs in allruns.items():
             res[s] = {"req_per_s": med(r["req_per_s"] for r in runs),
                       "p50_ms": med((r["p50_ms"] for r in runs), 2), "p99_ms": med((r["p99_ms"] for r in runs), 2),
                       "failures": sum(r["failures"] for r in runs),
@@ -896,17 +900,19 @@ def part_mvt(args, url, wdir, procs, meter, box3857):
             for s in ("martin", "xplanserver"):
                 files[s] = wdir / f"mvt-urls-z{z}-{s}.txt"
                 files[s].write_text("".join(paths[s](z, x, y) + "\n" for x, y in lists[z]))
-            for s in ("martin", "xplanserver"):
-                base = martin if s == "martin" else xs.start()
-                meter.wait_idle(args.wait_idle)
-                w = wrk_once(base, files[s], args.mvt_connections, args.mvt_timeout)  # warm-up pass
+            meter.wait_idle(args.wait_idle)
+            for s in ("martin", "xplanserver"):  # warm-up passes
+                w = wrk_once(martin if s == "martin" else xs.start(), files[s], args.mvt_connections,
+                             args.mvt_timeout)
                 log(f"mvt z{z} {s} warm-up: {w['tiles_per_s']} tiles/s")
-                runs = []
-                # short lists (zoom 12: some 25 tiles, a pass of a few ms for
-                # xplanserver) get more passes
-                passes = min(15, max(args.mvt_runs, math.ceil(args.mvt_min_tiles / max(1, len(lists[z])))))
-                entry["passes"] = passes
-                for r in range(passes):
+            # short lists (zoom 12: some 25 tiles, a pass of a few ms for
+            # xplanserver) get more passes
+            passes = min(15, max(args.mvt_runs, math.ceil(args.mvt_min_tiles / max(1, len(lists[z])))))
+            entry["passes"] = passes
+            allruns = {"martin": [], "xplanserver": []}
+            # passes alternate between the servers (the machine's speed drifts)
+            for r in range(passes):
+                for s in (("martin", "xplanserver") if r % 2 == 0 else ("xplanserver", "martin")):
                     def one():
                         b = martin if s == "martin" else xs.start()
                         return wrk_once(b, files[s], args.mvt_connections, args.mvt_timeout)
@@ -915,7 +921,10 @@ def part_mvt(args, url, wdir, procs, meter, box3857):
                         f"tiles/s, p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, gzip mean {x['gzip_mean_bytes']} B, "
                         f"max {x['gzip_max_bytes']} B, empty {x['empty_tiles']}, failures {x['failures']}, "
                         f"other processes {x['other_cpu_percent']} % CPU")
-                    runs.append(x)
+                    allruns[s].append(x)
+            if xs.sp is None:
+                xs.start()
+            for s, runs in allruns.items():
                 sample = [paths[s](z, x, y) for x, y in lists[z][:args.mvt_sample]]
                 base = martin if s == "martin" else f"http://127.0.0.1:{args.xplan_mvt_port}"
                 entry[s] = {"tiles_per_s": med(r["tiles_per_s"] for r in runs),
@@ -928,8 +937,7 @@ def part_mvt(args, url, wdir, procs, meter, box3857):
                             "valid": all(r["failures"] == 0 for r in runs),
                             "disturbed_runs": sum(r["other_cpu_percent"] > BUSY_LIMIT for r in runs),
                             "sample": mvt_sizes(base, sample), "runs": runs}
-                if s == "xplanserver":
-                    xs.stop()
+            xs.stop()
             entry["ratio_tiles_per_s"] = ratio(entry["xplanserver"]["tiles_per_s"], entry["martin"]["tiles_per_s"])
             res["zooms"][str(z)] = entry
     finally:
@@ -954,14 +962,14 @@ def main():
                     help="zlib level of MapServer's PNG metatiles for MapCache (default: the mapfile's, zlib's 6)")
     ap.add_argument("--workers", type=int, default=2, help="server workers / FastCGI processes when serving")
     ap.add_argument("--seed-runs", type=int, default=5)
-    ap.add_argument("--serve-runs", type=int, default=3)
+    ap.add_argument("--serve-runs", type=int, default=5)
     ap.add_argument("--duration", type=int, default=15, help="seconds per serving run")
     ap.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per server (serving)")
     ap.add_argument("--serve-connections", type=int, default=32)
     ap.add_argument("--serve-tiles", type=int, default=2000)
     ap.add_argument("--serve-zooms", default="15-17")
     ap.add_argument("--mvt-zooms", default="12,17")
-    ap.add_argument("--mvt-runs", type=int, default=3)
+    ap.add_argument("--mvt-runs", type=int, default=5)
     ap.add_argument("--mvt-connections", type=int, default=8)
     ap.add_argument("--mvt-max", type=int, default=20000, help="tiles per pass at most")
     ap.add_argument("--mvt-min-tiles", type=int, default=200,
