@@ -76,8 +76,3 @@ bench-wfs: release
 # benchmark's data (martin: see benches/tiles_vs_mapcache.py).
 bench-tiles: release
 	python3 benches/tiles_vs_mapcache.py --bin $(BIN_RELEASE)
-
-# Tiles side by side: seeding and cached PNG serving against MapCache (with
-# MapServer), uncached vector tiles against martin, on the WMS benchmark's data.
-bench-tiles: release
-	python3 benches/tiles_vs_mapcache.py --bin $(BIN_RELEASE)

@@ -834,6 +834,7 @@ class XplanMvt:
         cache = self.wdir / "cache-mvt"
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
+        os.sync()  # the previous pass's tiles written back and deleted before this one
         self.sp = wms.Procs()
         base = start_xplanserver(self.args, self.url, self.wdir, self.sp, self.args.xplan_mvt_port, cache,
                                  "xplanserver-mvt")
