@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, cli_import, decode_png, diff_share, fixtures, Server};
+use common::{bin, cli, cli_import, decode_png, diff_share, fixtures, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -210,26 +210,12 @@ async fn the_cache_follows_plan_changes() {
     assert_eq!(mtime(&file(15, fx, fy)), b_time);
 
     // a status change and a delete drop it again
-    let status = std::process::Command::new(bin())
-        .args([
-            "--database-url",
-            &url,
-            "status",
-            &bp2.to_string(),
-            "archiviert",
-        ])
-        .output()
-        .unwrap();
-    assert!(status.status.success());
+    cli(&url, &["status", &bp2.to_string(), "archiviert"], None);
     wait_until("tile A dropped after the status change", || {
         !file(z, bx, by).exists()
     });
     s.get(&a_path);
-    let del = std::process::Command::new(bin())
-        .args(["--database-url", &url, "delete", &bp2.to_string()])
-        .output()
-        .unwrap();
-    assert!(del.status.success());
+    cli(&url, &["delete", &bp2.to_string()], None);
     wait_until("tile A dropped after the delete", || {
         !file(z, bx, by).exists()
     });
@@ -239,11 +225,7 @@ async fn the_cache_follows_plan_changes() {
 
     // while no server runs, the FNP is deleted: the next server drops its
     // tiles at start and keeps the others
-    let del = std::process::Command::new(bin())
-        .args(["--database-url", &url, "delete", &fnp.to_string()])
-        .output()
-        .unwrap();
-    assert!(del.status.success());
+    cli(&url, &["delete", &fnp.to_string()], None);
     let s = Server::start_with_env(&url, &env);
     assert!(
         !file(15, fx, fy).exists(),

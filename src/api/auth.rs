@@ -8,7 +8,7 @@ use crate::auth::{Principal, Role};
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpRequest, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use blake2::{Blake2s256, Digest};
 use std::collections::HashMap;
 use std::future::Future;
@@ -56,14 +56,6 @@ impl CredentialCache {
             }
         }
         map.insert(key, (p, Instant::now()));
-    }
-
-    /// Forgets everything (after a user or token changed in this process).
-    pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
     }
 }
 
@@ -154,6 +146,11 @@ pub async fn authenticate(
     }
 }
 
+/// The principal the middleware found for a request (kept in the
+/// request's extensions, so the credentials are checked once).
+#[derive(Clone)]
+struct Authenticated(Option<Principal>);
+
 /// The caller of a request: anonymous or an authenticated principal.
 /// Wrong credentials are refused (401) even where anonymous access is fine.
 pub struct Caller {
@@ -222,8 +219,13 @@ impl FromRequest for Caller {
             let state = req
                 .app_data::<web::Data<ApiState>>()
                 .ok_or_else(|| ApiError::Internal("API state missing".into()))?;
+            let known = req.extensions().get::<Authenticated>().cloned();
+            let principal = match known {
+                Some(Authenticated(p)) => p,
+                None => authenticate(state, &req).await?,
+            };
             Ok(Caller {
-                principal: authenticate(state, &req).await?,
+                principal,
                 challenge: wants_challenge(&req),
             })
         })
@@ -253,7 +255,10 @@ pub async fn reading_gate(
         if sent || !open {
             let http = req.request().clone();
             let refused = match authenticate(&state, &http).await {
-                Ok(Some(_)) => None,
+                Ok(Some(p)) => {
+                    req.extensions_mut().insert(Authenticated(Some(p)));
+                    None
+                }
                 Ok(None) if open => None,
                 Ok(None) => Some(unauthorized(
                     "this server needs a login (HTTP Basic) or an API token (Bearer)",

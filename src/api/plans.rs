@@ -15,11 +15,7 @@ use serde_json::{json, Value};
 
 /// The base URL of this server as clients see it.
 fn base_url(state: &ApiState, req: &HttpRequest) -> String {
-    if let Some(u) = &state.config.service.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let ci = req.connection_info();
-    format!("{}://{}", ci.scheme(), ci.host())
+    crate::ows::public_base_url(&state.config, req)
 }
 
 /// xPlanBox's status names (FESTGESTELLT …) and ours (festgestellt …).

@@ -155,7 +155,12 @@ pub async fn on_cpu<T: Send + 'static>(
 
 /// The base URL of this server as clients see it.
 pub fn base_url(state: &OwsState, req: &HttpRequest) -> String {
-    if let Some(u) = &state.config.service.public_url {
+    public_base_url(&state.config, req)
+}
+
+/// The configured public URL, else scheme and host of the request.
+pub fn public_base_url(config: &Config, req: &HttpRequest) -> String {
+    if let Some(u) = &config.service.public_url {
         return u.trim_end_matches('/').to_string();
     }
     let ci = req.connection_info();

@@ -221,12 +221,9 @@ async fn xyz(
 /// The tilesets offered: the root layer, the groups and the layers with data.
 fn tilesets(state: &OwsState) -> Vec<(String, String)> {
     let styles = state.maps.styles();
-    let used: std::collections::HashSet<u32> = state
+    let used = state
         .maps
-        .snapshot()
-        .iter()
-        .flat_map(|p| p.features.iter().map(|f| f.layer).collect::<Vec<_>>())
-        .collect();
+        .used_layers(&crate::render::PlanFilter::All, false);
     let mut out = vec![(
         super::wms::ROOT_LAYER.to_string(),
         "Alle Planinhalte".to_string(),
@@ -561,17 +558,11 @@ async fn vector_tile(
 async fn style_json(state: web::Data<OwsState>, req: HttpRequest) -> HttpResponse {
     let base = base_url(&state, &req);
     let styles = state.maps.styles();
-    let used: Vec<u32> = {
-        let mut v: Vec<u32> = state
-            .maps
-            .snapshot()
-            .iter()
-            .flat_map(|p| p.features.iter().map(|f| f.layer).collect::<Vec<_>>())
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
+    let used: Vec<u32> = state
+        .maps
+        .used_layers(&crate::render::PlanFilter::All, false)
+        .into_iter()
+        .collect();
     let tiles = format!("{base}/tiles/vektordaten/WebMercatorQuad/{{z}}/{{x}}/{{y}}.mvt");
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-cache"))

@@ -639,20 +639,8 @@ fn capabilities(state: &OwsState, req: &HttpRequest, scope: &Scope, kvp: &Kvp) -
     let storage = state.maps.storage_srid;
     let styles = state.maps.styles();
     // layers with data in this scope (for per-plan services)
-    let used: std::collections::HashSet<u32> = if scope.only_used_layers {
-        state
-            .maps
-            .snapshot()
-            .iter()
-            .filter(|p| scope.filter.accepts(&p.info))
-            .flat_map(|p| {
-                let mut l: Vec<u32> = p.features.iter().map(|f| f.layer).collect();
-                if !p.rasters.is_empty() {
-                    l.push(p.raster_layer);
-                }
-                l
-            })
-            .collect()
+    let used = if scope.only_used_layers {
+        state.maps.used_layers(&scope.filter, true)
     } else {
         Default::default()
     };

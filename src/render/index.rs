@@ -398,6 +398,19 @@ impl MapData {
         gone
     }
 
+    /// The layers with features (and, with `scans`, the raster layers of
+    /// plans with scans) among the plans a filter accepts.
+    pub fn used_layers(&self, filter: &PlanFilter, scans: bool) -> std::collections::BTreeSet<u32> {
+        let mut out = std::collections::BTreeSet::new();
+        for p in self.snapshot().iter().filter(|p| filter.accepts(&p.info)) {
+            out.extend(p.features.iter().map(|f| f.layer));
+            if scans && !p.rasters.is_empty() {
+                out.insert(p.raster_layer);
+            }
+        }
+        out
+    }
+
     /// Union of the bounding boxes (storage CRS) of the plans a filter accepts.
     pub fn extent(&self, filter: &PlanFilter) -> Option<[f64; 4]> {
         self.snapshot()

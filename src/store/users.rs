@@ -247,18 +247,6 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Appends to the audit log.
-    pub async fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        plan_id: Option<i64>,
-        detail: Value,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        super::manage::audit_on(&mut conn, actor, action, plan_id, detail).await
-    }
-
     /// The audit log, newest first.
     pub async fn audit_log(
         &self,

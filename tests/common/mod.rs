@@ -66,6 +66,30 @@ pub fn cli_import(
     out
 }
 
+/// Runs the CLI on the test database; panics with its stderr on failure.
+pub fn cli(url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(bin())
+        .args(["--database-url", url])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "xplanserver {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The xplanserver binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_xplanserver")
