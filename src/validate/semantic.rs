@@ -49,6 +49,27 @@ macro_rules! r {
     };
 }
 
+mod bp;
+mod fp;
+mod xp;
+
+/// Every relation rule of every chapter.
+fn relation_rules() -> impl Iterator<Item = &'static RelationRule> {
+    RELATION_RULES
+        .iter()
+        .chain(bp::RELATIONS)
+        .chain(fp::RELATIONS)
+}
+
+/// Every checked rule of every chapter.
+fn checked_rules() -> impl Iterator<Item = &'static CheckedRule> {
+    CHECKED_RULES
+        .iter()
+        .chain(xp::RULES)
+        .chain(bp::RULES)
+        .chain(fp::RULES)
+}
+
 /// From the "Nummer / Bezeichnung / Inhalt" tables of the
 /// Konformitätsbedingungen 4.1 to 6.0.
 const RELATION_RULES: &[RelationRule] = &[
@@ -139,158 +160,6 @@ const RELATION_RULES: &[RelationRule] = &[
         "verbundenerPlan",
         "XP_Plan",
         V5_6
-    ),
-    r!(
-        "4.1.3.1",
-        "Einschränkung der Relation wirdAusgeglichenDurchFlaeche",
-        "BP_Objekt",
-        "wirdAusgeglichenDurchFlaeche",
-        "BP_AusgleichsFlaeche",
-        ALL
-    ),
-    r!(
-        "4.1.3.2",
-        "Einschränkung der Relation wirdAusgeglichenDurchMassnahme",
-        "BP_Objekt",
-        "wirdAusgeglichenDurchMassnahme",
-        "BP_AusgleichsMassnahme",
-        ALL
-    ),
-    r!(
-        "4.1.3.3",
-        "Einschränkung der Relation wirdAusgeglichenDurchSPEMassnahme",
-        "BP_Objekt",
-        "wirdAusgeglichenDurchSPEMassnahme",
-        "BP_SchutzPflegeEntwicklungsMassnahme",
-        ALL
-    ),
-    r!(
-        "4.1.3.4",
-        "Einschränkung der Relation wirdAusgeglichenDurchSPEFlaeche",
-        "BP_Objekt",
-        "wirdAusgeglichenDurchSPEFlaeche",
-        "BP_SchutzPflegeEntwicklungsFlaeche",
-        ALL
-    ),
-    r!(
-        "4.1.3.7",
-        "Einschränkung der Relation wirdAusgeglichenDurchABE",
-        "BP_Objekt",
-        "wirdAusgeglichenDurchABE",
-        "BP_AnpflanzungBindungErhaltung",
-        ALL
-    ),
-    r!(
-        "4.1.3.8",
-        "Einschränkung der Relation refTextinhalt",
-        "BP_Objekt",
-        "refTextInhalt",
-        "BP_TextAbschnitt",
-        &[V5_0, V5_1, V5_2]
-    ),
-    r!(
-        "4.1.3.8",
-        "Einschränkung der Relation refTextinhalt",
-        "BP_Objekt",
-        "refTextInhalt",
-        "XP_TextAbschnitt",
-        &[V5_3, V5_4]
-    ),
-    r!(
-        "4.5.1.1",
-        "Relation abweichungText",
-        "BP_BaugebietsTeilFlaeche",
-        "abweichungText",
-        "XP_TextAbschnitt",
-        &[V4_1, V6_0]
-    ),
-    r!(
-        "4.5.1.1",
-        "Relation abweichungText",
-        "BP_BaugebietsTeilFlaeche",
-        "abweichungText",
-        "BP_TextAbschnitt",
-        &[V5_0, V5_1, V5_2, V5_3, V5_4]
-    ),
-    r!(
-        "4.5.2.1",
-        "Relation baugrenze",
-        "BP_UeberbaubareGrundstuecksFlaeche",
-        "baugrenze",
-        "BP_BauGrenze",
-        ALL
-    ),
-    r!(
-        "4.5.2.2",
-        "Relation baulinie",
-        "BP_UeberbaubareGrundstuecksFlaeche",
-        "baulinie",
-        "BP_BauLinie",
-        ALL
-    ),
-    r!(
-        "4.5.10.2",
-        "Einschränkung der Relation wegerecht",
-        "BP_*",
-        "wegerecht",
-        "BP_Wegerecht",
-        &[V5_1, V5_2, V5_3, V5_4, V6_0]
-    ),
-    r!(
-        "4.5.14.3",
-        "Einschränkung der Relation eigentümer",
-        "BP_*",
-        "eigentuemer",
-        "BP_BaugebietsTeilFlaeche",
-        ALL
-    ),
-    r!(
-        "4.5.20.1",
-        "Relation abweichungText",
-        "BP_*",
-        "abweichungText",
-        "BP_TextAbschnitt",
-        &[V5_4]
-    ),
-    r!(
-        "4.5.20.1",
-        "Relation abweichungText",
-        "BP_*",
-        "abweichungText",
-        "XP_TextAbschnitt",
-        &[V6_0]
-    ),
-    r!(
-        "5.1.3.1",
-        "Einschränkung der Relation wirdAusgeglichenDurchFlaeche",
-        "FP_*",
-        "wirdAusgeglichenDurchFlaeche",
-        "FP_AusgleichsFlaeche",
-        ALL
-    ),
-    r!(
-        "5.1.3.2",
-        "Einschränkung der Relation wirdAusgeglichenDurchSPE",
-        "FP_*",
-        "wirdAusgeglichenDurchSPE",
-        "FP_SchutzPflegeEntwicklung",
-        ALL
-    ),
-    r!(
-        "5.1.3.5",
-        "Einschränkung der Relation refTextinhalt",
-        "FP_*",
-        "refTextInhalt",
-        "FP_TextAbschnitt",
-        &[V5_0, V5_1, V5_2]
-    ),
-    r!(
-        "5.1.3.5",
-        "Einschränkung der Relation refTextinhalt",
-        "FP_*",
-        "refTextInhalt",
-        "XP_TextAbschnitt",
-        &[V5_3, V5_4]
     ),
     r!(
         "6.1.3.3",
@@ -722,13 +591,11 @@ fn applies(codes: &CodeLists, rule: &RelationRule, feature_type: &str) -> bool {
 /// The rules of a version, in number order (several table rows may make
 /// one rule).
 pub fn rules_of(version: Version) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&str, &str)> = RELATION_RULES
-        .iter()
+    let mut v: Vec<(&str, &str)> = relation_rules()
         .filter(|r| r.versions.contains(&version))
         .map(|r| (r.number, r.title))
         .chain(
-            CHECKED_RULES
-                .iter()
+            checked_rules()
                 .filter(|r| r.versions.contains(&version))
                 .map(|r| (r.number, r.title)),
         )
@@ -753,10 +620,7 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
         .collect();
     let mut findings = Vec::new();
     let mut failed: std::collections::HashSet<&str> = Default::default();
-    for rule in RELATION_RULES
-        .iter()
-        .filter(|r| r.versions.contains(&doc.version))
-    {
+    for rule in relation_rules().filter(|r| r.versions.contains(&doc.version)) {
         for f in &doc.features {
             if !applies(&codes, rule, &f.feature_type) {
                 continue;
@@ -805,10 +669,7 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
             .map(|f| (f.gml_id.as_str(), f))
             .collect(),
     };
-    for rule in CHECKED_RULES
-        .iter()
-        .filter(|r| r.versions.contains(&doc.version))
-    {
+    for rule in checked_rules().filter(|r| r.versions.contains(&doc.version)) {
         let found = (rule.check)(&ctx);
         if !found.is_empty() {
             failed.insert(rule.number);
@@ -826,13 +687,48 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
     (findings, results)
 }
 
+/// A document of `version` with the given features (XML elements with the
+/// prefix `xplan`), for the rule tests.
+#[cfg(test)]
+fn test_doc(version: Version, features: &[&str]) -> Document {
+    let mut xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<xplan:XPlanAuszug xmlns:xplan="{}" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:xlink="http://www.w3.org/1999/xlink" gml:id="Auszug">
+<gml:boundedBy><gml:Envelope srsName="EPSG:25832"><gml:lowerCorner>0 0</gml:lowerCorner><gml:upperCorner>100 100</gml:upperCorner></gml:Envelope></gml:boundedBy>
+"#,
+        version.namespace()
+    );
+    for f in features {
+        xml.push_str("<gml:featureMember>");
+        xml.push_str(f);
+        xml.push_str("</gml:featureMember>\n");
+    }
+    xml.push_str("</xplan:XPlanAuszug>\n");
+    crate::xplan::parse_document(xml).expect("test document parses")
+}
+
+/// The findings of rule `number` on a test document, as (level, gml:ids).
+#[cfg(test)]
+fn test_findings(version: Version, number: &str, features: &[&str]) -> Vec<(Level, Vec<String>)> {
+    let (findings, results) = check(&test_doc(version, features));
+    assert!(
+        results.iter().any(|r| r.number == number),
+        "rule {number} is not registered for {version}"
+    );
+    findings
+        .into_iter()
+        .filter(|f| f.rule == number)
+        .map(|f| (f.level, f.gml_ids))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_rule_names_classes_of_its_versions() {
-        for r in RELATION_RULES {
+        for r in relation_rules() {
             for &v in r.versions {
                 let codes = CodeLists::of(v);
                 assert!(
@@ -852,6 +748,17 @@ mod tests {
             }
         }
         assert!(rules_of(Version::V5_4).len() >= 20);
+    }
+
+    #[test]
+    fn test_documents_reach_the_rules() {
+        let bereich = r#"<xplan:BP_Bereich gml:id="b1"><xplan:nummer>0</xplan:nummer><xplan:bedeutung>1800</xplan:bedeutung></xplan:BP_Bereich>"#;
+        assert!(test_findings(Version::V5_4, "3.1.2.4", &[bereich]).is_empty());
+        let text = r#"<xplan:XP_TextAbschnitt gml:id="t1"><xplan:rechtscharakter>1</xplan:rechtscharakter></xplan:XP_TextAbschnitt>"#;
+        assert_eq!(
+            test_findings(Version::V5_4, "3.2.1.1", &[text]),
+            [(Level::Error, vec!["t1".to_string()])]
+        );
     }
 
     #[test]
