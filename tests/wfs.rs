@@ -610,3 +610,224 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
     let r = server.get("/wfs51archive?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan&RESULTTYPE=hits");
     assert_eq!(attr(&r.text(), "numberMatched"), Some("0".into()));
 }
+
+/// The gml:ids of the gml:featureMember features (WFS 1.1.0), in order.
+fn feature_member_ids(xml: &str) -> Vec<String> {
+    xml.split("<gml:featureMember")
+        .skip(1)
+        .map(|m| {
+            let start = m.find('>').unwrap() + 1;
+            let tag = &m[start..start + m[start..].find('>').unwrap()];
+            tag.split("gml:id=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("member without gml:id: {tag}"))
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn wfs_1_1_0_for_older_clients() {
+    let url = fresh_database().await;
+    cli_import(
+        &url,
+        &["--skip-validation"],
+        &fixtures().join("plans/BPlan001_5-1.gml"),
+        true,
+    );
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let server = Server::start(&url);
+    let base = "/wfs/51?SERVICE=WFS&VERSION=1.1.0";
+    let stored: Vec<(String, String)> = sqlx::query_as(
+        "SELECT gml_id, xml FROM features WHERE feature_type = 'BP_GruenFlaeche' ORDER BY plan_id, seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored.len(), 54);
+
+    // capabilities: 1.1.0 when asked by VERSION or as the first accepted version
+    for q in [
+        format!("{base}&REQUEST=GetCapabilities"),
+        "/wfs/51?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=1.1.0,2.0.0".into(),
+        "/wfs/51?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=1.0.0,1.1.0".into(),
+    ] {
+        let c = server.get(&q).text();
+        assert!(
+            c.contains(
+                "<wfs:WFS_Capabilities version=\"1.1.0\" xmlns:wfs=\"http://www.opengis.net/wfs\""
+            ),
+            "{q}: {}",
+            &c[..c.len().min(400)]
+        );
+        let types = c.matches("<wfs:FeatureType>").count();
+        assert!(types > 50, "{q}");
+        assert_eq!(c.matches("<ows:WGS84BoundingBox>").count(), types);
+        assert!(c.contains("<wfs:Name>xplan:BP_GruenFlaeche</wfs:Name>"));
+        assert!(c.contains("<ogc:SpatialOperator name=\"BBOX\"/>"));
+    }
+    let c = server
+        .get("/wfs/51?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=2.0.0,1.1.0")
+        .text();
+    assert!(c.contains("<wfs:WFS_Capabilities version=\"2.0.0\""));
+
+    // GetFeature: the stored features as gml:featureMembers, in order
+    let all = format!("{base}&REQUEST=GetFeature&TYPENAME=xplan:BP_GruenFlaeche");
+    let r = server.get(&all);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/xml; subtype=gml/3.2.1")
+    );
+    let body = r.text();
+    assert!(body.contains("<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs\""));
+    let want: Vec<&str> = stored.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(feature_member_ids(&body), want);
+    assert_eq!(attr(&body, "numberOfFeatures"), Some("54".into()));
+    assert!(
+        body.contains(stored[0].1.as_str()),
+        "stored fragments go out as they are"
+    );
+    assert!(!body.contains("<wfs:member"));
+
+    // MAXFEATURES, hits, FEATUREID, ogc:Filter (KVP and POST), SORTBY with D
+    let r = server.get(&format!("{all}&MAXFEATURES=5")).text();
+    assert_eq!(feature_member_ids(&r), want[..5]);
+    assert_eq!(attr(&r, "numberOfFeatures"), Some("5".into()));
+    let r = server.get(&format!("{all}&RESULTTYPE=hits")).text();
+    assert_eq!(attr(&r, "numberOfFeatures"), Some("54".into()));
+    assert!(feature_member_ids(&r).is_empty());
+    let r = server
+        .get(&format!(
+            "{base}&REQUEST=GetFeature&FEATUREID={},{}",
+            want[3], want[7]
+        ))
+        .text();
+    assert_eq!(feature_member_ids(&r), [want[3], want[7]]);
+    let ogc_filter = format!(
+        "<ogc:Filter xmlns:ogc=\"http://www.opengis.net/ogc\"><ogc:Or><ogc:FeatureId fid=\"{}\"/><ogc:PropertyIsEqualTo><ogc:PropertyName>gml:id</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Or></ogc:Filter>",
+        want[1], want[2]
+    );
+    let r = server
+        .get(&format!("{all}&FILTER={}", enc(&ogc_filter)))
+        .text();
+    assert_eq!(feature_member_ids(&r), [want[1], want[2]]);
+    let mut sorted = want.clone();
+    sorted.sort();
+    sorted.reverse();
+    let r = server.get(&format!("{all}&SORTBY=gml:id%20D")).text();
+    assert_eq!(feature_member_ids(&r), sorted);
+    // POST with wfs:Query/@typeName, maxFeatures and a BBOX in GML 3.1.1
+    // around one feature's first vertex
+    let xy: Vec<f64> = stored[0]
+        .1
+        .split("<gml:posList")
+        .nth(1)
+        .and_then(|r| r.split('>').nth(1))
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let post = format!(
+        r#"<wfs:GetFeature service="WFS" version="1.1.0" maxFeatures="100" xmlns:wfs="http://www.opengis.net/wfs" xmlns:ogc="http://www.opengis.net/ogc" xmlns:gml="http://www.opengis.net/gml" xmlns:xplan="http://www.xplanung.de/xplangml/5/1">
+<wfs:Query typeName="xplan:BP_GruenFlaeche"><ogc:Filter><ogc:BBOX><ogc:PropertyName>xplan:position</ogc:PropertyName><gml:Envelope srsName="EPSG:25832"><gml:lowerCorner>{} {}</gml:lowerCorner><gml:upperCorner>{} {}</gml:upperCorner></gml:Envelope></ogc:BBOX></ogc:Filter></wfs:Query></wfs:GetFeature>"#,
+        xy[0] - 0.5,
+        xy[1] - 0.5,
+        xy[0] + 0.5,
+        xy[1] + 0.5
+    );
+    let r = server.post("/wfs/51", "text/xml", post.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ids = feature_member_ids(&r.text());
+    assert!(ids.contains(&want[0].to_string()), "{ids:?}");
+    assert!(ids.len() < 54, "{ids:?}");
+
+    // OWS 1.0 exception reports for 1.1.0 requests
+    for (q, code, locator) in [
+        (
+            format!(
+                "{base}&REQUEST=GetPropertyValue&TYPENAME=xplan:BP_Plan&VALUEREFERENCE=xplan:name"
+            ),
+            "OperationNotSupported",
+            "REQUEST",
+        ),
+        (
+            format!("{base}&REQUEST=GetFeature"),
+            "MissingParameterValue",
+            "TYPENAMES",
+        ),
+        (
+            format!("{all}&OUTPUTFORMAT={}", enc("text/xml; subtype=gml/3.1.1")),
+            "InvalidParameterValue",
+            "OUTPUTFORMAT",
+        ),
+    ] {
+        let t = server.get(&q).text();
+        assert!(
+            t.contains("<ows:ExceptionReport xmlns:ows=\"http://www.opengis.net/ows\""),
+            "{q}: {t}"
+        );
+        assert!(
+            t.contains(&format!("exceptionCode=\"{code}\" locator=\"{locator}\"")),
+            "{q}: {t}"
+        );
+    }
+
+    // GDAL's WFS driver speaking 1.1.0: layers, counts, an attribute filter
+    let wfs = format!("WFS:{}?VERSION=1.1.0", server.url("/wfs/51"));
+    let (info, err) = ogr(&["ogrinfo", "-ro", "-so", &wfs, "xplan:BP_GruenFlaeche"]);
+    assert!(!err.contains("ERROR"), "{err}");
+    assert_eq!(feature_count(&info), 54);
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("wfs11.gpkg");
+    let (_, err) = ogr(&[
+        "ogr2ogr",
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        &wfs,
+        "xplan:BP_GruenFlaeche",
+        "-where",
+        &format!("gml_id = '{}'", want[9]),
+    ]);
+    assert!(!err.contains("ERROR"), "{err}");
+    let (info, _) = ogr(&[
+        "ogrinfo",
+        "-ro",
+        "-so",
+        gpkg.to_str().unwrap(),
+        "xplan:BP_GruenFlaeche",
+    ]);
+    assert_eq!(feature_count(&info), 1, "{info}");
+
+    // OWSLib's WFS 1.1.0 client
+    let script = format!(
+        r#"
+import json
+from owslib.wfs import WebFeatureService
+w = WebFeatureService("{}", version="1.1.0")
+r = w.getfeature(typename=["xplan:BP_GruenFlaeche"], maxfeatures=3).read()
+print(json.dumps({{"version": w.identification.version, "has": "xplan:BP_GruenFlaeche" in w.contents,
+  "ops": sorted(op.name for op in w.operations), "members": r.decode().count("<gml:featureMember")}}))
+"#,
+        server.url("/wfs/51")
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "OWSLib: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r,
+        serde_json::json!({"version": "1.1.0", "has": true,
+            "ops": ["DescribeFeatureType", "GetCapabilities", "GetFeature"], "members": 3})
+    );
+}

@@ -94,7 +94,7 @@ pub fn parse_filter(xml: &str, ctx: &GeomContext) -> Result<Filter, OwsError> {
             Ev::Start(e) => {
                 if e.local != "Filter" {
                     return Err(err(format!(
-                        "the filter must be a fes:Filter element, not <{}>",
+                        "the filter must be a Filter element (fes:Filter, or ogc:Filter in WFS 1.1.0), not <{}>",
                         e.local
                     )));
                 }
@@ -379,7 +379,9 @@ fn operator(cur: &mut XmlCursor<'_>, e: &Elem<'_>, ctx: &GeomContext) -> Result<
             let id = attr(cur, e, "rid")?
                 .or(attr(cur, e, "fid")?)
                 .or(cur.attr(e, crate::gml::GML_NS, "id").map_err(gml_err)?)
-                .or(cur.attr(e, crate::gml::GML31_NS, "id").map_err(gml_err)?);
+                .or(cur.attr(e, crate::gml::GML31_NS, "id").map_err(gml_err)?)
+                // GDAL writes <GmlObjectId id="…"/> (WFS 1.1.0)
+                .or(attr(cur, e, "id")?);
             cur.skip().map_err(gml_err)?;
             let id = id.ok_or_else(|| err(format!("{name} without an id (rid)")))?;
             Ok(Filter::ResourceId(vec![id]))

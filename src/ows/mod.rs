@@ -9,6 +9,7 @@ pub mod fes;
 pub mod oapif;
 pub mod tiles;
 pub mod wfs;
+pub mod wfs11;
 pub mod wms;
 pub mod wms_info;
 
@@ -177,7 +178,17 @@ pub fn xml_response(body: String, content_type: &str) -> HttpResponse {
 /// An OWS 1.1 exception report (WFS 2.0, WMTS 1.0) with the error's HTTP
 /// status (501 for unsupported operations and options).
 pub fn ows_exception(e: &OwsError, version: &str) -> HttpResponse {
-    const OWS_NS: &str = "http://www.opengis.net/ows/1.1";
+    ows_exception_of(
+        e,
+        version,
+        "http://www.opengis.net/ows/1.1",
+        "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd",
+    )
+}
+
+/// An ows:ExceptionReport of the OWS Common version with namespace
+/// `ows_ns` (1.1 for WFS 2.0 and WMTS, 1.0 for WFS 1.1.0).
+pub fn ows_exception_of(e: &OwsError, version: &str, ows_ns: &str, schema: &str) -> HttpResponse {
     const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
     let loc = e
         .locator
@@ -185,7 +196,7 @@ pub fn ows_exception(e: &OwsError, version: &str) -> HttpResponse {
         .map(|l| format!(" locator=\"{}\"", xml_escape(l)))
         .unwrap_or_default();
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ows:ExceptionReport xmlns:ows=\"{OWS_NS}\" xmlns:xsi=\"{XSI_NS}\" version=\"{version}\" xml:lang=\"en\" xsi:schemaLocation=\"{OWS_NS} http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\">\n  <ows:Exception exceptionCode=\"{}\"{loc}>\n    <ows:ExceptionText>{}</ows:ExceptionText>\n  </ows:Exception>\n</ows:ExceptionReport>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ows:ExceptionReport xmlns:ows=\"{ows_ns}\" xmlns:xsi=\"{XSI_NS}\" version=\"{version}\" xml:lang=\"en\" xsi:schemaLocation=\"{ows_ns} {schema}\">\n  <ows:Exception exceptionCode=\"{}\"{loc}>\n    <ows:ExceptionText>{}</ows:ExceptionText>\n  </ows:Exception>\n</ows:ExceptionReport>\n",
         e.code,
         xml_escape(&e.message)
     );

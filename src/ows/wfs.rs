@@ -162,6 +162,14 @@ pub fn exception_response(e: &OwsError) -> HttpResponse {
     super::ows_exception(e, "2.0.0")
 }
 
+/// The exception report of the request's protocol.
+fn exception_for(protocol: Protocol, e: &OwsError) -> HttpResponse {
+    match protocol {
+        Protocol::V200 => exception_response(e),
+        Protocol::V110 => super::wfs11::exception_response(e),
+    }
+}
+
 /// A database failure: logged with its details, reported without them.
 pub(super) fn store_err(e: crate::store::StoreError) -> OwsError {
     if let crate::store::StoreError::Busy(m) = &e {
@@ -182,10 +190,31 @@ pub(super) fn store_err(e: crate::store::StoreError) -> OwsError {
     .with_status(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// The WFS protocol version of a request: 2.0.0, or 1.1.0 for older
+/// clients (see [`super::wfs11`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Protocol {
+    V110,
+    #[default]
+    V200,
+}
+
+impl Protocol {
+    /// The protocol a VERSION value asks for, if this WFS speaks it.
+    fn parse(v: &str) -> Option<Protocol> {
+        match v.trim() {
+            "1.1.0" | "1.1" => Some(Protocol::V110),
+            v if v.starts_with("2.0") => Some(Protocol::V200),
+            _ => None,
+        }
+    }
+}
+
 /// A parsed WFS request, from KVP or XML.
 #[derive(Debug, Default)]
 struct Request {
     request: String,
+    protocol: Protocol,
     queries: Vec<QuerySpec>,
     stored: Option<StoredQueryCall>,
     count: Option<i64>,
@@ -378,7 +407,7 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         });
         return Ok(r);
     }
-    let alternatives = ["FILTER", "BBOX", "RESOURCEID"]
+    let alternatives = ["FILTER", "BBOX", "RESOURCEID", "FEATUREID"]
         .iter()
         .filter(|k| kvp.get(k).is_some())
         .count();
@@ -386,7 +415,7 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
         return Err(OwsError::new(
             None,
             "OperationParsingFailed",
-            "FILTER, BBOX and RESOURCEID exclude each other",
+            "FILTER, BBOX and RESOURCEID (FEATUREID) exclude each other",
         ));
     }
     let sort = match kvp.get("SORTBY") {
@@ -400,7 +429,7 @@ fn from_kvp(state: &OwsState, kvp: &Kvp) -> Result<Request, OwsError> {
             .collect::<Result<_, _>>()?
     } else if let Some(b) = kvp.get("BBOX") {
         vec![Some(bbox_filter(b, &ctx)?)]
-    } else if let Some(ids) = kvp.get("RESOURCEID") {
+    } else if let Some(ids) = kvp.get("RESOURCEID").or(kvp.get("FEATUREID")) {
         vec![Some(Filter::ResourceId(
             ids.split(',')
                 .map(|s| s.trim().to_string())
@@ -643,6 +672,11 @@ fn output_format(v: Option<&str>) -> Result<Format, OwsError> {
         "application/geo+json" | "application/json" | "geojson" | "json"
     ) {
         Ok(Format::GeoJson)
+    } else if l.contains("gml/3.1") || l == "gml3" || l == "gml2" {
+        Err(param_err(
+            "OUTPUTFORMAT",
+            format!("the output format '{f}' is not offered: XPlanGML is GML 3.2, use {GML_FORMAT} (in WFS 1.1.0: text/xml; subtype=gml/3.2.1) or {GEOJSON_FORMAT}"),
+        ))
     } else {
         Err(param_err(
             "OUTPUTFORMAT",
@@ -686,6 +720,8 @@ pub(super) struct Frame {
     /// extra namespace declarations per plan for wfs:member (bindings the
     /// collection root does not have)
     member_ns: HashMap<i64, String>,
+    /// the member element: wfs:member (2.0) or gml:featureMember (1.1.0)
+    member: &'static str,
     out_srid: u32,
     lat_lon: bool,
     srs_name: String,
@@ -698,13 +734,16 @@ impl Frame {
     fn gml_member(&self, row: &FeatureRow, out: &mut String) -> Result<(), String> {
         let xml = row.xml.as_deref().unwrap_or("");
         let plan = self.plans.get(&row.plan_id);
-        out.push_str("<wfs:member");
+        out.push('<');
+        out.push_str(self.member);
         if let Some(ns) = self.member_ns.get(&row.plan_id) {
             out.push_str(ns);
         }
         out.push('>');
         self.feature_xml(xml, plan, out)?;
-        out.push_str("</wfs:member>\n");
+        out.push_str("</");
+        out.push_str(self.member);
+        out.push_str(">\n");
         Ok(())
     }
 
@@ -1036,9 +1075,10 @@ fn flatten<'a>(
 fn namespaces(
     plans: &HashMap<i64, WfsPlan>,
     version: Version,
+    wfs_ns: &str,
 ) -> (Vec<(String, String)>, HashMap<i64, String>) {
     let mut root: Vec<(String, String)> = vec![
-        ("wfs".into(), WFS_NS.into()),
+        ("wfs".into(), wfs_ns.into()),
         ("gml".into(), GML_NS.into()),
         ("xlink".into(), XLINK_NS.into()),
         ("xsi".into(), XSI_NS.into()),
@@ -1162,12 +1202,22 @@ async fn get_feature(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let (root_ns, member_ns) = namespaces(&plans, scope.version);
+    let v110 = r.protocol == Protocol::V110;
+    let (root_ns, member_ns) = namespaces(
+        &plans,
+        scope.version,
+        if v110 { super::wfs11::WFS_NS } else { WFS_NS },
+    );
     let base = format!("{}{}", base_url(&state, req), scope.path);
     let frame = Arc::new(Frame {
         format,
         plans,
         member_ns,
+        member: if v110 {
+            "gml:featureMember"
+        } else {
+            "wfs:member"
+        },
         out_srid,
         lat_lon,
         srs_name,
@@ -1188,6 +1238,10 @@ async fn get_feature(
     if r.hits {
         let n = state.store.count_features(&q).await.map_err(store_err)?;
         return Ok(match format {
+            Format::Gml if v110 => xml_response(
+                super::wfs11::hits(n, &now()),
+                super::wfs11::GML_FORMAT,
+            ),
             Format::Gml => {
                 let root = if property_value {
                     "wfs:ValueCollection"
@@ -1284,6 +1338,12 @@ async fn get_feature(
         scope.version.xsd_dir()
     );
     let (head, tail) = match (format, &value_ref) {
+        (Format::Gml, None) if v110 => super::wfs11::collection(
+            &root_ns,
+            &format!("{} {}", scope.version.namespace(), xml_escape(&schema_url)),
+            returned,
+            &now(),
+        ),
         (Format::Gml, _) => {
             let root = if value_ref.is_some() {
                 "wfs:ValueCollection"
@@ -1327,6 +1387,7 @@ async fn get_feature(
         }
     };
     let content_type = match format {
+        Format::Gml if v110 => super::wfs11::GML_FORMAT,
         Format::Gml => GML_FORMAT,
         Format::GeoJson => GEOJSON_FORMAT,
     };
@@ -1408,6 +1469,7 @@ pub(super) async fn geojson_frame(
         format: Format::GeoJson,
         plans,
         member_ns: HashMap::new(),
+        member: "wfs:member",
         out_srid,
         lat_lon,
         srs_name: String::new(),
@@ -1596,26 +1658,74 @@ fn property_values(
     Ok(out)
 }
 
+/// The protocol of a GetCapabilities request: the first of ACCEPTVERSIONS
+/// this WFS speaks, else VERSION if it names one, else 2.0.0.
+fn negotiate(kvp: &Kvp) -> Result<Protocol, OwsError> {
+    if let Some(av) = kvp.get("ACCEPTVERSIONS") {
+        return av.split(',').find_map(Protocol::parse).ok_or_else(|| {
+            OwsError::new(
+                Some("ACCEPTVERSIONS"),
+                "VersionNegotiationFailed",
+                format!(
+                    "none of the versions '{av}' is supported: this WFS speaks 2.0.0 and 1.1.0"
+                ),
+            )
+        });
+    }
+    Ok(kvp
+        .get("VERSION")
+        .and_then(Protocol::parse)
+        .unwrap_or_default())
+}
+
+/// The CRSs offered: the storage CRS first.
+fn offered_crs(storage: u32) -> Vec<u32> {
+    let mut crs: Vec<u32> = vec![];
+    for c in std::iter::once(storage).chain(OTHER_CRS) {
+        if !crs.contains(&c) {
+            crs.push(c);
+        }
+    }
+    crs
+}
+
 async fn capabilities(
     state: &OwsState,
     req: &HttpRequest,
     scope: &Scope,
-    kvp: Option<&Kvp>,
+    protocol: Protocol,
 ) -> Result<HttpResponse, OwsError> {
-    if let Some(av) = kvp.and_then(|k| k.get("ACCEPTVERSIONS")) {
-        if !av.split(',').any(|v| v.trim().starts_with("2.0")) {
-            return Err(OwsError::new(
-                Some("ACCEPTVERSIONS"),
-                "VersionNegotiationFailed",
-                format!("none of the versions '{av}' is supported: this WFS speaks 2.0.0"),
-            ));
-        }
-    }
     let esc = xml_escape;
     let url = format!("{}{}", base_url(state, req), scope.path);
     let svc = &state.config.service;
     let codes = CodeLists::of(scope.version);
     let storage = state.store.storage_srid;
+    let extent = state
+        .store
+        .wfs_extent(scope.version.as_str(), &scope.statuses)
+        .await
+        .map_err(store_err)?;
+    let crs = offered_crs(storage);
+    if protocol == Protocol::V110 {
+        return Ok(xml_response(
+            super::wfs11::capabilities(&super::wfs11::Service {
+                title: &format!("{} – {}", svc.title, scope.title),
+                abstract_text: &svc.abstract_text,
+                provider: if svc.provider.is_empty() {
+                    &svc.title
+                } else {
+                    &svc.provider
+                },
+                keyword: &format!("XPlanGML {}", scope.version),
+                url: &url,
+                namespace: scope.version.namespace(),
+                types: &codes.feature_types(),
+                crs: &crs,
+                extent,
+            }),
+            "text/xml",
+        ));
+    }
     let mut x = String::with_capacity(120_000);
     let _ = write!(
         x,
@@ -1684,17 +1794,6 @@ async fn capabilities(
         ],
     );
     x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList>\n");
-    let extent = state
-        .store
-        .wfs_extent(scope.version.as_str(), &scope.statuses)
-        .await
-        .map_err(store_err)?;
-    let mut crs: Vec<u32> = vec![];
-    for c in std::iter::once(storage).chain(OTHER_CRS) {
-        if !crs.contains(&c) {
-            crs.push(c);
-        }
-    }
     for t in codes.feature_types() {
         let _ = write!(
             x,
@@ -1985,20 +2084,23 @@ async fn dispatch(
     r: Request,
 ) -> Result<HttpResponse, OwsError> {
     match r.request.to_ascii_lowercase().as_str() {
-        "getcapabilities" => capabilities(&state, req, &scope, None).await,
+        "getcapabilities" => capabilities(&state, req, &scope, r.protocol).await,
         "describefeaturetype" => describe_feature_type(&state, req, &scope, &r),
         "liststoredqueries" => Ok(list_stored_queries(&scope)),
         "describestoredqueries" => describe_stored_queries(&scope, &r),
         "getfeature" => get_feature(state, req, &scope, r, false).await,
         "getpropertyvalue" => get_feature(state, req, &scope, r, true).await,
-        _ => Err(check_operation(&r.request)
+        _ => Err(check_operation(&r.request, r.protocol)
             .err()
             .unwrap_or_else(|| OwsError::internal(format!("{} is not dispatched", r.request)))),
     }
 }
 
 /// Refuses operations this WFS does not offer (before parsing their parameters).
-fn check_operation(request: &str) -> Result<(), OwsError> {
+fn check_operation(request: &str, protocol: Protocol) -> Result<(), OwsError> {
+    if protocol == Protocol::V110 {
+        return super::wfs11::check_operation(request);
+    }
     const OFFERED: [&str; 6] = [
         "GetCapabilities",
         "DescribeFeatureType",
@@ -2031,11 +2133,13 @@ fn check_operation(request: &str) -> Result<(), OwsError> {
     }
 }
 
+/// Checks SERVICE and VERSION; the protocol of a request other than
+/// GetCapabilities (which negotiates, see [`negotiate`]).
 fn check_service_version(
     service: Option<&str>,
     version: Option<&str>,
     request: &str,
-) -> Result<(), OwsError> {
+) -> Result<Protocol, OwsError> {
     match service {
         Some(s) if !s.eq_ignore_ascii_case("WFS") => {
             return Err(param_err(
@@ -2052,16 +2156,17 @@ fn check_service_version(
         }
         _ => {}
     }
-    if let Some(v) = version {
-        if !request.eq_ignore_ascii_case("GetCapabilities") && !v.starts_with("2.0") {
-            return Err(OwsError::new(
-                Some("VERSION"),
-                "InvalidParameterValue",
-                format!("VERSION='{v}' is not supported: this WFS speaks 2.0.0"),
-            ));
-        }
+    match version {
+        Some(v) if !request.eq_ignore_ascii_case("GetCapabilities") => Protocol::parse(v)
+            .ok_or_else(|| {
+                OwsError::new(
+                    Some("VERSION"),
+                    "InvalidParameterValue",
+                    format!("VERSION='{v}' is not supported: this WFS speaks 2.0.0 and 1.1.0"),
+                )
+            }),
+        _ => Ok(Protocol::V200),
     }
-    Ok(())
 }
 
 async fn handle_get(
@@ -2069,21 +2174,28 @@ async fn handle_get(
     req: HttpRequest,
     scope: Result<Scope, OwsError>,
 ) -> HttpResponse {
+    // the protocol of the exception report: as asked, where it can be told
+    let mut protocol = Protocol::V200;
     let result = async {
-        let scope = scope?;
         let kvp = Kvp::from_query(req.query_string())?;
-        let request = kvp.require("REQUEST")?;
-        check_service_version(kvp.get("SERVICE"), kvp.get("VERSION"), request)?;
-        check_operation(request)?;
-        if request.eq_ignore_ascii_case("GetCapabilities") {
-            return capabilities(&state, &req, &scope, Some(&kvp)).await;
+        if let Some(p) = kvp.get("VERSION").and_then(Protocol::parse) {
+            protocol = p;
         }
+        let scope = scope?;
+        let request = kvp.require("REQUEST")?;
+        protocol = check_service_version(kvp.get("SERVICE"), kvp.get("VERSION"), request)?;
+        if request.eq_ignore_ascii_case("GetCapabilities") {
+            protocol = negotiate(&kvp)?;
+            return capabilities(&state, &req, &scope, protocol).await;
+        }
+        check_operation(request, protocol)?;
         let mut r = from_kvp(&state, &kvp)?;
+        r.protocol = protocol;
         r.kvp = Some(kvp.0.clone());
         dispatch(state.clone(), &req, scope, r).await
     }
     .await;
-    result.unwrap_or_else(|e| exception_response(&e))
+    result.unwrap_or_else(|e| exception_for(protocol, &e))
 }
 
 async fn handle_post(
@@ -2092,6 +2204,7 @@ async fn handle_post(
     body: web::Bytes,
     scope: Result<Scope, OwsError>,
 ) -> HttpResponse {
+    let mut protocol = Protocol::V200;
     let result = async {
         let scope = scope?;
         if body.contains(&0) {
@@ -2118,17 +2231,29 @@ async fn handle_post(
             .iter()
             .find(|(k, _)| k == "service")
             .map(|(_, v)| v.clone());
-        check_service_version(
+        if let Some(v) = p.version.as_deref().and_then(Protocol::parse) {
+            protocol = v;
+        }
+        let version = check_service_version(
             service.as_deref().or(Some("WFS")),
             p.version.as_deref(),
             &p.request,
         )?;
-        check_operation(&p.request)?;
-        let r = from_post(&state, p)?;
+        let version = if p.request.eq_ignore_ascii_case("GetCapabilities") {
+            p.version
+                .as_deref()
+                .and_then(Protocol::parse)
+                .unwrap_or_default()
+        } else {
+            version
+        };
+        check_operation(&p.request, version)?;
+        let mut r = from_post(&state, p)?;
+        r.protocol = version;
         dispatch(state.clone(), &req, scope, r).await
     }
     .await;
-    result.unwrap_or_else(|e| exception_response(&e))
+    result.unwrap_or_else(|e| exception_for(protocol, &e))
 }
 
 async fn wfs_version(
@@ -2430,7 +2555,7 @@ mod tests {
                 namespaces: vec![("x".into(), "urn:two".into())],
             },
         );
-        let (root, member) = namespaces(&plans, Version::V5_4);
+        let (root, member) = namespaces(&plans, Version::V5_4, WFS_NS);
         assert!(root.contains(&("x".to_string(), "urn:one".to_string())));
         assert!(!member.contains_key(&1));
         assert_eq!(
