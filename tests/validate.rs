@@ -136,7 +136,18 @@ fn report_has_the_xplanbox_shape_and_geojson_of_findings() {
     assert_eq!(j["validationResult"]["syntaktisch"]["valid"], true);
     assert_eq!(j["validationResult"]["geometrisch"]["valid"], false);
     assert_eq!(j["validationResult"]["semantisch"]["status"], "executed");
-    assert_eq!(j["validationResult"]["semantisch"]["valid"], true);
+    // rule 2.1.2.1: the plan writes uom="deg" on ten drehwinkel values,
+    // the rule allows "grad" or "urn:adv:uom:grad"
+    assert_eq!(j["validationResult"]["semantisch"]["valid"], false);
+    let sem = j["validationResult"]["semantisch"]["findings"]
+        .as_array()
+        .unwrap();
+    assert_eq!(sem.len(), 10, "{sem:?}");
+    assert!(
+        sem.iter()
+            .all(|f| f["rule"] == "2.1.2.1" && f["message"].as_str().unwrap().contains("deg")),
+        "{sem:?}"
+    );
     let rules = j["validationResult"]["semantisch"]["rules"]
         .as_array()
         .unwrap();
@@ -157,11 +168,13 @@ fn report_has_the_xplanbox_shape_and_geojson_of_findings() {
     assert_eq!(gj["features"].as_array().unwrap().len(), located);
     let html = xplanserver::validate::report::to_html(&r);
     assert!(html.contains("Regel 2.2.2.1") && html.contains("nicht valide"));
-    // skipping the orientation check changes nothing here, skipping geometry does
+    // skipping the orientation check changes nothing here, skipping geometry
+    // and the semantic rules does
     let r2 = validate(
         &fixture("plans/BP2070.zip"),
         &Options {
             skip_geometric: true,
+            skip_semantic: true,
             ..Options::default()
         },
     )

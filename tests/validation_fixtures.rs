@@ -7,7 +7,7 @@ mod common;
 use serde::Deserialize;
 use xplanserver::gml::reader::{read_geometry, Ev, XmlCursor};
 use xplanserver::validate::geometry::{check_geometries, check_geometry, check_xlinks};
-use xplanserver::validate::{validate, Level, Options};
+use xplanserver::validate::{validate, Finding, Level, Options};
 use xplanserver::xplan::archive::read_input_bytes;
 use xplanserver::xplan::{parse_document, read_input, Limits};
 
@@ -30,11 +30,94 @@ struct Case {
     #[serde(default)]
     skip_laufrichtung: bool,
     note: Option<String>,
+    /// Scope "semantic": the violated rules named in the fixture, as
+    /// "rule gml:id"; the semantic errors must be exactly these.
+    rules: Option<Vec<String>>,
+}
+
+/// Our outcome in a case's scope.
+struct Outcome {
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    /// The findings (scope "semantic").
+    findings: Vec<Finding>,
+}
+
+impl Outcome {
+    fn counts((valid, errors, warnings): (bool, usize, usize)) -> Outcome {
+        Outcome {
+            valid,
+            errors,
+            warnings,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// Differences between the semantic errors and the expected "rule gml:id"
+/// entries: an entry is met by an error of that rule naming that gml:id.
+fn rule_differences(findings: &[Finding], expected: &[String]) -> Vec<String> {
+    let expected: Vec<(&str, &str)> = expected
+        .iter()
+        .map(|e| {
+            e.split_once(' ')
+                .expect("rules entries are \"rule gml:id\"")
+        })
+        .collect();
+    let meets =
+        |f: &Finding, (rule, id): (&str, &str)| f.rule == rule && f.gml_ids.iter().any(|g| g == id);
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .collect();
+    let mut out = Vec::new();
+    for &e in &expected {
+        if !errors.iter().any(|f| meets(f, e)) {
+            out.push(format!("missing {} {}", e.0, e.1));
+        }
+    }
+    for f in &errors {
+        if !expected.iter().any(|&e| meets(f, e)) {
+            out.push(format!(
+                "unexpected {} {:?}: {}",
+                f.rule, f.gml_ids, f.message
+            ));
+        }
+    }
+    out
+}
+
+/// Our validation in the case's scope, or None when the scope is not
+/// implemented.
+fn outcome(case: &Case) -> Option<Outcome> {
+    if case.scope != "semantic" {
+        return counts(case).map(Outcome::counts);
+    }
+    // the semantic section of the whole validation
+    let path = common::fixtures().join(&case.file);
+    let input = read_input(&path, &Limits::default()).unwrap();
+    let r = validate(&input, &Options::default()).unwrap();
+    let s = &r.result.semantisch;
+    assert!(
+        s.valid.is_some(),
+        "{}: the semantic validation ran",
+        case.file
+    );
+    for f in s.findings.iter().take(10) {
+        eprintln!("  {}: {} {:?} {}", case.file, f.rule, f.level, f.message);
+    }
+    Some(Outcome {
+        valid: s.valid == Some(true),
+        errors: s.errors(),
+        warnings: s.warnings(),
+        findings: s.findings.clone(),
+    })
 }
 
 /// (valid, errors, warnings) of our validation in the case's scope, or
 /// None when the scope is not implemented.
-fn outcome(case: &Case) -> Option<(bool, usize, usize)> {
+fn counts(case: &Case) -> Option<(bool, usize, usize)> {
     let path = common::fixtures().join(&case.file);
     let opts = Options {
         skip_laufrichtung: case.skip_laufrichtung,
@@ -154,7 +237,13 @@ fn fixtures_validate_as_expected() {
     let (mut checked, mut not_covered) = (0, Vec::new());
     let mut failures = Vec::new();
     for case in &exp.case {
-        let Some((valid, errors, warnings)) = outcome(case) else {
+        let Some(Outcome {
+            valid,
+            errors,
+            warnings,
+            findings,
+        }) = outcome(case)
+        else {
             not_covered.push(format!("{} ({})", case.file, case.scope));
             continue;
         };
@@ -181,6 +270,14 @@ fn fixtures_validate_as_expected() {
                 why.push(format!("{warnings} warnings, expected {w}"));
             }
         }
+        if let Some(rules) = &case.rules {
+            assert_eq!(
+                case.scope, "semantic",
+                "{}: rules need scope semantic",
+                case.file
+            );
+            why.extend(rule_differences(&findings, rules));
+        }
         if !why.is_empty() {
             failures.push(format!(
                 "{} [{}]: {}",
@@ -206,5 +303,36 @@ fn fixtures_validate_as_expected() {
         "{} of {checked} cases disagree:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn rule_entries_must_match_the_semantic_errors_exactly() {
+    let f = |rule: &str, id: &str| Finding {
+        rule: rule.into(),
+        level: Level::Error,
+        message: "m".into(),
+        gml_ids: vec![id.into(), "other".into()],
+        line: None,
+        location: None,
+    };
+    let found = [f("6.1.3.9", "a"), f("6.1.3.10", "b")];
+    let expected = ["6.1.3.9 a".to_string(), "6.1.3.10 b".to_string()];
+    assert!(rule_differences(&found, &expected).is_empty());
+    assert_eq!(
+        rule_differences(&found, &expected[..1]),
+        [r#"unexpected 6.1.3.10 ["b", "other"]: m"#]
+    );
+    assert_eq!(
+        rule_differences(&found[..1], &expected),
+        ["missing 6.1.3.10 b"]
+    );
+    // the right rule naming another object does not count
+    assert_eq!(
+        rule_differences(&[f("6.1.3.9", "c")], &expected[..1]),
+        [
+            "missing 6.1.3.9 a",
+            r#"unexpected 6.1.3.9 ["c", "other"]: m"#
+        ]
     );
 }

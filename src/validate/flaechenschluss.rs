@@ -8,6 +8,13 @@
 //! 6.0; overlaps are errors. Objects of Bereiche with bedeutung 1800
 //! (Kompensationsbereich) or 2000 are not considered; landscape plans (LP)
 //! and Änderungspläne (aendertPlan / aendertPlanBereich) are exempt.
+//! Where two Flächenschlussobjekte touch they must have identical vertices
+//! ("jeweils identische Stützpunkte", two points being identical closer
+//! than 2 mm): a vertex of one that lies on the boundary of the other
+//! without a vertex of the other there is reported as a warning, not an
+//! error: xPlanBox accepts plans with such vertices (BP_5.3 and
+//! Test_Luecke among its test plans), and the overlap and gap checks
+//! already treat points closer than 2 mm as identical.
 
 use super::geltungsbereich::CHORD;
 use super::geometry::to_geo_area;
@@ -15,10 +22,13 @@ use super::{Finding, Level};
 use crate::xplan::{Document, Feature, PlanData, PlanType, Version};
 use geo::{Area, BooleanOps, BoundingRect, Buffer, Centroid, Intersects};
 use rayon::prelude::*;
+use rstar::{primitives::GeomWithData, primitives::Line, RTree, AABB};
 
 pub const RULE: &str = "2.2.1.1";
 /// Half the 2 mm identity tolerance: slivers thinner than this are ignored.
 const SLIVER: f64 = 0.001;
+/// Two points closer than this are identical.
+const IDENTICAL: f64 = 0.002;
 
 fn is_flaechenschluss_object(f: &Feature) -> Option<geo::MultiPolygon<f64>> {
     if f.bool("flaechenschluss") != Some(true) || f.int("ebene").unwrap_or(0) != 0 {
@@ -121,7 +131,9 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
             })
             .collect();
         out.extend(overlaps);
-        // 2. coverage of the plan's and the Bereiche's Geltungsbereich
+        // 2. identical vertices where the objects touch
+        out.extend(vertex_identity(doc, &objects));
+        // 3. coverage of the plan's and the Bereiche's Geltungsbereich
         let for_plan: Vec<&geo::MultiPolygon<f64>> = objects
             .iter()
             .filter(|(i, _)| !pd.bereich_of.get(i).is_some_and(|b| exempt_bereich(b)))
@@ -174,4 +186,166 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The control points of the rings of an areal geometry (arc points
+/// included: a neighbour sharing the arc has them too).
+fn control_points(g: &crate::gml::Geometry) -> Vec<[f64; 2]> {
+    let polygons: &[crate::gml::Polygon] = match g {
+        crate::gml::Geometry::Polygon(p) => std::slice::from_ref(p),
+        crate::gml::Geometry::MultiSurface(ps) => ps,
+        _ => &[],
+    };
+    polygons
+        .iter()
+        .flat_map(|p| p.rings())
+        .flat_map(|r| r.control_points())
+        .map(|c| [c.x, c.y])
+        .collect()
+}
+
+/// Vertices of one object that lie on another's boundary (closer than
+/// 2 mm to one of its edges) where the other has no vertex within 2 mm:
+/// one finding per pair of objects, at the first such vertex.
+fn vertex_identity(doc: &Document, objects: &[(usize, geo::MultiPolygon<f64>)]) -> Vec<Finding> {
+    use rstar::PointDistance;
+    let points: Vec<Vec<[f64; 2]>> = objects
+        .par_iter()
+        .map(|(i, _)| {
+            doc.features[*i]
+                .geometry("position")
+                .map(|g| control_points(&g.geometry.geometry))
+                .unwrap_or_default()
+        })
+        .collect();
+    let vertex_tree: RTree<GeomWithData<[f64; 2], usize>> = RTree::bulk_load(
+        points
+            .iter()
+            .enumerate()
+            .flat_map(|(k, ps)| ps.iter().map(move |p| GeomWithData::new(*p, k)))
+            .collect(),
+    );
+    // the edges as drawn (arcs linearised)
+    let edge_tree: RTree<GeomWithData<Line<[f64; 2]>, usize>> = RTree::bulk_load(
+        objects
+            .iter()
+            .enumerate()
+            .flat_map(|(k, (_, m))| {
+                m.0.iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .flat_map(|ring| ring.lines())
+                    .map(move |l| {
+                        GeomWithData::new(Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]), k)
+                    })
+            })
+            .collect(),
+    );
+    let d2 = IDENTICAL * IDENTICAL;
+    (0..objects.len())
+        .into_par_iter()
+        .flat_map_iter(|a| {
+            // other object -> (first vertex, number of vertices)
+            let mut missing: Vec<(usize, [f64; 2], usize)> = Vec::new();
+            for v in &points[a] {
+                let env = AABB::from_corners(
+                    [v[0] - IDENTICAL, v[1] - IDENTICAL],
+                    [v[0] + IDENTICAL, v[1] + IDENTICAL],
+                );
+                let mut near: Vec<usize> = edge_tree
+                    .locate_in_envelope_intersecting(&env)
+                    .filter(|e| e.data != a && e.geom().distance_2(v) < d2)
+                    .map(|e| e.data)
+                    .collect();
+                near.sort_unstable();
+                near.dedup();
+                for b in near {
+                    let has_vertex = vertex_tree
+                        .locate_within_distance(*v, d2)
+                        .any(|p| p.data == b);
+                    if has_vertex {
+                        continue;
+                    }
+                    match missing.iter_mut().find(|m| m.0 == b) {
+                        Some(m) => m.2 += 1,
+                        None => missing.push((b, *v, 1)),
+                    }
+                }
+            }
+            missing.into_iter().map(move |(b, at, n)| (a, b, at, n))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(a, b, at, n)| {
+            let (fa, fb) = (&doc.features[objects[a].0], &doc.features[objects[b].0]);
+            Finding {
+                rule: RULE.into(),
+                level: Level::Warning,
+                message: format!(
+                    "{} '{}' has {n} vertex(es) on the boundary of {} '{}' where that has none (first at {:.3} {:.3}): touching Flächenschlussobjekte need identical vertices (within 2 mm)",
+                    fa.feature_type, fa.gml_id, fb.feature_type, fb.gml_id, at[0], at[1]
+                ),
+                gml_ids: vec![fa.gml_id.clone(), fb.gml_id.clone()],
+                line: Some(fa.line),
+                location: Some(at),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn polygon(id: &str, coords: &str) -> String {
+        format!(
+            r#"<gml:Polygon gml:id="{id}_g" srsName="EPSG:25832"><gml:exterior><gml:LinearRing><gml:posList>{coords}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>"#
+        )
+    }
+
+    /// A plan 0..20 x 0..10 covered by a (0..10) and b (10..20); `a_extra`
+    /// and `b_extra` are vertices on the shared edge x = 10.
+    fn findings(a_extra: &str, b_extra: &str) -> Vec<Finding> {
+        let ns = Version::V5_4.namespace();
+        let a = polygon("a", &format!("0 0 10 0 {a_extra} 10 10 0 10 0 0"));
+        let b = polygon("b", &format!("10 0 20 0 20 10 10 10 {b_extra} 10 0"));
+        let gb = polygon("p", "0 0 20 0 20 10 0 10 0 0");
+        let area = |id: &str, g: &str| {
+            format!(
+                r##"<gml:featureMember><xplan:BP_BaugebietsTeilFlaeche gml:id="{id}"><xplan:gehoertZuBereich xlink:href="#bereich"/><xplan:rechtscharakter>1000</xplan:rechtscharakter><xplan:position>{g}</xplan:position><xplan:flaechenschluss>true</xplan:flaechenschluss></xplan:BP_BaugebietsTeilFlaeche></gml:featureMember>"##
+            )
+        };
+        let xml = format!(
+            r##"<xplan:XPlanAuszug xmlns:xplan="{ns}" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:xlink="http://www.w3.org/1999/xlink" gml:id="root">
+<gml:boundedBy><gml:Envelope srsName="EPSG:25832"><gml:lowerCorner>0 0</gml:lowerCorner><gml:upperCorner>20 10</gml:upperCorner></gml:Envelope></gml:boundedBy>
+<gml:featureMember><xplan:BP_Plan gml:id="plan"><xplan:name>T</xplan:name><xplan:raeumlicherGeltungsbereich>{gb}</xplan:raeumlicherGeltungsbereich><xplan:bereich xlink:href="#bereich"/></xplan:BP_Plan></gml:featureMember>
+<gml:featureMember><xplan:BP_Bereich gml:id="bereich"><xplan:nummer>0</xplan:nummer><xplan:gehoertZuPlan xlink:href="#plan"/></xplan:BP_Bereich></gml:featureMember>
+{}{}
+</xplan:XPlanAuszug>"##,
+            area("a", &a),
+            area("b", &b)
+        );
+        let doc = crate::xplan::parse_document(xml).unwrap();
+        let plans = crate::xplan::split_plans(&doc).unwrap();
+        check(&doc, &plans)
+    }
+
+    #[test]
+    fn touching_objects_need_identical_vertices() {
+        // the same vertex (10 5) on both sides, or 1 mm apart: identical
+        assert!(findings("10 5", "10 5").is_empty());
+        assert!(findings("10 5", "10.001 5").is_empty());
+        assert!(findings("", "").is_empty());
+        // a has (10 5) on b's edge, b has no vertex there
+        let f = findings("10 5", "");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].level, Level::Warning);
+        assert_eq!(f[0].gml_ids, ["a", "b"]);
+        assert_eq!(f[0].location, Some([10.0, 5.0]));
+        // b's vertex 5 mm from a's: both are missing on the other side
+        let f = findings("10 5", "10 5.005");
+        let pairs: Vec<&[String]> = f.iter().map(|f| f.gml_ids.as_slice()).collect();
+        assert_eq!(pairs.len(), 2, "{f:?}");
+        assert!(pairs.contains(&&["a".to_string(), "b".to_string()][..]));
+        assert!(pairs.contains(&&["b".to_string(), "a".to_string()][..]));
+    }
 }

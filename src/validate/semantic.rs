@@ -51,6 +51,8 @@ macro_rules! r {
 
 mod bp;
 mod fp;
+mod overlap;
+mod so;
 mod xp;
 
 /// Every relation rule of every chapter.
@@ -59,6 +61,7 @@ fn relation_rules() -> impl Iterator<Item = &'static RelationRule> {
         .iter()
         .chain(bp::RELATIONS)
         .chain(fp::RELATIONS)
+        .chain(so::RELATIONS)
 }
 
 /// Every checked rule of every chapter.
@@ -68,6 +71,8 @@ fn checked_rules() -> impl Iterator<Item = &'static CheckedRule> {
         .chain(xp::RULES)
         .chain(bp::RULES)
         .chain(fp::RULES)
+        .chain(so::RULES)
+        .chain(overlap::RULES)
 }
 
 /// From the "Nummer / Bezeichnung / Inhalt" tables of the
@@ -143,7 +148,8 @@ const RELATION_RULES: &[RelationRule] = &[
         "XP_Objekt",
         "refBegruendungInhalt",
         "XP_BegruendungAbschnitt",
-        V5_6
+        // 4.1's text misspells the relation as "reBegruendungInhalt"
+        ALL
     ),
     r!(
         "3.1.3.5",
