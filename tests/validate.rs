@@ -137,17 +137,22 @@ fn report_has_the_xplanbox_shape_and_geojson_of_findings() {
     assert_eq!(j["validationResult"]["geometrisch"]["valid"], false);
     assert_eq!(j["validationResult"]["semantisch"]["status"], "executed");
     // rule 2.1.2.1: the plan writes uom="deg" on ten drehwinkel values,
-    // the rule allows "grad" or "urn:adv:uom:grad"
+    // the rule allows "grad" or "urn:adv:uom:grad"; rule 4.11.1.7: ten
+    // BP_VerEntsorgung areas of ebene 0 have flaechenschluss false
     assert_eq!(j["validationResult"]["semantisch"]["valid"], false);
     let sem = j["validationResult"]["semantisch"]["findings"]
         .as_array()
         .unwrap();
-    assert_eq!(sem.len(), 10, "{sem:?}");
-    assert!(
-        sem.iter()
-            .all(|f| f["rule"] == "2.1.2.1" && f["message"].as_str().unwrap().contains("deg")),
+    let count = |rule: &str| sem.iter().filter(|f| f["rule"] == rule).count();
+    assert_eq!(
+        (count("2.1.2.1"), count("4.11.1.7"), sem.len()),
+        (10, 10, 20),
         "{sem:?}"
     );
+    assert!(sem
+        .iter()
+        .filter(|f| f["rule"] == "2.1.2.1")
+        .all(|f| f["message"].as_str().unwrap().contains("deg")));
     let rules = j["validationResult"]["semantisch"]["rules"]
         .as_array()
         .unwrap();

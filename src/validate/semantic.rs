@@ -304,17 +304,57 @@ struct Ctx<'a> {
     doc: &'a Document,
     codes: &'a CodeLists,
     by_id: HashMap<&'a str, &'a crate::xplan::Feature>,
+    /// The document's distinct feature types, and per feature the index of
+    /// its type: class tests are made once per type, not per feature.
+    types: Vec<&'a str>,
+    type_of: Vec<usize>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(doc: &'a Document, codes: &'a CodeLists) -> Ctx<'a> {
+        let mut types: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let type_of = doc
+            .features
+            .iter()
+            .map(|f| {
+                *index.entry(f.feature_type.as_str()).or_insert_with(|| {
+                    types.push(f.feature_type.as_str());
+                    types.len() - 1
+                })
+            })
+            .collect();
+        Ctx {
+            doc,
+            codes,
+            by_id: doc
+                .features
+                .iter()
+                .map(|f| (f.gml_id.as_str(), f))
+                .collect(),
+            types,
+            type_of,
+        }
+    }
+
+    /// Per distinct type (as in `types`): whether it passes `test`.
+    fn type_mask(&self, test: impl Fn(&str) -> bool) -> Vec<bool> {
+        self.types.iter().map(|t| test(t)).collect()
+    }
+
+    /// The instances of a class or of classes derived from it, in
+    /// document order.
     fn instances<'b>(
         &'b self,
         class: &'b str,
     ) -> impl Iterator<Item = &'b crate::xplan::Feature> + 'b {
+        let ok = self.type_mask(|t| is_a(self.codes, t, class));
         self.doc
             .features
             .iter()
-            .filter(move |f| is_a(self.codes, &f.feature_type, class))
+            .zip(&self.type_of)
+            .filter(move |(_, &t)| ok[t])
+            .map(|(f, _)| f)
     }
 }
 
@@ -618,65 +658,92 @@ fn number_key(n: &str) -> Vec<u32> {
 /// Checks the semantic rules of the document's version: the findings and
 /// the rules checked.
 pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
+    use rayon::prelude::*;
     let codes = CodeLists::of(doc.version);
-    let by_id: HashMap<&str, &str> = doc
+    let ctx = Ctx::new(doc, &codes);
+    let relations: Vec<&RelationRule> = relation_rules()
+        .filter(|r| r.versions.contains(&doc.version))
+        .collect();
+    // per rule and feature type: whether the rule applies to the type, and
+    // whether the type is an allowed target
+    let applies_to: Vec<Vec<bool>> = relations
+        .iter()
+        .map(|r| ctx.type_mask(|t| applies(&codes, r, t)))
+        .collect();
+    let target_ok: Vec<Vec<bool>> = relations
+        .iter()
+        .map(|r| ctx.type_mask(|t| is_a(&codes, t, r.target)))
+        .collect();
+    let index: HashMap<&str, usize> = doc
         .features
         .iter()
-        .map(|f| (f.gml_id.as_str(), f.feature_type.as_str()))
+        .enumerate()
+        .map(|(i, f)| (f.gml_id.as_str(), i))
         .collect();
-    let mut findings = Vec::new();
-    let mut failed: std::collections::HashSet<&str> = Default::default();
-    for rule in relation_rules().filter(|r| r.versions.contains(&doc.version)) {
-        for f in &doc.features {
-            if !applies(&codes, rule, &f.feature_type) {
-                continue;
-            }
-            for r in &f.references {
-                let last = r.property.rsplit('/').next().unwrap_or(&r.property);
-                if !last.eq_ignore_ascii_case(rule.relation) {
+    let mut relation_findings: Vec<(usize, Finding)> = doc
+        .features
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, f)| {
+            let t = ctx.type_of[i];
+            let mut out = Vec::new();
+            for (k, rule) in relations.iter().enumerate() {
+                if !applies_to[k][t] {
                     continue;
                 }
-                let Some(target_id) = r.local_target() else {
-                    continue;
-                };
-                let Some(&target_type) = by_id.get(target_id) else {
-                    continue;
-                };
-                if !is_a(&codes, target_type, rule.target) {
-                    failed.insert(rule.number);
-                    findings.push(Finding {
-                        rule: rule.number.to_string(),
-                        level: Level::Error,
-                        message: format!(
-                            "{} ({}): {} {} refers by {} to {} {}, which is not an instance of {}",
-                            rule.title,
-                            rule.number,
-                            f.feature_type,
-                            f.gml_id,
-                            r.property,
-                            target_type,
-                            target_id,
-                            rule.target
-                        ),
-                        gml_ids: vec![f.gml_id.clone(), target_id.to_string()],
-                        line: Some(f.line),
-                        location: None,
-                    });
+                for r in &f.references {
+                    let last = r.property.rsplit('/').next().unwrap_or(&r.property);
+                    if !last.eq_ignore_ascii_case(rule.relation) {
+                        continue;
+                    }
+                    let Some(target_id) = r.local_target() else {
+                        continue;
+                    };
+                    let Some(&j) = index.get(target_id) else {
+                        continue;
+                    };
+                    if target_ok[k][ctx.type_of[j]] {
+                        continue;
+                    }
+                    let target_type = &doc.features[j].feature_type;
+                    out.push((
+                        k,
+                        Finding {
+                            rule: rule.number.to_string(),
+                            level: Level::Error,
+                            message: format!(
+                                "{} ({}): {} {} refers by {} to {} {}, which is not an instance of {}",
+                                rule.title,
+                                rule.number,
+                                f.feature_type,
+                                f.gml_id,
+                                r.property,
+                                target_type,
+                                target_id,
+                                rule.target
+                            ),
+                            gml_ids: vec![f.gml_id.clone(), target_id.to_string()],
+                            line: Some(f.line),
+                            location: None,
+                        },
+                    ));
                 }
             }
-        }
-    }
-    let ctx = Ctx {
-        doc,
-        codes: &codes,
-        by_id: doc
-            .features
-            .iter()
-            .map(|f| (f.gml_id.as_str(), f))
-            .collect(),
-    };
-    for rule in checked_rules().filter(|r| r.versions.contains(&doc.version)) {
-        let found = (rule.check)(&ctx);
+            out
+        })
+        .collect();
+    // rule by rule, each in document order
+    relation_findings.sort_by_key(|(k, _)| *k);
+    let mut failed: std::collections::HashSet<&str> = relation_findings
+        .iter()
+        .map(|(k, _)| relations[*k].number)
+        .collect();
+    let mut findings: Vec<Finding> = relation_findings.into_iter().map(|(_, f)| f).collect();
+    let checked: Vec<&CheckedRule> = checked_rules()
+        .filter(|r| r.versions.contains(&doc.version))
+        .collect();
+    let found: Vec<Vec<Finding>> = checked.par_iter().map(|r| (r.check)(&ctx)).collect();
+    for (rule, found) in checked.iter().zip(found) {
         if !found.is_empty() {
             failed.insert(rule.number);
         }

@@ -118,9 +118,8 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
             })
             .collect(),
     );
-    let ugf: Vec<&crate::xplan::Feature> = c
-        .instances("BP_UeberbaubareGrundstuecksFlaeche")
-        .collect();
+    let ugf: Vec<&crate::xplan::Feature> =
+        c.instances("BP_UeberbaubareGrundstuecksFlaeche").collect();
     ugf.par_iter()
         .flat_map_iter(|u| {
             let attrs = set_attributes(u);

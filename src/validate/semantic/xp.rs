@@ -794,7 +794,10 @@ mod tests {
             "urn:ogc:def:crs:EPSG::25832",
             "http://www.opengis.net/def/crs/EPSG/0/25832",
         ] {
-            assert!(crs_ids(&doc_with_envelope(v, &env(s), "")).is_empty(), "{s}");
+            assert!(
+                crs_ids(&doc_with_envelope(v, &env(s), "")).is_empty(),
+                "{s}"
+            );
         }
         // different CRS in one dataset: not allowed from 5.3 on
         let mixed = doc_with_envelope(v, &env("EPSG:25832"), r#" srsName="EPSG:25833""#);
