@@ -93,6 +93,15 @@ enum Command {
         #[command(flatten)]
         skip: SkipArgs,
     },
+    /// List the semantic conformance rules the validator checks, per
+    /// XPlanGML version: number and title (Konformitätsbedingungen).
+    Rules {
+        /// Only this version (4.1, 5.0 … 6.0).
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Import XPlanArchiv zips or XPlanGML files (one transaction per file).
     /// Each file is validated first and refused when invalid.
     Import {
@@ -819,6 +828,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         ExitCode::FAILURE
                     });
+                }
+            }
+        }
+        Command::Rules { version, format } => {
+            use std::io::Write;
+            use xplanserver::xplan::Version;
+            let versions: Vec<Version> = match version.as_deref() {
+                None => Version::ALL.to_vec(),
+                Some(v) => vec![Version::parse(v).with_context(|| {
+                    format!("unknown XPlanGML version '{v}' (4.1, 5.0, 5.1, 5.2, 5.3, 5.4, 6.0)")
+                })?],
+            };
+            let mut out = std::io::stdout().lock();
+            if format == Format::Json {
+                let j: serde_json::Map<String, serde_json::Value> = versions
+                    .iter()
+                    .map(|v| {
+                        let rules = xplanserver::validate::semantic::rules_of(*v)
+                            .into_iter()
+                            .map(|(n, t)| serde_json::json!({"number": n, "title": t}))
+                            .collect();
+                        (v.as_str().to_string(), serde_json::Value::Array(rules))
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Object(j))?;
+            } else {
+                for v in versions {
+                    let rules = xplanserver::validate::semantic::rules_of(v);
+                    writeln!(out, "XPlanGML {v}: {} rules", rules.len())?;
+                    for (n, t) in rules {
+                        writeln!(out, "  {n:<12} {t}")?;
+                    }
                 }
             }
         }

@@ -225,6 +225,24 @@ fn validate_cli_exit_codes_and_formats() {
     let missing = run(&["validate", "/nonexistent/plan.gml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: "));
+    // the rule registry: 4.5.2.4 is new in 6.0, 3.1.3.3 was dropped in 6.0
+    let rules = run(&["rules", "--format", "json"]);
+    assert_eq!(rules.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&rules.stdout).unwrap();
+    let has = |v: &str, n: &str| {
+        j[v].as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["number"] == n && !r["title"].as_str().unwrap().is_empty())
+    };
+    assert!(has("6.0", "4.5.2.4") && !has("5.4", "4.5.2.4"));
+    assert!(has("5.0", "3.1.3.3") && !has("6.0", "3.1.3.3"));
+    assert_eq!(j.as_object().unwrap().len(), 7);
+    let text = run(&["rules", "--version", "5.4"]);
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with("XPlanGML 5.4: "));
+    let unknown = run(&["rules", "--version", "5.5"]);
+    assert_ne!(unknown.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown XPlanGML version"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
