@@ -110,11 +110,19 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                     let inter = objects[a].1.intersection(&objects[b].1);
                     if let Some(p) = significant(&inter).first() {
                         let (fa, fb) = (&doc.features[objects[a].0], &doc.features[objects[b].0]);
+                        let (level, why) = match in_force_together(fa, fb) {
+                            Some(true) => (Level::Error, ""),
+                            Some(false) => continue,
+                            None => (
+                                Level::Warning,
+                                ": their startBedingung/endeBedingung may keep them from being in force at the same time, which the document does not decide (no absolute dates)",
+                            ),
+                        };
                         found.push(Finding {
                             rule: RULE.into(),
-                            level: Level::Error,
+                            level,
                             message: format!(
-                                "Flächenschlussobjekte {} '{}' and {} '{}' overlap ({:.3} m²)",
+                                "Flächenschlussobjekte {} '{}' and {} '{}' overlap ({:.3} m²){why}",
                                 fa.feature_type,
                                 fa.gml_id,
                                 fb.feature_type,
@@ -186,6 +194,65 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// When a BPlan object is in force, after its startBedingung and
+/// endeBedingung (XP_WirksamkeitBedingung, BP_WirksamkeitBedingung in 4.1).
+#[derive(Debug, PartialEq)]
+enum InForce {
+    /// No condition.
+    Always,
+    /// From the start date (inclusive) to the end date (exclusive); None
+    /// is open. Dates are xs:date, compared as text (YYYY-MM-DD).
+    Between(Option<String>, Option<String>),
+    /// A condition in words or a relative date: cannot be compared.
+    Undecided,
+}
+
+fn in_force(f: &Feature) -> InForce {
+    if !f.feature_type.starts_with("BP_") {
+        return InForce::Always;
+    }
+    // a condition: None when absent (or empty), Some(None) when it is not
+    // an absolute date alone
+    let date = |name: &str| -> Option<Option<String>> {
+        let o = f.properties.get(name)?.as_object()?;
+        let text = |k: &str| {
+            o.get(k)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let absolute = text("datumAbsolut");
+        let other = text("bedingung").is_some() || text("datumRelativ").is_some();
+        match (absolute, other) {
+            (None, false) => None,
+            (Some(d), false) => Some(Some(d.to_string())),
+            (_, true) => Some(None),
+        }
+    };
+    match (date("startBedingung"), date("endeBedingung")) {
+        (None, None) => InForce::Always,
+        (Some(None), _) | (_, Some(None)) => InForce::Undecided,
+        (start, end) => InForce::Between(start.flatten(), end.flatten()),
+    }
+}
+
+/// Whether two Flächenschlussobjekte are in force at the same time: the
+/// overlap rule exempts BPlan objects whose conditions keep them apart
+/// (2.2.1.1). None when the conditions cannot be compared.
+fn in_force_together(a: &Feature, b: &Feature) -> Option<bool> {
+    let period = |f: &Feature| match in_force(f) {
+        InForce::Always => Some((None, None)),
+        InForce::Between(s, e) => Some((s, e)),
+        InForce::Undecided => None,
+    };
+    let ((sa, ea), (sb, eb)) = (period(a)?, period(b)?);
+    let ends_before = |end: &Option<String>, start: &Option<String>| match (end, start) {
+        (Some(e), Some(s)) => e <= s,
+        _ => false,
+    };
+    Some(!(ends_before(&ea, &sb) || ends_before(&eb, &sa)))
 }
 
 /// The control points of the rings of an areal geometry (arc points
@@ -327,6 +394,57 @@ mod tests {
         let doc = crate::xplan::parse_document(xml).unwrap();
         let plans = crate::xplan::split_plans(&doc).unwrap();
         check(&doc, &plans)
+    }
+
+    fn feature(xml: &str) -> Feature {
+        let doc = crate::xplan::parse_document(format!(
+            r#"<xplan:XPlanAuszug xmlns:xplan="{}" xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="r"><gml:featureMember>{xml}</gml:featureMember></xplan:XPlanAuszug>"#,
+            Version::V5_4.namespace()
+        ))
+        .unwrap();
+        doc.features[0].clone()
+    }
+
+    fn bedingung(start: &str, end: &str) -> Feature {
+        let cond = |name: &str, content: &str| {
+            if content.is_empty() {
+                format!("<xplan:{name}/>")
+            } else {
+                format!("<xplan:{name}><xplan:XP_WirksamkeitBedingung>{content}</xplan:XP_WirksamkeitBedingung></xplan:{name}>")
+            }
+        };
+        feature(&format!(
+            r#"<xplan:BP_BaugebietsTeilFlaeche gml:id="f">{}{}</xplan:BP_BaugebietsTeilFlaeche>"#,
+            cond("startBedingung", start),
+            cond("endeBedingung", end)
+        ))
+    }
+
+    #[test]
+    fn start_and_end_conditions_decide_whether_overlaps_count() {
+        let date = |d: &str| format!("<xplan:datumAbsolut>{d}</xplan:datumAbsolut>");
+        let always = bedingung("", "");
+        assert_eq!(in_force(&always), InForce::Always);
+        let until_2020 = bedingung("", &date("2020-01-01"));
+        let from_2020 = bedingung(&date("2020-01-01"), "");
+        let from_2019 = bedingung(&date("2019-06-01"), "");
+        let in_words = bedingung(
+            "<xplan:bedingung>nach Rückbau der Halle</xplan:bedingung>",
+            "",
+        );
+        assert_eq!(in_force(&in_words), InForce::Undecided);
+        assert_eq!(in_force_together(&always, &always), Some(true));
+        assert_eq!(in_force_together(&until_2020, &from_2020), Some(false));
+        assert_eq!(in_force_together(&from_2020, &until_2020), Some(false));
+        assert_eq!(in_force_together(&until_2020, &from_2019), Some(true));
+        assert_eq!(in_force_together(&until_2020, &always), Some(true));
+        assert_eq!(in_force_together(&in_words, &always), None);
+        // only objects of the BPlan schema are exempt
+        let fp = feature(&format!(
+            r#"<xplan:FP_BebauungsFlaeche gml:id="f"><xplan:endeBedingung><xplan:XP_WirksamkeitBedingung>{}</xplan:XP_WirksamkeitBedingung></xplan:endeBedingung></xplan:FP_BebauungsFlaeche>"#,
+            date("2020-01-01")
+        ));
+        assert_eq!(in_force(&fp), InForce::Always);
     }
 
     #[test]
