@@ -9,7 +9,7 @@ pub mod report;
 pub mod semantic;
 pub mod xsd;
 
-use crate::xplan::{parse_document, InputFile, Version, XplanError};
+use crate::xplan::{InputFile, Version, XplanError};
 use serde::Serialize;
 
 /// Which checks to skip.
@@ -169,26 +169,44 @@ pub fn validate_text(
             semantisch: Section::not_run(Status::NotRunSyntaxErrors),
         },
     };
-    let doc = match parse_document(gml) {
+    let schemas = xsd::schemas().map_err(|e| XplanError::Structure(e.to_string()))?;
+    let mut gml = gml;
+    crate::xplan::strip_bom(&mut gml);
+    let source = std::sync::Arc::new(gml);
+    // The schema validation (one thread, libxml2) starts at once on the
+    // text, next to the parse and the other checks on the rayon pool.
+    let early = crate::xplan::sniff_version(&source).map(|v| {
+        let text = source.clone();
+        (
+            v,
+            std::thread::spawn(move || schemas.validate(v, text.as_bytes(), 1000)),
+        )
+    });
+    let doc = match crate::xplan::parse_shared(source) {
         Ok(d) => d,
-        Err(XplanError::Xml(e)) => {
-            report.result.syntaktisch = Section::executed(vec![Finding {
-                rule: "XML".into(),
-                level: Level::Error,
-                message: e.message.clone(),
-                gml_ids: vec![],
-                line: Some(e.line),
-                location: None,
-            }]);
-            return Ok((report, None));
+        Err(e) => {
+            if let Some((_, h)) = early {
+                let _ = h.join();
+            }
+            return match e {
+                XplanError::Xml(e) => {
+                    report.result.syntaktisch = Section::executed(vec![Finding {
+                        rule: "XML".into(),
+                        level: Level::Error,
+                        message: e.message.clone(),
+                        gml_ids: vec![],
+                        line: Some(e.line),
+                        location: None,
+                    }]);
+                    Ok((report, None))
+                }
+                e => Err(e),
+            };
         }
-        Err(e) => return Err(e),
     };
     report.version = Some(doc.version);
     report.crs = doc.srs_name.clone();
-    let schemas = xsd::schemas().map_err(|e| XplanError::Structure(e.to_string()))?;
-    let (xsd_result, geometric) = rayon::join(
-        || schemas.validate(doc.version, doc.source.as_bytes(), 1000),
+    let (geometric, semantic) = rayon::join(
         || {
             if opts.skip_geometric {
                 None
@@ -218,7 +236,21 @@ pub fn validate_text(
                 Some(f)
             }
         },
+        // the rules run before the syntax is known to be valid: the
+        // results are dropped when it is not
+        || (!opts.skip_semantic).then(|| semantic::check(&doc)),
     );
+    let xsd_result = match early {
+        Some((v, h)) if v == doc.version => {
+            h.join().unwrap_or_else(|_| Err(xsd::XsdError::Panicked))
+        }
+        other => {
+            if let Some((_, h)) = other {
+                let _ = h.join();
+            }
+            schemas.validate(doc.version, doc.source.as_bytes(), 1000)
+        }
+    };
     let xsd_messages = xsd_result.map_err(|e| XplanError::Structure(e.to_string()))?;
     report.result.syntaktisch = Section::executed(
         xsd_messages
@@ -264,14 +296,12 @@ pub fn validate_text(
         Some(f) => Section::executed(f),
         None => Section::not_run(Status::Skipped),
     };
-    report.result.semantisch = if opts.skip_semantic {
-        Section::not_run(Status::Skipped)
-    } else {
-        let (findings, rules) = semantic::check(&doc);
-        Section {
+    report.result.semantisch = match semantic {
+        None => Section::not_run(Status::Skipped),
+        Some((findings, rules)) => Section {
             rules,
             ..Section::executed(findings)
-        }
+        },
     };
     report.valid = [
         &report.result.syntaktisch,

@@ -89,6 +89,8 @@ pub enum XsdError {
     Compile { version: Version, message: String },
     #[error("document too large for schema validation ({0} bytes)")]
     TooLarge(usize),
+    #[error("the schema validation thread failed")]
+    Panicked,
 }
 
 /// A compiled schema, shared between threads.

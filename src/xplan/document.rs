@@ -17,8 +17,9 @@ pub const WFS20_NS: &str = "http://www.opengis.net/wfs/2.0";
 #[derive(Debug)]
 pub struct Document {
     pub version: Version,
-    /// The document text (UTF-8, without BOM).
-    pub source: String,
+    /// The document text (UTF-8, without BOM), shared so that the schema
+    /// validation can read it while the document is parsed.
+    pub source: std::sync::Arc<String>,
     /// Local name of the root element (XPlanAuszug or FeatureCollection).
     pub root_element: String,
     pub root_gml_id: Option<String>,
@@ -578,9 +579,51 @@ fn read_members(
 /// sequentially; the features are located by a raw scan and then parsed in
 /// parallel, each with the root's namespace bindings in scope.
 pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
+    strip_bom(&mut source);
+    parse_shared(std::sync::Arc::new(source))
+}
+
+/// Removes a UTF-8 byte order mark.
+pub fn strip_bom(source: &mut String) {
     if source.starts_with('\u{feff}') {
         source.drain(..3);
     }
+}
+
+/// The XPlanGML version a document declares, from a look at its start
+/// (the namespace bindings of the root): a hint for work that cannot wait
+/// for the parse, such as the schema validation. None when unclear.
+pub fn sniff_version(source: &str) -> Option<Version> {
+    let mut end = source.len().min(64 * 1024);
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &source[..end];
+    // the root start tag: after the prolog, comments and PIs
+    let mut from = 0;
+    let root_end = loop {
+        let i = from + head[from..].find('<')?;
+        if head[i + 1..].starts_with(['?', '!']) {
+            from = i + 1;
+            continue;
+        }
+        break i + head[i..].find('>')?;
+    };
+    let mut found = None;
+    for (i, _) in head[..root_end].match_indices("http://www.xplanung.de/xplangml/") {
+        let rest = &head[i..];
+        let uri = &rest[..rest.find(['"', '\'']).unwrap_or(rest.len())];
+        let v = Version::ALL.into_iter().find(|v| v.namespace() == uri)?;
+        if found.is_some_and(|f| f != v) {
+            return None;
+        }
+        found = Some(v);
+    }
+    found
+}
+
+/// [`parse_document`] of a shared text without BOM.
+pub fn parse_shared(source: std::sync::Arc<String>) -> Result<Document, XplanError> {
     let (version, root_element, root_gml_id, namespaces, srs_name, bounded_by, features) = {
         let src: &str = &source;
         let mut cur = XmlCursor::new(src);
@@ -848,6 +891,38 @@ fn insert(props: &mut Map<String, Value>, name: String, v: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_is_seen_at_the_root() {
+        assert_eq!(
+            sniff_version(
+                r#"<?xml version="1.0"?><!-- x --><XPlanAuszug xmlns="http://www.xplanung.de/xplangml/5/4" gml:id="a"><x/></XPlanAuszug>"#
+            ),
+            Some(Version::V5_4)
+        );
+        assert_eq!(
+            sniff_version(
+                r#"<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:xplan='http://www.xplanung.de/xplangml/6/0'><wfs:member/>"#
+            ),
+            Some(Version::V6_0)
+        );
+        // two versions, an unknown one, or none at the root: no guess
+        assert_eq!(
+            sniff_version(
+                r#"<a xmlns:x="http://www.xplanung.de/xplangml/5/4" xmlns:y="http://www.xplanung.de/xplangml/6/0">"#
+            ),
+            None
+        );
+        assert_eq!(
+            sniff_version(r#"<a xmlns:x="http://www.xplanung.de/xplangml/7/0">"#),
+            None
+        );
+        assert_eq!(
+            sniff_version(r#"<a><b xmlns="http://www.xplanung.de/xplangml/5/4"/></a>"#),
+            None
+        );
+        assert_eq!(sniff_version(""), None);
+    }
 
     const DOC: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
 <xplan:XPlanAuszug xmlns:xplan="http://www.xplanung.de/xplangml/6/0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:xlink="http://www.w3.org/1999/xlink" gml:id="root">

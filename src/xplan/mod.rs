@@ -7,7 +7,10 @@ pub mod edit;
 pub mod plan;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
-pub use document::{parse_document, Document, Feature, GeometryProperty, Reference};
+pub use document::{
+    parse_document, parse_shared, sniff_version, strip_bom, Document, Feature, GeometryProperty,
+    Reference,
+};
 pub use plan::{split_plans, PlanData, PlanStatus, PlanType};
 
 use crate::gml::GmlError;
