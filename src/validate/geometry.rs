@@ -307,7 +307,14 @@ fn check_polygon(
         rings.next().unwrap_or_else(|| geo::LineString(vec![])),
         rings.collect(),
     );
-    for e in gp.validation_errors() {
+    // geo's validation tests every pair of edges of a ring; a polygon
+    // without holes whose edges cannot meet needs none of it
+    let errors = if lin.len() == 1 && clearly_simple(&lin[0]) {
+        Vec::new()
+    } else {
+        gp.validation_errors()
+    };
+    for e in errors {
         let msg = match e {
             InvalidPolygon::TooFewPointsInRing(_) | InvalidPolygon::NonFiniteCoord(..) => continue,
             InvalidPolygon::SelfIntersection(role) => {
@@ -334,6 +341,60 @@ fn check_polygon(
         ));
     }
     Some(gp)
+}
+
+/// Rings from this many points up are pre-checked (below, geo's pairwise
+/// test is cheap enough).
+const SIMPLE_CHECK_MIN_POINTS: usize = 32;
+
+/// True when no two edges of a closed ring can meet except consecutive
+/// ones at their common point: the bounding boxes of non-consecutive
+/// edges are disjoint (by more than a relative epsilon), and no edge turns
+/// back onto the one before (a spike). False means "maybe not simple":
+/// the exact test decides.
+fn clearly_simple(ring: &[Coord]) -> bool {
+    use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
+    if ring.len() < SIMPLE_CHECK_MIN_POINTS || ring.first() != ring.last() {
+        return false;
+    }
+    let n = ring.len() - 1; // edges
+    let span = ring
+        .iter()
+        .fold(0.0f64, |m, c| m.max(c.x.abs()).max(c.y.abs()));
+    let eps = span * 1e-12 + 1e-9;
+    for i in 0..n {
+        let (a, b, c) = (ring[i], ring[i + 1], ring[(i + 2 - 1) % n + 1]);
+        if a == b {
+            return false;
+        }
+        // a spike: c goes back along a-b (sine of the turn about 0, cosine < 0)
+        let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - b.x, c.y - b.y);
+        let lengths = ux.hypot(uy) * vx.hypot(vy);
+        if (ux * vy - uy * vx).abs() <= 1e-9 * lengths && ux * vx + uy * vy < 0.0 {
+            return false;
+        }
+    }
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[i + 1]);
+            GeomWithData::new(
+                Rectangle::from_corners(
+                    [a.x.min(b.x) - eps, a.y.min(b.y) - eps],
+                    [a.x.max(b.x) + eps, a.y.max(b.y) + eps],
+                ),
+                i,
+            )
+        })
+        .collect();
+    let tree = RTree::bulk_load(boxes.clone());
+    boxes.iter().all(|e| {
+        let i = e.data;
+        let env: AABB<[f64; 2]> = rstar::RTreeObject::envelope(e.geom());
+        tree.locate_in_envelope_intersecting(&env).all(|o| {
+            let j = o.data;
+            j == i || j == (i + 1) % n || i == (j + 1) % n
+        })
+    })
 }
 
 fn role_name(r: &geo::algorithm::validation::RingRole) -> String {
@@ -379,4 +440,50 @@ pub fn check_xlinks(doc: &Document) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod simple_ring_tests {
+    use super::*;
+
+    /// A closed ring of `n` points on a circle of radius 10 around (x, y).
+    fn circle(n: usize, x: f64, y: f64) -> Vec<Coord> {
+        let mut r: Vec<Coord> = (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                Coord::new(x + 10.0 * t.cos(), y + 10.0 * t.sin())
+            })
+            .collect();
+        r.push(r[0]);
+        r
+    }
+
+    #[test]
+    fn only_rings_whose_edges_cannot_meet_are_clearly_simple() {
+        let c = circle(64, 565_000.0, 5_940_000.0);
+        assert!(clearly_simple(&c));
+        // small rings always go to the exact test
+        assert!(!clearly_simple(&circle(16, 0.0, 0.0)));
+        // point 40 (at 225°) moved out beyond the far side: its edges cross the ring
+        let mut eight = c.clone();
+        eight[40] = Coord::new(565_000.0 + 11.0, 5_940_000.0);
+        assert!(!clearly_simple(&eight));
+        // a spike back along the previous edge
+        let mut spike = c.clone();
+        let (a, b) = (spike[10], spike[11]);
+        spike.insert(
+            12,
+            Coord::new(a.x + (b.x - a.x) * 0.5, a.y + (b.y - a.y) * 0.5),
+        );
+        assert!(!clearly_simple(&spike));
+        // a repeated point
+        let mut twice = c.clone();
+        twice.insert(5, c[5]);
+        assert!(!clearly_simple(&twice));
+        // and geo agrees where we say "simple"
+        let gp = geo::Polygon::new(geo_line(&c), vec![]);
+        assert!(gp.validation_errors().is_empty());
+        let ge = geo::Polygon::new(geo_line(&eight), vec![]);
+        assert!(!ge.validation_errors().is_empty());
+    }
 }
