@@ -241,9 +241,7 @@ pub fn validate_text(
         || (!opts.skip_semantic).then(|| semantic::check(&doc)),
     );
     let xsd_result = match early {
-        Some((v, h)) if v == doc.version => {
-            h.join().unwrap_or_else(|_| Err(xsd::XsdError::Panicked))
-        }
+        Some((v, h)) if v == doc.version => h.join().unwrap_or(Err(xsd::XsdError::Panicked)),
         other => {
             if let Some((_, h)) = other {
                 let _ = h.join();
