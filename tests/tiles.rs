@@ -149,9 +149,10 @@ async fn the_cache_follows_plan_changes() {
         &plans.join("BPlan001_5-4.zip"),
         true,
     ));
+    // FNP_Test_60 breaks conformance rule 3.2.3.1 once (h without bezugspunkt)
     let fnp = imported_id(&cli_import(
         &url,
-        &["--quiet"],
+        &["--quiet", "--skip-semantic"],
         &plans.join("FNP_Test_60.zip"),
         true,
     ));

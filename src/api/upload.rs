@@ -131,16 +131,38 @@ pub async fn read(
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkipParams {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub skip_semantisch: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub skip_geometrisch: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub skip_flaechenschluss: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub skip_geltungsbereich: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "flag")]
     pub skip_laufrichtung: bool,
+}
+
+/// A boolean query parameter: `true`/`false` (or `1`/`0`), also where the
+/// parameters are flattened into another struct (serde then hands over
+/// strings, not typed values).
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    match <Flag as serde::Deserialize>::deserialize(d)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Text(t) => match t.as_str() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "'{other}' is neither true nor false"
+            ))),
+        },
+    }
 }
 
 impl SkipParams {
