@@ -2,21 +2,25 @@
 //! keyed by XPlanGML version and rule number, implemented from the rule
 //! texts in the official documents (../shared/spec).
 //!
-//! So far the registry holds
+//! The registry holds
 //! - the relation rules of the form "Die Relation R darf nur auf Instanzen
 //!   der Klasse K verweisen" of chapters 3 to 8: every document-local
 //!   reference of relation R from an instance of the rule's class must
 //!   point to an instance of K or of a class derived from it (substitution
 //!   groups of the version's schema); references to other documents are
 //!   not followed (XLink integrity reports what is missing);
-//! - rules of chapter 3 (Basisschema) on attributes and back references:
-//!   3.1.2.4, 3.1.3.3, 3.1.3.4, 3.2.1.1, 3.2.2.1, 3.2.4.2, 3.2.5.1,
-//!   3.3.1.3, 3.3.2.1, 3.3.3.1, 3.3.4.1 (see `CHECKED_RULES`).
+//! - the other rules of each chapter ([`CheckedRule`]), most of them rows
+//!   of declarative checks (module `checks`), the rest functions of the
+//!   document; chapter 3 (Basisschema) here, 2.1 and more of 3 in `xp`,
+//!   4 (BPlan) in `bp`, 5 (FPlan) in `fp`, 6.1 (SOPlan) in `so`.
 
 use super::{Finding, Level};
 use crate::xplan::codelists::CodeLists;
-use crate::xplan::{Document, Version};
+use crate::xplan::{Document, Feature, Version};
+use checks::Check::*;
+use checks::On;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// A relation rule: `relation` of instances of `class` (a class name, or
@@ -48,6 +52,9 @@ macro_rules! r {
         }
     };
 }
+
+#[macro_use]
+mod checks;
 
 mod bp;
 mod fp;
@@ -230,84 +237,33 @@ const V50_54: &[Version] = &[V5_0, V5_1, V5_2, V5_3, V5_4];
 
 /// From the rule texts of chapter 3 (the versions whose text has the rule
 /// under this number with this content).
+#[rustfmt::skip]
 const CHECKED_RULES: &[CheckedRule] = &[
-    CheckedRule {
-        number: "3.1.2.4",
-        title: "Konsistenz der Attribute bedeutung und detaillierteBedeutung",
-        versions: V5_6,
-        check: bereich_bedeutung,
-    },
-    CheckedRule {
-        number: "3.1.3.3",
-        title: "Rückwärts-Referenzen auf Bereiche",
-        versions: V50_54,
-        check: back_refs_bereich,
-    },
-    CheckedRule {
-        number: "3.1.3.4",
-        title: "Rückwärts-Referenzen auf Präsentationsobjekte",
-        versions: V4_5,
-        check: back_refs_praesentation,
-    },
-    CheckedRule {
-        number: "3.2.1.1",
-        title: "Spezifikation des Textinhalts (XP_TextAbschnitt)",
-        versions: ALL,
-        check: text_abschnitt,
-    },
-    CheckedRule {
-        number: "3.2.2.1",
-        title: "Spezifikation des Textinhalts (XP_BegruendungAbschnitt)",
-        versions: ALL,
-        check: begruendung_abschnitt,
-    },
-    CheckedRule {
-        number: "3.2.4.2",
-        title: "Belegung der Attribute referenzName und referenzURL",
-        versions: &[V5_3, V5_4],
-        check: externe_referenz,
-    },
-    CheckedRule {
-        number: "3.2.5.1",
-        title: "Konsistenz der Attribute ags und rs",
-        versions: ALL,
-        check: gemeinde_ags_rs,
-    },
-    CheckedRule {
-        number: "3.3.1.3",
-        title: "Rückwärts-Referenzen auf Bereiche (Präsentationsobjekte)",
-        versions: V4_5,
-        check: back_refs_praesentationsobjekt,
-    },
-    CheckedRule {
-        number: "3.3.2.1",
-        title: "Einschränkung des Raumbezugs auf Punktgeometrie",
-        versions: ALL,
-        check: ppo_point,
-    },
-    CheckedRule {
-        number: "3.3.3.1",
-        title: "Einschränkung des Raumbezugs auf Liniengeometrie",
-        versions: ALL,
-        check: lpo_line,
-    },
-    CheckedRule {
-        number: "3.3.4.1",
-        title: "Einschränkung des Raumbezugs auf Flächengeometrie",
-        versions: ALL,
-        check: fpo_area,
-    },
+    rule!(PerProblem, "3.1.2.4", "Konsistenz der Attribute bedeutung und detaillierteBedeutung", V5_6, "XP_Bereich", [Requires("detaillierteBedeutung", &["bedeutung"])]),
+    CheckedRule { number: "3.1.3.3", title: "Rückwärts-Referenzen auf Bereiche", versions: V50_54, check: |c| back_refs(c, "3.1.3.3", "XP_Bereich", "planinhalt", "gehoertZuBereich", true) },
+    CheckedRule { number: "3.1.3.4", title: "Rückwärts-Referenzen auf Präsentationsobjekte", versions: V4_5, check: |c| back_refs(c, "3.1.3.4", "XP_AbstraktesPraesentationsobjekt", "dientZurDarstellungVon", "wirdDargestelltDurch", false) },
+    rule!(PerProblem, "3.2.1.1", "Spezifikation des Textinhalts (XP_TextAbschnitt)", ALL, "XP_TextAbschnitt", [OneOf(&["text", "refText"])]),
+    rule!(PerProblem, "3.2.2.1", "Spezifikation des Textinhalts (XP_BegruendungAbschnitt)", ALL, "XP_BegruendungAbschnitt", [OneOf(&["text", "refText"])]),
+    rule!(PerProblem, "3.2.4.2", "Belegung der Attribute referenzName und referenzURL", &[V5_3, V5_4], On::Data("*", &["XP_ExterneReferenz", "XP_SpezExterneReferenz"]), [Required(&["referenzName", "referenzURL"])]),
+    rule!(PerProblem, "3.2.5.1", "Konsistenz der Attribute ags und rs", ALL, On::Data("*", &["XP_Gemeinde"]), [Required(&["ags", "rs"])]),
+    CheckedRule { number: "3.3.1.3", title: "Rückwärts-Referenzen auf Bereiche (Präsentationsobjekte)", versions: V4_5, check: |c| back_refs(c, "3.3.1.3", "XP_Bereich", "praesentationsobjekt", "gehoertZuBereich", true) },
+    rule!(PerProblem, "3.3.2.1", "Einschränkung des Raumbezugs auf Punktgeometrie", ALL, "XP_PPO", [Position(&[0], "a point geometry")]),
+    rule!(PerProblem, "3.3.3.1", "Einschränkung des Raumbezugs auf Liniengeometrie", ALL, "XP_LPO", [Position(&[1], "a line geometry")]),
+    rule!(PerProblem, "3.3.4.1", "Einschränkung des Raumbezugs auf Flächengeometrie", ALL, "XP_FPO", [Position(&[2], "an area geometry")]),
 ];
 
 /// What the rule functions look at.
 struct Ctx<'a> {
     doc: &'a Document,
     codes: &'a CodeLists,
-    by_id: HashMap<&'a str, &'a crate::xplan::Feature>,
+    by_id: HashMap<&'a str, &'a Feature>,
     /// The document's distinct feature types, and per feature the index of
     /// its type: class tests are made once per type, not per feature.
     types: Vec<&'a str>,
     type_of: Vec<usize>,
+    /// Per feature: the data type values anywhere in its properties (walked
+    /// once for all rules on data types).
+    data: Vec<Vec<&'a Map<String, Value>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -334,6 +290,19 @@ impl<'a> Ctx<'a> {
                 .collect(),
             types,
             type_of,
+            data: {
+                use rayon::prelude::*;
+                doc.features
+                    .par_iter()
+                    .map(|f| {
+                        let mut out = Vec::new();
+                        for v in f.properties.values() {
+                            data_values(v, &mut out);
+                        }
+                        out
+                    })
+                    .collect()
+            },
         }
     }
 
@@ -344,10 +313,7 @@ impl<'a> Ctx<'a> {
 
     /// The instances of a class or of classes derived from it, in
     /// document order.
-    fn instances<'b>(
-        &'b self,
-        class: &'b str,
-    ) -> impl Iterator<Item = &'b crate::xplan::Feature> + 'b {
+    fn instances<'b>(&'b self, class: &'b str) -> impl Iterator<Item = &'b Feature> + 'b {
         let ok = self.type_mask(|t| is_a(self.codes, t, class));
         self.doc
             .features
@@ -369,40 +335,126 @@ fn finding(rule: &str, message: String, ids: Vec<String>, line: usize) -> Findin
     }
 }
 
-/// A property is set: present and not an empty string or list.
-fn set(v: Option<&serde_json::Value>) -> bool {
+/// A finding on one feature: "{type} {gml:id}: {what}".
+fn on_feature(rule: &str, f: &Feature, what: String) -> Finding {
+    finding(
+        rule,
+        format!("{} {}: {what}", f.feature_type, f.gml_id),
+        vec![f.gml_id.clone()],
+        f.line,
+    )
+}
+
+/// Features for messages: "{type} {gml:id}, ...".
+fn named(features: &[&Feature]) -> String {
+    features
+        .iter()
+        .map(|p| format!("{} {}", p.feature_type, p.gml_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The items of a property value (a repeated property is an array).
+fn items(v: Option<&Value>) -> Vec<&Value> {
     match v {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
-        Some(serde_json::Value::Array(a)) => !a.is_empty(),
-        Some(_) => true,
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
     }
 }
 
-fn refs<'a>(f: &'a crate::xplan::Feature, relation: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    f.references
-        .iter()
-        .filter(move |r| r.property == relation)
-        .filter_map(|r| r.local_target())
+/// The text of one value: a text, a code's or measure's value, a
+/// reference's href, a data type value's type name.
+fn value_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(o) => ["value", "href", "@type"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str)),
+        _ => None,
+    }
 }
 
-fn bereich_bedeutung(c: &Ctx) -> Vec<Finding> {
-    c.instances("XP_Bereich")
-        .filter(|f| {
-            set(f.properties.get("detaillierteBedeutung")) && !set(f.properties.get("bedeutung"))
-        })
-        .map(|f| {
-            finding(
-                "3.1.2.4",
-                format!(
-                    "{} {}: detaillierteBedeutung is set, bedeutung is not",
-                    f.feature_type, f.gml_id
-                ),
-                vec![f.gml_id.clone()],
-                f.line,
-            )
-        })
-        .collect()
+/// The non-empty values of an attribute (a path "a/b" goes into data
+/// types), trimmed: texts and codes, measures' numbers, references'
+/// hrefs, data types' type names.
+fn values(o: &Map<String, Value>, path: &str) -> Vec<String> {
+    let (head, rest) = match path.split_once('/') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let mut out = Vec::new();
+    for v in items(o.get(head)) {
+        match (rest, v) {
+            (Some(r), Value::Object(inner)) => out.extend(values(inner, r)),
+            (Some(_), _) => {}
+            (None, Value::Null) => {}
+            (None, v) => match value_text(v) {
+                Some(s) => out.push(s.trim().to_string()),
+                None if !v.is_object() => out.push(v.to_string()),
+                None => {}
+            },
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// An attribute (a path "a/b" goes into data types) is set: it has a
+/// non-empty value (see [`values`]); an empty element, with attributes
+/// such as nilReason or without, is not.
+fn set(o: &Map<String, Value>, path: &str) -> bool {
+    let (head, rest) = match path.split_once('/') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    items(o.get(head)).into_iter().any(|v| match (rest, v) {
+        (Some(r), Value::Object(inner)) => set(inner, r),
+        (Some(_), _) | (None, Value::Null) => false,
+        (None, v) => match value_text(v) {
+            Some(s) => !s.trim().is_empty(),
+            None => !v.is_object(),
+        },
+    })
+}
+
+/// Data type values (objects with "@type") anywhere in a value.
+fn data_values<'a>(v: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
+    match v {
+        Value::Object(o) => {
+            if o.contains_key("@type") {
+                out.push(o);
+            }
+            for x in o.values() {
+                data_values(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| data_values(x, out)),
+        _ => {}
+    }
+}
+
+/// Findings for the data type values of `types` anywhere in a feature on
+/// which `wrong` says what is wrong: "{type} {gml:id}: {data type} {what}".
+fn data_check(
+    c: &Ctx,
+    rule: &str,
+    types: &[&str],
+    wrong: impl Fn(&Feature, &Map<String, Value>) -> Option<String>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (f, data) in c.doc.features.iter().zip(&c.data) {
+        for o in data {
+            let t = o.get("@type").and_then(Value::as_str).unwrap_or("");
+            if !types.contains(&t) {
+                continue;
+            }
+            if let Some(what) = wrong(f, o) {
+                out.push(on_feature(rule, f, format!("{t} {what}")));
+            }
+        }
+    }
+    out
 }
 
 /// Objects referred to by `forward` from instances of `from` must refer
@@ -417,11 +469,11 @@ fn back_refs(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for src in c.instances(from) {
-        for target in refs(src, forward) {
+        for target in src.refs(forward) {
             let Some(t) = c.by_id.get(target) else {
                 continue;
             };
-            let n = refs(t, back).filter(|id| *id == src.gml_id).count();
+            let n = t.refs(back).filter(|id| *id == src.gml_id).count();
             let ok = if once { n == 1 } else { n >= 1 };
             if !ok {
                 out.push(finding(
@@ -440,177 +492,93 @@ fn back_refs(
     out
 }
 
-fn back_refs_bereich(c: &Ctx) -> Vec<Finding> {
-    back_refs(
-        c,
-        "3.1.3.3",
-        "XP_Bereich",
-        "planinhalt",
-        "gehoertZuBereich",
-        true,
-    )
-}
-
-fn back_refs_praesentationsobjekt(c: &Ctx) -> Vec<Finding> {
-    back_refs(
-        c,
-        "3.3.1.3",
-        "XP_Bereich",
-        "praesentationsobjekt",
-        "gehoertZuBereich",
-        true,
-    )
-}
-
-fn back_refs_praesentation(c: &Ctx) -> Vec<Finding> {
-    back_refs(
-        c,
-        "3.1.3.4",
-        "XP_AbstraktesPraesentationsobjekt",
-        "dientZurDarstellungVon",
-        "wirdDargestelltDurch",
-        false,
-    )
-}
-
-/// `text` or `refText`, not both.
-fn text_xor_ref(c: &Ctx, rule: &str, class: &str) -> Vec<Finding> {
-    c.instances(class)
-        .filter_map(|f| {
-            let text = set(f.properties.get("text"));
-            let reference = set(f.properties.get("refText"));
-            (text == reference).then(|| {
-                finding(
-                    rule,
-                    format!(
-                        "{} {}: {}",
-                        f.feature_type,
-                        f.gml_id,
-                        if text {
-                            "text and refText are both set"
-                        } else {
-                            "neither text nor refText is set"
-                        }
-                    ),
-                    vec![f.gml_id.clone()],
-                    f.line,
-                )
-            })
-        })
-        .collect()
-}
-
-fn text_abschnitt(c: &Ctx) -> Vec<Finding> {
-    text_xor_ref(c, "3.2.1.1", "XP_TextAbschnitt")
-}
-
-fn begruendung_abschnitt(c: &Ctx) -> Vec<Finding> {
-    text_xor_ref(c, "3.2.2.1", "XP_BegruendungAbschnitt")
-}
-
-/// Data type values (objects with "@type") anywhere in a feature's
-/// properties, with the property they are in.
-fn data_values<'a>(
-    v: &'a serde_json::Value,
-    out: &mut Vec<&'a serde_json::Map<String, serde_json::Value>>,
-) {
-    match v {
-        serde_json::Value::Object(o) => {
-            if o.contains_key("@type") {
-                out.push(o);
-            }
-            for x in o.values() {
-                data_values(x, out);
-            }
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| data_values(x, out)),
-        _ => {}
-    }
-}
-
-/// Data type values of `types` that fail `ok`.
-fn data_rule(
+/// 4.1.2.3, 5.1.2.3, 6.1.2.3: an instance of `bereich` refers by
+/// gehoertZuPlan to exactly one instance of `plan`, which refers back to it
+/// by `bereich`. References to other documents are not followed (XLink
+/// integrity reports dangling ones). With `name_plan` (chapters 5 and 6.1)
+/// the finding on a plan that does not refer back names the plan too.
+fn gehoert_zu_plan(
     c: &Ctx,
     rule: &str,
-    types: &[&str],
-    ok: impl Fn(&serde_json::Map<String, serde_json::Value>) -> bool,
-    what: &str,
+    bereich: &str,
+    plan: &str,
+    name_plan: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in &c.doc.features {
-        let mut vals = Vec::new();
-        for v in f.properties.values() {
-            data_values(v, &mut vals);
+    for b in c.instances(bereich) {
+        let targets: Vec<&crate::xplan::Reference> = b
+            .references
+            .iter()
+            .filter(|r| r.property == "gehoertZuPlan")
+            .collect();
+        if targets.len() != 1 {
+            out.push(on_feature(
+                rule,
+                b,
+                format!(
+                    "gehoertZuPlan is given {} times, exactly one {plan} expected",
+                    targets.len()
+                ),
+            ));
+            continue;
         }
-        for o in vals {
-            let t = o.get("@type").and_then(|t| t.as_str()).unwrap_or("");
-            if types.contains(&t) && !ok(o) {
-                out.push(finding(
-                    rule,
-                    format!("{} {}: {t} {what}", f.feature_type, f.gml_id),
-                    vec![f.gml_id.clone()],
-                    f.line,
-                ));
+        let Some(p) = targets[0].local_target().and_then(|id| c.by_id.get(id)) else {
+            continue;
+        };
+        if !is_a(c.codes, &p.feature_type, plan) {
+            out.push(on_feature(
+                rule,
+                b,
+                format!(
+                    "gehoertZuPlan refers to {} {}, not to an instance of {plan}",
+                    p.feature_type, p.gml_id
+                ),
+            ));
+        } else if !p.refs("bereich").any(|id| id == b.gml_id) {
+            let mut f = on_feature(
+                rule,
+                b,
+                format!(
+                    "gehoertZuPlan refers to {} {}, whose relation bereich does not refer back",
+                    p.feature_type, p.gml_id
+                ),
+            );
+            if name_plan {
+                f.gml_ids.push(p.gml_id.clone());
             }
+            out.push(f);
         }
     }
     out
 }
 
-fn externe_referenz(c: &Ctx) -> Vec<Finding> {
-    data_rule(
-        c,
-        "3.2.4.2",
-        &["XP_ExterneReferenz", "XP_SpezExterneReferenz"],
-        |o| set(o.get("referenzName")) || set(o.get("referenzURL")),
-        "has neither referenzName nor referenzURL",
-    )
-}
-
-fn gemeinde_ags_rs(c: &Ctx) -> Vec<Finding> {
-    data_rule(
-        c,
-        "3.2.5.1",
-        &["XP_Gemeinde"],
-        |o| set(o.get("ags")) || set(o.get("rs")),
-        "has neither ags nor rs",
-    )
-}
-
-/// The `position` of instances of `class` must have dimension `dim`.
-fn position_dimension(c: &Ctx, rule: &str, class: &str, dim: u8, what: &str) -> Vec<Finding> {
-    c.instances(class)
-        .flat_map(|f| {
-            f.geometries
+/// The instances of `plan` a feature belongs to: those linked (by a
+/// document-local reference in either direction) to a Bereich (XP_Bereich)
+/// linked to the feature, or to the feature itself if it is a Bereich;
+/// the feature itself if it is a plan; when none is found, every instance
+/// of `plan` in the document.
+fn plans_of<'c>(c: &'c Ctx, f: &Feature, plan: &'c str) -> Vec<&'c Feature> {
+    fn linked(a: &Feature, b: &Feature) -> bool {
+        let to = |x: &Feature, y: &Feature| {
+            x.references
                 .iter()
-                .filter(|g| g.property == "position" && g.geometry.geometry.dimension() != dim)
-                .map(move |g| {
-                    finding(
-                        rule,
-                        format!(
-                            "{} {}: position is a {}, only {what} is allowed",
-                            f.feature_type,
-                            f.gml_id,
-                            g.geometry.geometry.kind()
-                        ),
-                        vec![f.gml_id.clone()],
-                        g.geometry.line,
-                    )
-                })
-        })
-        .collect()
-}
-
-fn ppo_point(c: &Ctx) -> Vec<Finding> {
-    position_dimension(c, "3.3.2.1", "XP_PPO", 0, "a point geometry")
-}
-
-fn lpo_line(c: &Ctx) -> Vec<Finding> {
-    position_dimension(c, "3.3.3.1", "XP_LPO", 1, "a line geometry")
-}
-
-fn fpo_area(c: &Ctx) -> Vec<Finding> {
-    position_dimension(c, "3.3.4.1", "XP_FPO", 2, "an area geometry")
+                .any(|r| r.local_target() == Some(y.gml_id.as_str()))
+        };
+        to(a, b) || to(b, a)
+    }
+    let bereiche: Vec<&Feature> = c
+        .instances("XP_Bereich")
+        .filter(|b| b.gml_id == f.gml_id || linked(b, f))
+        .collect();
+    let plans: Vec<&Feature> = c
+        .instances(plan)
+        .filter(|p| p.gml_id == f.gml_id || bereiche.iter().any(|b| linked(p, b)))
+        .collect();
+    if plans.is_empty() {
+        c.instances(plan).collect()
+    } else {
+        plans
+    }
 }
 
 /// A rule checked on a document, for the report.
@@ -626,8 +594,10 @@ fn is_a(codes: &CodeLists, name: &str, class: &str) -> bool {
     name == class || codes.derives_from(name, class)
 }
 
-fn applies(codes: &CodeLists, rule: &RelationRule, feature_type: &str) -> bool {
-    match rule.class {
+/// Whether `feature_type` is an instance of `class`: `class` or derived
+/// from it, every class for "*", every class of a plan type for "BP_*".
+fn matches(codes: &CodeLists, class: &str, feature_type: &str) -> bool {
+    match class {
         "*" => true,
         c if c.ends_with("_*") => feature_type.starts_with(&c[..c.len() - 1]),
         c => is_a(codes, feature_type, c),
@@ -668,7 +638,7 @@ pub fn check(doc: &Document) -> (Vec<Finding>, Vec<RuleResult>) {
     // whether the type is an allowed target
     let applies_to: Vec<Vec<bool>> = relations
         .iter()
-        .map(|r| ctx.type_mask(|t| applies(&codes, r, t)))
+        .map(|r| ctx.type_mask(|t| matches(&codes, r.class, t)))
         .collect();
     let target_ok: Vec<Vec<bool>> = relations
         .iter()

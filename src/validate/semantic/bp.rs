@@ -15,10 +15,9 @@
 //! `position` is never mixed) and 4.5.2.4 (6.0, attributes of
 //! geometrically overlapping objects: a geometric check of its own).
 
+use super::checks::*;
 use super::*;
 use crate::gml::{Geometry, Segment};
-use crate::xplan::{Feature, Reference};
-use serde_json::{Map, Value};
 
 /// Relation rules of chapter 4 (BPlan).
 pub(super) const RELATIONS: &[RelationRule] = &[
@@ -204,1621 +203,200 @@ const V52_60: &[Version] = &[V5_2, V5_3, V5_4, V6_0];
 const V53_54: &[Version] = &[V5_3, V5_4];
 const V54_60: &[Version] = &[V5_4, V6_0];
 
-/// Where a declarative rule looks.
-#[derive(Clone, Copy)]
-enum On {
-    /// Instances of these classes or of classes derived from them.
-    Classes(&'static [&'static str]),
-    /// Every BPlan feature: the rules of 4.2 (Maß der baulichen Nutzung)
-    /// and 4.3 (Gestaltung des Baugebiets) hold for every class that has
-    /// their attributes.
-    AllBp,
-    /// The values of a data type anywhere in a BPlan feature.
-    Data(&'static str),
-}
-
-/// Whether a flaechenschluss rule needs an area `position`.
-#[derive(Clone, Copy, PartialEq)]
-enum Raumbezug {
-    Any,
-    Area,
-}
-
-/// The condition on `ebene` (unset is 0, the XSD default).
-#[derive(Clone, Copy)]
-enum Ebene {
-    Any,
-    Zero,
-    NotZero,
-}
-
-/// If `.0` has one of the values `.1` (any value when empty), `.2` must be
-/// unset or have one of the values `.3`. Attributes may be paths into data
-/// types ("sondernutzung/allgemein").
-type Implication = (
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    &'static [&'static str],
-);
-
-/// A declarative check of one object (a feature, or a data type value).
-#[derive(Clone, Copy)]
-enum Check {
-    /// The attributes may only be set in one of these combinations (or
-    /// none of them).
-    Combos(&'static [&'static [&'static str]]),
-    /// No attribute of the first group together with one of the second.
-    Exclusive(&'static [&'static str], &'static [&'static str]),
-    /// If the attribute is set, one of the others must be set too.
-    Requires(&'static str, &'static [&'static str]),
-    /// The second attribute is set at least as often as the first.
-    AsOften(&'static str, &'static str),
-    /// Code list combinations.
-    Codes(&'static [Implication]),
-    /// If the attribute `.0` is set more than once, all values of its
-    /// sub-attribute `.1` lie in the same one of the groups `.2`.
-    OneGroup(
-        &'static str,
-        &'static str,
-        &'static [&'static [&'static str]],
-    ),
-    /// flaechenschluss must be `.2` (when `position` is an area, for
-    /// `Raumbezug::Area`, and `ebene` meets the condition).
-    Flaechenschluss(Raumbezug, Ebene, bool),
-    /// flaechenschluss must be set when `position` is an area.
-    FlaechenschlussSet,
-    /// `position` must not be an area.
-    NoArea,
-    /// A check of its own: the problem, if any.
-    Custom(fn(&Ctx, &Feature) -> Option<String>),
-    /// All of these checks.
-    All(&'static [Check]),
-    /// XPlanGML 4.1's numbered attributes `.1` besides `.0` ("Verwendung
-    /// der Attribute zur Spezifikation mehrerer ..."): a single value is
-    /// given in `.0`; `.1` are not used when `.0` is set several times;
-    /// `.1` are used in ascending order.
-    Weitere(&'static str, &'static [&'static str]),
-    /// If `.0` is set, one of `.1` is set exactly as often.
-    SameCount(&'static str, &'static [&'static str]),
-    /// 4.1's "ABCDE" codes: for each value of `.0`, `.1` is unset or has
-    /// the value's first four digits; when `.0` is set at least `.2` times,
-    /// `.1` is unset or set as often.
-    Prefix(&'static str, &'static str, usize),
-    /// If `.0` is set, `.1` is set exactly once.
-    Once(&'static str, &'static str),
-    /// If `.0` is set more than once, none of `.1` is set.
-    IfMany(&'static str, &'static [&'static str]),
-}
-
-macro_rules! rule {
+/// A row of chapter 4: `bp!(number, title, versions, on, check)`; one
+/// finding per object, its problems joined.
+macro_rules! bp {
     ($n:expr, $t:expr, $v:expr, $on:expr, $check:expr) => {
-        CheckedRule {
-            number: $n,
-            title: $t,
-            versions: $v,
-            check: |c| run(c, $n, $on, $check),
-        }
+        rule!(PerObject, $n, $t, $v, $on, [$check])
     };
 }
 
-const BAUGEBIET_41: &[&str] = &["BP_Baugebiet", "BP_BaugebietsTeilFlaeche"];
-const DN_FEATURE: &[&[&str]] = &[&["DNmin"], &["DNmin", "DNmax"], &["DN"], &["DNZwingend"]];
-const BAUWEISE: Check = Check::Codes(&[("abweichendeBauweise", &[], "bauweise", &["3000"])]);
-const ZWECK_AS_OFTEN: Check = Check::AsOften("detaillierteZweckbestimmung", "zweckbestimmung");
-const ZWECK_SET: Check = Check::Requires("detaillierteZweckbestimmung", &["zweckbestimmung"]);
+/// flaechenschluss false: optional with default false in
+/// BP_Geometrieobjekt, to be given elsewhere.
+const BP_FALSE: Want = Want::False("BP_Geometrieobjekt");
 /// "Überlagerungsobjekt bei flächenhaftem Raumbezug".
-const UEBERLAGERUNG: Check = Check::Flaechenschluss(Raumbezug::Area, Ebene::Any, false);
-/// "Flächenschlussobjekt bei flächenhaftem Raumbezug".
-const FLAECHENSCHLUSS: Check = Check::Flaechenschluss(Raumbezug::Area, Ebene::Zero, true);
-const WZ1: &[&str] = &["weitereZweckbestimmung1"];
-const WZ2: &[&str] = &["weitereZweckbestimmung1", "weitereZweckbestimmung2"];
-const WZ3: &[&str] = &[
-    "weitereZweckbestimmung1",
-    "weitereZweckbestimmung2",
-    "weitereZweckbestimmung3",
-];
-const WZ4: &[&str] = &[
-    "weitereZweckbestimmung1",
-    "weitereZweckbestimmung2",
-    "weitereZweckbestimmung3",
-    "weitereZweckbestimmung4",
-];
-const WD1: &[&str] = &["weitereDetailZweckbestimmung1"];
-const WD2: &[&str] = &[
-    "weitereDetailZweckbestimmung1",
-    "weitereDetailZweckbestimmung2",
-];
-const WD3: &[&str] = &[
-    "weitereDetailZweckbestimmung1",
-    "weitereDetailZweckbestimmung2",
-    "weitereDetailZweckbestimmung3",
-];
-const WD4: &[&str] = &[
-    "weitereDetailZweckbestimmung1",
-    "weitereDetailZweckbestimmung2",
-    "weitereDetailZweckbestimmung3",
-    "weitereDetailZweckbestimmung4",
-];
-const WB3: &[&str] = &[
-    "weitereBesondZweckbestimmung1",
-    "weitereBesondZweckbestimmung2",
-    "weitereBesondZweckbestimmung3",
-];
-const WB4: &[&str] = &[
-    "weitereBesondZweckbestimmung1",
-    "weitereBesondZweckbestimmung2",
-    "weitereBesondZweckbestimmung3",
-    "weitereBesondZweckbestimmung4",
-];
-const Z: &str = "zweckbestimmung";
-const DZ: &str = "detaillierteZweckbestimmung";
-const BZ: &str = "besondereZweckbestimmung";
-/// 4.1's "Konsistenz der Attribute für detaillierte Zweckbestimmung und
-/// Zweckbestimmung" with i numbered attributes.
-const fn detail_41(n: usize) -> Check {
-    const R: [Check; 4] = [
-        Check::Requires(
-            "weitereDetailZweckbestimmung1",
-            &["weitereZweckbestimmung1"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung2",
-            &["weitereZweckbestimmung2"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung3",
-            &["weitereZweckbestimmung3"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung4",
-            &["weitereZweckbestimmung4"],
-        ),
-    ];
-    match n {
-        1 => Check::All(&[Check::SameCount(DZ, &[Z]), R[0]]),
-        2 => Check::All(&[Check::SameCount(DZ, &[Z]), R[0], R[1]]),
-        3 => Check::All(&[Check::SameCount(DZ, &[Z]), R[0], R[1], R[2]]),
-        _ => Check::All(&[Check::SameCount(DZ, &[Z]), R[0], R[1], R[2], R[3]]),
-    }
-}
-/// The same "bzw. besondere Zweckbestimmung".
-const fn detail_besond_41(n: usize) -> Check {
-    const R: [Check; 4] = [
-        Check::Requires(
-            "weitereDetailZweckbestimmung1",
-            &["weitereZweckbestimmung1", "weitereBesondZweckbestimmung1"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung2",
-            &["weitereZweckbestimmung2", "weitereBesondZweckbestimmung2"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung3",
-            &["weitereZweckbestimmung3", "weitereBesondZweckbestimmung3"],
-        ),
-        Check::Requires(
-            "weitereDetailZweckbestimmung4",
-            &["weitereZweckbestimmung4", "weitereBesondZweckbestimmung4"],
-        ),
-    ];
-    match n {
-        3 => Check::All(&[Check::SameCount(DZ, &[Z, BZ]), R[0], R[1], R[2]]),
-        _ => Check::All(&[Check::SameCount(DZ, &[Z, BZ]), R[0], R[1], R[2], R[3]]),
-    }
-}
-/// 4.1's "Konsistenz der Attribute weitereBesondZweckbestimmungi und
-/// weitereZweckbestimmungi".
-const fn weitere_besond_41(n: usize) -> Check {
-    const P: [Check; 4] = [
-        Check::Prefix(
-            "weitereBesondZweckbestimmung1",
-            "weitereZweckbestimmung1",
-            usize::MAX,
-        ),
-        Check::Prefix(
-            "weitereBesondZweckbestimmung2",
-            "weitereZweckbestimmung2",
-            usize::MAX,
-        ),
-        Check::Prefix(
-            "weitereBesondZweckbestimmung3",
-            "weitereZweckbestimmung3",
-            usize::MAX,
-        ),
-        Check::Prefix(
-            "weitereBesondZweckbestimmung4",
-            "weitereZweckbestimmung4",
-            usize::MAX,
-        ),
-    ];
-    match n {
-        3 => Check::All(&[P[0], P[1], P[2]]),
-        _ => Check::All(&[P[0], P[1], P[2], P[3]]),
-    }
-}
-/// sondernutzung values that need besondereArtDerBaulNutzung 2000 (5.1 on).
-const SO_2000: &[&str] = &["1000", "1100", "1200", "1300", "1400"];
-/// sondernutzung values that need besondereArtDerBaulNutzung 2100.
-const SO_2100_41: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1700", "1800", "1900", "2000", "2100", "2200",
-    "2300", "2400", "2500", "2600", "2700", "2800", "2900", "9999",
-];
-const SO_2100_52: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1700", "1800", "1900", "2000", "2100", "2200",
-    "2300", "23000", "2400", "2500", "2600", "2700", "2720", "2800", "2900", "9999",
-];
-const SO_2100_60: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1650", "1700", "1800", "1900", "2000", "2100",
-    "2200", "2300", "23000", "2400", "2500", "2600", "2700", "2720", "2800", "2900", "9999",
-];
+const UEBERLAGERUNG: Check = flaechenschluss(true, Ebene::Any, BP_FALSE);
+const BAUGEBIET_41: &[&str] = &["BP_Baugebiet", "BP_BaugebietsTeilFlaeche"];
+const BTF: &str = "BP_BaugebietsTeilFlaeche";
+const GB: &str = "BP_GemeinbedarfsFlaeche";
+const GRUEN: &str = "BP_GruenFlaeche";
+const VE: &str = "BP_VerEntsorgung";
+const MASSNAHMEN_41: &[&str] = &["BP_SchutzPflegeEntwicklungsFlaeche", "BP_AusgleichsFlaeche"];
+const BAUWEISE: Check = Code("abweichendeBauweise", &[], "bauweise", &["3000"]);
+const ZWECK_SET: Check = Requires("detaillierteZweckbestimmung", &["zweckbestimmung"]);
+const SONDER: &str = "sondernutzung";
+const BES: &str = "besondereArtDerBaulNutzung";
+const T_BAUWEISE: &str = "Konsistenz der Attribute bauweise und abweichendeBauweise";
+const T_KEINE_FLAECHE: &str = "Kein flächenhafter Raumbezug";
+const T_HOEHENANGABE: &str = "Verwendung der Relation hoehenangabe";
+const T_MASSN_1: &str = "Konsistenz der Attribute massnahme und weitereMassnahme1";
+const T_MASSN_2: &str = "Konsistenz der Attribute weitereMassnahme2 und weitereMassnahme1";
+const T_WEITERE_BES: &str =
+    "Konsistenz der Attribute weitereBesondZweckbestimmungi und weitereZweckbestimmungi";
+const T_BES_SONDER: &str = "Konsistenz der Attribute besondereArtDerBaulNutzung und sondernutzung";
 
 /// Rules of chapter 4 implemented as checks: most are rows of declarative
-/// checks on the attributes of a class (see [`Check`]); the rest are
-/// functions of one object.
+/// checks on a class (see [`Check`]), a few functions of the document.
+#[rustfmt::skip]
 pub(super) const RULES: &[CheckedRule] = &[
-    rule!(
-        "4.1.2.3",
-        "Einschränkung der Relation gehoertZuPlan",
-        ALL,
-        On::Classes(&["BP_Bereich"]),
-        Check::Custom(bereich_gehoert_zu_plan)
-    ),
-    CheckedRule {
-        number: "4.1.3.5",
-        title: "Rückwärts-Referenzen auf Plan-Bereiche",
-        versions: V41,
-        check: |c| back_refs(c, "4.1.3.5", "BP_Bereich", "inhaltBPlan", "gehoertZuBP_Bereich", true),
-    },
-    rule!(
-        "4.1.3.6",
-        "BPlan-Inhalte dürfen nicht gleichzeitig als originärer Planinhalt und nachrichtliche Übernahme in den Plan integriert werden",
-        V41,
-        On::Classes(&["BP_Objekt"]),
-        Check::Exclusive(&["gehoertNachrichtlichZuBereich"], &["gehoertZuBP_Bereich"])
-    ),
-    rule!(
-        "4.1.3.9",
-        "Konsistenz der Attribute laermkontingent und laermkontingentGebiet",
-        V52_60,
-        On::Classes(&["BP_Objekt"]),
-        Check::Exclusive(&["laermkontingent"], &["laermkontingentGebiet"])
-    ),
-    rule!(
-        "4.1.4.1",
-        "Nur Flächenobjekte der Basisebene gehören zum Flächenschluss",
-        ALL,
-        On::Classes(&["BP_Flaechenobjekt"]),
-        Check::Flaechenschluss(Raumbezug::Any, Ebene::NotZero, false)
-    ),
-    CheckedRule {
-        number: "4.1.4.2",
-        title: "Einschränkung auf Flächengeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "4.1.4.2", "BP_Flaechenobjekt", 2, "an area geometry"),
-    },
-    rule!(
-        "4.1.5.1",
-        "Nur Flächenobjekte der Basisebene gehören zum Flächenschluss",
-        ALL,
-        On::Classes(&["BP_Geometrieobjekt"]),
-        Check::Flaechenschluss(Raumbezug::Area, Ebene::NotZero, false)
-    ),
-    rule!(
-        "4.1.5.2",
-        "Angabe des Attributs flaechenschluss bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_Geometrieobjekt"]),
-        Check::FlaechenschlussSet
-    ),
-    rule!(
-        "4.1.6.1",
-        "Überlagerungsobjekte gehören nie zum Flächenschluss",
-        ALL,
-        On::Classes(&["BP_Ueberlagerungsobjekt"]),
-        Check::Flaechenschluss(Raumbezug::Any, Ebene::Any, false)
-    ),
-    rule!(
-        "4.1.7.1",
-        "Flächenschlussobjekte auf Ebene 0 gehören immer zum Flächenschluss",
-        ALL,
-        On::Classes(&["BP_Flaechenschlussobjekt"]),
-        Check::Flaechenschluss(Raumbezug::Any, Ebene::Zero, true)
-    ),
-    CheckedRule {
-        number: "4.1.8.1",
-        title: "Einschränkung auf Liniengeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "4.1.8.1", "BP_Linienobjekt", 1, "a line geometry"),
-    },
-    CheckedRule {
-        number: "4.1.9.1",
-        title: "Einschränkung auf Punktgeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "4.1.9.1", "BP_Punktobjekt", 0, "a point geometry"),
-    },
+    CheckedRule { number: "4.1.2.3", title: T_GEHOERT_ZU_PLAN, versions: ALL, check: |c| gehoert_zu_plan(c, "4.1.2.3", "BP_Bereich", "BP_Plan", false) },
+    CheckedRule { number: "4.1.3.5", title: T_BACK_REFS, versions: V41, check: |c| back_refs(c, "4.1.3.5", "BP_Bereich", "inhaltBPlan", "gehoertZuBP_Bereich", true) },
+    bp!("4.1.3.6", "BPlan-Inhalte dürfen nicht gleichzeitig als originärer Planinhalt und nachrichtliche Übernahme in den Plan integriert werden", V41, "BP_Objekt", Exclusive(&["gehoertNachrichtlichZuBereich"], &["gehoertZuBP_Bereich"])),
+    bp!("4.1.3.9", "Konsistenz der Attribute laermkontingent und laermkontingentGebiet", V52_60, "BP_Objekt", Exclusive(&["laermkontingent"], &["laermkontingentGebiet"])),
+    bp!("4.1.4.1", T_BASISEBENE, ALL, "BP_Flaechenobjekt", flaechenschluss(false, Ebene::NotZero, BP_FALSE)),
+    bp!("4.1.4.2", T_FLAECHE, ALL, "BP_Flaechenobjekt", Position(&[2], "an area geometry")),
+    bp!("4.1.5.1", T_BASISEBENE, ALL, "BP_Geometrieobjekt", flaechenschluss(true, Ebene::NotZero, BP_FALSE)),
+    bp!("4.1.5.2", T_FS_ANGABE, ALL, "BP_Geometrieobjekt", flaechenschluss(true, Ebene::Any, Want::Set)),
+    bp!("4.1.6.1", T_UEBERLAGERUNGSOBJEKTE, ALL, "BP_Ueberlagerungsobjekt", flaechenschluss(false, Ebene::Any, BP_FALSE)),
+    bp!("4.1.7.1", "Flächenschlussobjekte auf Ebene 0 gehören immer zum Flächenschluss", ALL, "BP_Flaechenschlussobjekt", flaechenschluss(false, Ebene::Zero, Want::True)),
+    bp!("4.1.8.1", T_LINIE, ALL, "BP_Linienobjekt", Position(&[1], "a line geometry")),
+    bp!("4.1.9.1", T_PUNKT, ALL, "BP_Punktobjekt", Position(&[0], "a point geometry")),
     // 4.2: Maß der baulichen Nutzung, for every class that has the
     // attributes (the rule text assigns 4.2 to those classes).
-    rule!(
-        "4.2.1",
-        "Konsistenz der Angaben zur GFZ",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["GFZmin", "GFZmax"], &["GFZ"]])
-    ),
-    rule!(
-        "4.2.2",
-        "Konsistenz der Angaben zur GF",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["GFmin", "GFmax"], &["GF"]])
-    ),
-    rule!(
-        "4.2.3",
-        "Konsistenz der Angaben zur GFZ und GF",
-        ALL,
-        On::AllBp,
-        Check::Exclusive(&["GFmin", "GFmax", "GF"], &["GFZmin", "GFZmax", "GFZ"])
-    ),
-    rule!(
-        "4.2.4",
-        "Konsistenz der Angaben zur BMZ",
-        V41,
-        On::AllBp,
-        Check::Combos(&[&["BMZmin", "BMZmax"], &["BMZ"]])
-    ),
-    rule!(
-        "4.2.5",
-        "Konsistenz der Angaben zur BM",
-        V41,
-        On::AllBp,
-        Check::Combos(&[&["BMmin", "BMmax"], &["BM"]])
-    ),
-    rule!(
-        "4.2.6",
-        "Konsistenz der Angaben zur BMZ und BM",
-        V41,
-        On::AllBp,
-        Check::Exclusive(&["BMZmin", "BMZmax", "BMZ"], &["BMmin", "BMmax", "BM"])
-    ),
-    rule!(
-        "4.2.6",
-        "Konsistenz der Angaben zur BMZ und BM",
-        V5_6,
-        On::AllBp,
-        Check::Exclusive(&["BMZ"], &["BM"])
-    ),
-    rule!(
-        "4.2.7",
-        "Konsistenz der Angaben zur GRZ",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["GRZmin", "GRZmax"], &["GRZ"]])
-    ),
-    rule!(
-        "4.2.8",
-        "Konsistenz der Angaben zur GR",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["GRmin", "GRmax"], &["GR"]])
-    ),
-    rule!(
-        "4.2.9",
-        "Konsistenz der Angaben zur GRZ und GR",
-        ALL,
-        On::AllBp,
-        Check::Exclusive(&["GRZmin", "GRZmax", "GRZ"], &["GRmin", "GRmax", "GR"])
-    ),
-    rule!(
-        "4.2.10",
-        "Konsistenz der Angaben zu Z",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["Zmin", "Zmax"], &["Z"], &["Zzwingend"]])
-    ),
-    rule!(
-        "4.2.11",
-        "Konsistenz der Angaben zu ZU",
-        ALL,
-        On::AllBp,
-        Check::Combos(&[&["ZUmin", "ZUmax"], &["ZU"], &["ZUzwingend"]])
-    ),
+    bp!("4.2.1", T_GFZ, ALL, "BP_*", Combos(GFZ)),
+    bp!("4.2.2", "Konsistenz der Angaben zur GF", ALL, "BP_*", Combos(&[&["GFmin", "GFmax"], &["GF"]])),
+    bp!("4.2.3", "Konsistenz der Angaben zur GFZ und GF", ALL, "BP_*", Exclusive(&["GFmin", "GFmax", "GF"], &["GFZmin", "GFZmax", "GFZ"])),
+    bp!("4.2.4", "Konsistenz der Angaben zur BMZ", V41, "BP_*", Combos(&[&["BMZmin", "BMZmax"], &["BMZ"]])),
+    bp!("4.2.5", "Konsistenz der Angaben zur BM", V41, "BP_*", Combos(&[&["BMmin", "BMmax"], &["BM"]])),
+    bp!("4.2.6", "Konsistenz der Angaben zur BMZ und BM", V41, "BP_*", Exclusive(&["BMZmin", "BMZmax", "BMZ"], &["BMmin", "BMmax", "BM"])),
+    bp!("4.2.6", "Konsistenz der Angaben zur BMZ und BM", V5_6, "BP_*", Exclusive(&["BMZ"], &["BM"])),
+    bp!("4.2.7", "Konsistenz der Angaben zur GRZ", ALL, "BP_*", Combos(&[&["GRZmin", "GRZmax"], &["GRZ"]])),
+    bp!("4.2.8", "Konsistenz der Angaben zur GR", ALL, "BP_*", Combos(&[&["GRmin", "GRmax"], &["GR"]])),
+    bp!("4.2.9", "Konsistenz der Angaben zur GRZ und GR", ALL, "BP_*", Exclusive(&["GRZmin", "GRZmax", "GRZ"], &["GRmin", "GRmax", "GR"])),
+    bp!("4.2.10", "Konsistenz der Angaben zu Z", ALL, "BP_*", Combos(&[&["Zmin", "Zmax"], &["Z"], &["Zzwingend"]])),
+    bp!("4.2.11", "Konsistenz der Angaben zu ZU", ALL, "BP_*", Combos(&[&["ZUmin", "ZUmax"], &["ZU"], &["ZUzwingend"]])),
     // 4.3: Gestaltung des Baugebiets.
-    rule!(
-        "4.3.1",
-        "Konsistenz der Angaben zur Dachneigung",
-        V4_5,
-        On::AllBp,
-        Check::Combos(DN_FEATURE)
-    ),
-    rule!(
-        "4.3.2",
-        "Konsistenz der Attribute dachform und detaillierteDachform",
-        V41,
-        On::AllBp,
-        Check::Requires("detaillierteDachform", &["dachform"])
-    ),
-    rule!(
-        "4.3.2",
-        "Konsistenz der Attribute dachform und detaillierteDachform",
-        V50_54,
-        On::AllBp,
-        Check::AsOften("detaillierteDachform", "dachform")
-    ),
-    rule!(
-        "4.3.1.1",
-        "Konsistenz der Angaben zur Dachneigung (BP_Dachgestaltung)",
-        V51_60,
-        On::Data("BP_Dachgestaltung"),
-        Check::Combos(&[&["DNmin"], &["DNmin", "DNmax"], &["DN"], &["DNzwingend"]])
-    ),
-    rule!(
-        "4.3.1.2",
-        "Konsistenz der Attribute dachform und detaillierteDachform (BP_Dachgestaltung)",
-        V51_60,
-        On::Data("BP_Dachgestaltung"),
-        Check::Requires("detaillierteDachform", &["dachform"])
-    ),
+    bp!("4.3.1", "Konsistenz der Angaben zur Dachneigung", V4_5, "BP_*", Combos(&[&["DNmin"], &["DNmin", "DNmax"], &["DN"], &["DNZwingend"]])),
+    bp!("4.3.2", "Konsistenz der Attribute dachform und detaillierteDachform", V41, "BP_*", Requires("detaillierteDachform", &["dachform"])),
+    bp!("4.3.2", "Konsistenz der Attribute dachform und detaillierteDachform", V50_54, "BP_*", AsOften("detaillierteDachform", "dachform")),
+    bp!("4.3.1.1", "Konsistenz der Angaben zur Dachneigung (BP_Dachgestaltung)", V51_60, On::Data("BP_*", &["BP_Dachgestaltung"]), Combos(&[&["DNmin"], &["DNmin", "DNmax"], &["DN"], &["DNzwingend"]])),
+    bp!("4.3.1.2", "Konsistenz der Attribute dachform und detaillierteDachform (BP_Dachgestaltung)", V51_60, On::Data("BP_*", &["BP_Dachgestaltung"]), Requires("detaillierteDachform", &["dachform"])),
     // 4.5: Baugebiete.
-    rule!(
-        "4.5.1.2",
-        "Konsistenz der Attribute allgArtDerBaulNutzung und besondereArtDerBaulNutzung",
-        V41,
-        On::Classes(BAUGEBIET_41),
-        Check::Codes(&[
-            ("besondereArtDerBaulNutzung", &["1000", "1100", "1200", "1300"], "allgArtDerBaulNutzung", &["1000"]),
-            ("besondereArtDerBaulNutzung", &["1400", "1500", "1600"], "allgArtDerBaulNutzung", &["2000"]),
-            ("besondereArtDerBaulNutzung", &["1700", "1800"], "allgArtDerBaulNutzung", &["3000"]),
-            ("besondereArtDerBaulNutzung", &["2000", "2100", "3000", "4000"], "allgArtDerBaulNutzung", &["4000"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.2",
-        "Konsistenz der Attribute allgArtDerBaulNutzung und besondereArtDerBaulNutzung",
-        V50_53,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Codes(&[
-            ("besondereArtDerBaulNutzung", &["1000", "1100", "1200", "1300"], "allgArtDerBaulNutzung", &["1000"]),
-            ("besondereArtDerBaulNutzung", &["1400", "1500", "1550", "1600"], "allgArtDerBaulNutzung", &["2000"]),
-            ("besondereArtDerBaulNutzung", &["1700", "1800"], "allgArtDerBaulNutzung", &["3000"]),
-            ("besondereArtDerBaulNutzung", &["2000", "2100", "3000", "4000"], "allgArtDerBaulNutzung", &["4000"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.2",
-        "Konsistenz der Attribute allgArtDerBaulNutzung und besondereArtDerBaulNutzung",
-        V54_60,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Codes(&[
-            ("besondereArtDerBaulNutzung", &["1000", "1100", "1200", "1300"], "allgArtDerBaulNutzung", &["1000"]),
-            ("besondereArtDerBaulNutzung", &["1400", "1450", "1500", "1550", "1600"], "allgArtDerBaulNutzung", &["2000"]),
-            ("besondereArtDerBaulNutzung", &["1700", "1800"], "allgArtDerBaulNutzung", &["3000"]),
-            ("besondereArtDerBaulNutzung", &["2000", "2100", "3000", "4000"], "allgArtDerBaulNutzung", &["4000"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.3",
-        "Konsistenz der Attribute besondereArtDerBaulNutzung und sondernutzung",
-        V41_50,
-        On::Classes(BAUGEBIET_41),
-        Check::Codes(&[
-            ("sondernutzung", &["1000"], "besondereArtDerBaulNutzung", &["3000"]),
-            ("sondernutzung", &["1100", "1200", "1300", "1400"], "besondereArtDerBaulNutzung", &["2000"]),
-            ("sondernutzung", SO_2100_41, "besondereArtDerBaulNutzung", &["2100"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.3",
-        "Konsistenz der Attribute besondereArtDerBaulNutzung und sondernutzung",
-        &[V5_1],
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Codes(&[
-            ("sondernutzung", SO_2000, "besondereArtDerBaulNutzung", &["2000"]),
-            ("sondernutzung", SO_2100_41, "besondereArtDerBaulNutzung", &["2100"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.3",
-        "Konsistenz der Attribute besondereArtDerBaulNutzung und sondernutzung",
-        V52_54,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Codes(&[
-            ("sondernutzung", SO_2000, "besondereArtDerBaulNutzung", &["2000"]),
-            ("sondernutzung", SO_2100_52, "besondereArtDerBaulNutzung", &["2100"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.3",
-        "Konsistenz der Attribute besondereArtDerBaulNutzung und sondernutzung",
-        V60,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Codes(&[
-            ("sondernutzung/allgemein", SO_2000, "besondereArtDerBaulNutzung", &["2000"]),
-            ("sondernutzung/allgemein", SO_2100_60, "besondereArtDerBaulNutzung", &["2100"]),
-        ])
-    ),
-    rule!(
-        "4.5.1.4",
-        "Konsistenz der Attribute bauweise und abweichendeBauweise",
-        ALL,
-        On::Classes(BAUGEBIET_41),
-        BAUWEISE
-    ),
-    rule!(
-        "4.5.1.5",
-        "Konsistenz der Attribute detaillierteArtDerBaulNutzung, allgArtDerBaulNutzung, besondereArtDerBaulNutzung und sondernutzung",
-        V4_5,
-        On::Classes(BAUGEBIET_41),
-        Check::Requires(
-            "detaillierteArtDerBaulNutzung",
-            &["allgArtDerBaulNutzung", "besondereArtDerBaulNutzung", "sondernutzung"]
-        )
-    ),
-    rule!(
-        "4.5.1.5",
-        "Konsistenz der Attribute detaillierteArtDerBaulNutzung, allgArtDerBaulNutzung und besondereArtDerBaulNutzung",
-        V60,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Requires(
-            "detaillierteArtDerBaulNutzung",
-            &["allgArtDerBaulNutzung", "besondereArtDerBaulNutzung"]
-        )
-    ),
-    rule!(
-        "4.5.1.6",
-        "Konsistenz der Attribute detaillierteSondernutzung und sondernutzung",
-        V53_54,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::Requires("detaillierteSondernutzung", &["sondernutzung"])
-    ),
-    rule!(
-        "4.5.1.7",
-        "Konsistenz mehrfach belegter Attribute sondernutzung",
-        V60,
-        On::Classes(&["BP_BaugebietsTeilFlaeche"]),
-        Check::OneGroup("sondernutzung", "allgemein", &[SO_2000, SO_2100_60])
-    ),
-    rule!(
-        "4.5.2.3",
-        "Konsistenz der Attribute bauweise und abweichendeBauweise",
-        V5_6,
-        On::Classes(&["BP_UeberbaubareGrundstuecksFlaeche"]),
-        BAUWEISE
-    ),
-    rule!(
-        "4.5.3.1",
-        "Konsistenz der Attribute bauweise und abweichendeBauweise",
-        V52_60,
-        On::Classes(&["BP_BesondererNutzungszweckFlaeche"]),
-        BAUWEISE
-    ),
-    rule!(
-        "4.5.10.1",
-        "Konsistenz der Attribute typ und sonstTyp",
-        ALL,
-        On::Classes(&["BP_SpezielleBauweise"]),
-        Check::Codes(&[("sonstTyp", &[], "typ", &["9999"])])
-    ),
-    rule!(
-        "4.5.13.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_NebenanlagenFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.5.14.4",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_GemeinschaftsanlagenFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.5.15.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_GemeinschaftsanlagenZuordnung"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.5.20.2",
-        "Konsistenz der Attribute bauweise und abweichendeBauweise",
-        V54_60,
-        On::Classes(&["BP_WohngebaeudeFlaeche"]),
-        BAUWEISE
-    ),
-    rule!(
-        "4.5.20.3",
-        "Konsistenz zur Planart",
-        V54_60,
-        On::Classes(&["BP_WohngebaeudeFlaeche"]),
-        Check::Custom(wohngebaeude_planart)
-    ),
+    bp!("4.5.1.2", T_ALLG_BES, V41, BAUGEBIET_41, All(ALLG_BES_41)),
+    bp!("4.5.1.2", T_ALLG_BES, V50_53, BTF, All(ALLG_BES_50)),
+    bp!("4.5.1.2", T_ALLG_BES, V54_60, BTF, All(ALLG_BES_54)),
+    bp!("4.5.1.3", T_BES_SONDER, V41_50, BAUGEBIET_41, All(&[Code(SONDER, &["1000"], BES, &["3000"]), Code(SONDER, &["1100", "1200", "1300", "1400"], BES, &["2000"]), Code(SONDER, SONDER_2100_41, BES, &["2100"])])),
+    bp!("4.5.1.3", T_BES_SONDER, &[V5_1], BTF, All(&[Code(SONDER, SONDER_2000, BES, &["2000"]), Code(SONDER, SONDER_2100_41, BES, &["2100"])])),
+    bp!("4.5.1.3", T_BES_SONDER, V52_54, BTF, All(&[Code(SONDER, SONDER_2000, BES, &["2000"]), Code(SONDER, SONDER_2100_52, BES, &["2100"])])),
+    bp!("4.5.1.3", T_BES_SONDER, V60, BTF, All(&[Code(SONDER_60, SONDER_2000, BES, &["2000"]), Code(SONDER_60, SONDER_2100_60, BES, &["2100"])])),
+    bp!("4.5.1.4", T_BAUWEISE, ALL, BAUGEBIET_41, BAUWEISE),
+    bp!("4.5.1.5", "Konsistenz der Attribute detaillierteArtDerBaulNutzung, allgArtDerBaulNutzung, besondereArtDerBaulNutzung und sondernutzung", V4_5, BAUGEBIET_41, Requires("detaillierteArtDerBaulNutzung", &["allgArtDerBaulNutzung", BES, SONDER])),
+    bp!("4.5.1.5", T_DETAIL_ART_60, V60, BTF, Requires("detaillierteArtDerBaulNutzung", &["allgArtDerBaulNutzung", BES])),
+    bp!("4.5.1.6", "Konsistenz der Attribute detaillierteSondernutzung und sondernutzung", V53_54, BTF, Requires("detaillierteSondernutzung", &[SONDER])),
+    bp!("4.5.1.7", T_SONDER_MEHRFACH, V60, BTF, OneGroup(SONDER_60, &[SONDER_2000, SONDER_2100_60])),
+    bp!("4.5.2.3", T_BAUWEISE, V5_6, "BP_UeberbaubareGrundstuecksFlaeche", BAUWEISE),
+    bp!("4.5.3.1", T_BAUWEISE, V52_60, "BP_BesondererNutzungszweckFlaeche", BAUWEISE),
+    bp!("4.5.10.1", "Konsistenz der Attribute typ und sonstTyp", ALL, "BP_SpezielleBauweise", Code("sonstTyp", &[], "typ", &["9999"])),
+    bp!("4.5.13.3", T_DET_ZW, V50_54, "BP_NebenanlagenFlaeche", DETAIL_AS_OFTEN),
+    bp!("4.5.14.4", T_DET_ZW, V50_54, "BP_GemeinschaftsanlagenFlaeche", DETAIL_AS_OFTEN),
+    bp!("4.5.15.1", T_UEBERLAGERUNG, ALL, "BP_GemeinschaftsanlagenZuordnung", UEBERLAGERUNG),
+    bp!("4.5.20.2", T_BAUWEISE, V54_60, "BP_WohngebaeudeFlaeche", BAUWEISE),
+    bp!("4.5.20.3", "Konsistenz zur Planart", V54_60, "BP_WohngebaeudeFlaeche", Custom(wohngebaeude_planart)),
     // 4.6 to 4.14.
-    rule!(
-        "4.6.3.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        V41,
-        On::Classes(&["BP_DenkmalschutzEinzelanlage"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.7.1.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.7.1.7",
-        "Konsistenz der Attribute bauweise und abweichendeBauweise",
-        V52_60,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        BAUWEISE
-    ),
-    rule!(
-        "4.7.2.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_SpielSportanlagenFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.8.1.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_WaldFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.8.2.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_Landwirtschaft"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.8.2.4",
-        "Flächenschlussobjekt bei flächenhaftem Raumbezug",
-        V4_5,
-        On::Classes(&["BP_Landwirtschaft"]),
-        FLAECHENSCHLUSS
-    ),
-    rule!(
-        "4.8.3.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_GruenFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.8.4.1",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V51_54,
-        On::Classes(&["BP_LandwirtschaftsFlaeche"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.9.5.4",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_AusgleichsMassnahme"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.9.6.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        V41_50,
-        On::Classes(&["BP_AnpflanzungBindungErhaltung"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.10.2.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        V4_5,
-        On::Classes(&["BP_Immissionsschutz"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.10.2.2",
-        "Konsistenz der Attribute für detaillierte technische Vorkehrung und technische Vorkehrung",
-        V52_60,
-        On::Classes(&["BP_Immissionsschutz"]),
-        Check::Requires("detaillierteTechnVorkehrung", &["technVorkehrung"])
-    ),
-    rule!(
-        "4.10.2.3",
-        "Konsistenz der Attribute für laermpegelbereich / sonstLaermpegelbereich und massgeblAussenLaermpegelTag / massgeblAussenLaermpegelNacht",
-        V60,
-        On::Classes(&["BP_Immissionsschutz"]),
-        Check::Exclusive(
-            &["laermpegelbereich", "sonstLaermpegelbereich"],
-            &["massgeblAussenLaermpegelTag", "massgeblAussenLaermpegelNacht"]
-        )
-    ),
-    rule!(
-        "4.10.2.4",
-        "Konsistenz der Attribute für laermpegelbereich und sonstLaermpegelbereich",
-        V60,
-        On::Classes(&["BP_Immissionsschutz"]),
-        Check::Codes(&[("sonstLaermpegelbereich", &[], "laermpegelbereich", &["1700"])])
-    ),
-    rule!(
-        "4.11.1.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V50_54,
-        On::Classes(&["BP_VerEntsorgung"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.11.1.7",
-        "Flächenschlussobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_VerEntsorgung"]),
-        FLAECHENSCHLUSS
-    ),
-    rule!(
-        "4.12.2.2",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41_51,
-        On::Classes(&["BP_VerkehrsflaecheBesondererZweckbestimmung"]),
-        ZWECK_SET
-    ),
-    rule!(
-        "4.12.2.2",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V52_54,
-        On::Classes(&["BP_VerkehrsflaecheBesondererZweckbestimmung"]),
-        ZWECK_AS_OFTEN
-    ),
-    rule!(
-        "4.12.2.3",
-        "Flächenschlussobjekt bei flächenhaftem Raumbezug",
-        V51_54,
-        On::Classes(&["BP_VerkehrsflaecheBesondererZweckbestimmung"]),
-        FLAECHENSCHLUSS
-    ),
-    rule!(
-        "4.12.3.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_Strassenkoerper"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.13.1.1",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V4_5,
-        On::Classes(&["BP_GewaesserFlaeche"]),
-        ZWECK_SET
-    ),
-    rule!(
-        "4.13.2.1",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V4_5,
-        On::Classes(&["BP_WasserwirtschaftsFlaeche"]),
-        ZWECK_SET
-    ),
-    rule!(
-        "4.14.2.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        On::Classes(&["BP_UnverbindlicheVormerkung", "BP_Wegerecht"]),
-        UEBERLAGERUNG
-    ),
-    rule!(
-        "4.14.3.1",
-        "Konsistenz der Attribute startWinkel und endWinkel",
-        ALL,
-        On::Classes(&["BP_AbstandsMass"]),
-        Check::Combos(&[&["startWinkel", "endWinkel"]])
-    ),
-    rule!(
-        "4.14.3.2",
-        "Kein flächenhafter Raumbezug",
-        V4_5,
-        On::Classes(&["BP_AbstandsMass"]),
-        Check::NoArea
-    ),
-    rule!(
-        "4.14.3.3",
-        "Geometrie-Restriktion für Abstandsmaße",
-        V60,
-        On::Classes(&["BP_AbstandsMass"]),
-        Check::Custom(abstandsmass_linestring)
-    ),
-    rule!(
-        "4.14.3.4",
-        "Geometrie-Restriktion für Winkelmaße",
-        V60,
-        On::Classes(&["BP_AbstandsMass"]),
-        Check::Custom(winkelmass_arc)
-    ),
-    rule!(
-        "4.14.6.1",
-        "Notwendige Spezifikation einer Textlichen Darstellung",
-        V4_5,
-        On::Classes(&["BP_TextlicheFestsetzungsFlaeche"]),
-        Check::Custom(ref_text_inhalt)
-    ),
-    rule!(
-        "4.14.7.1",
-        "Verwendung der Relation hoehenangabe",
-        V41_50,
-        On::Classes(&["BP_HoehenMass"]),
-        Check::Custom(hoehenangabe_41)
-    ),
-    rule!(
-        "4.14.7.1",
-        "Verwendung der Relation hoehenangabe",
-        V51_60,
-        On::Classes(&["BP_HoehenMass"]),
-        Check::Custom(hoehenangabe)
-    ),
-    rule!(
-        "4.14.7.2",
-        "Kein flächenhafter Raumbezug",
-        ALL,
-        On::Classes(&["BP_HoehenMass"]),
-        Check::NoArea
-    ),
+    bp!("4.6.3.1", T_UEBERLAGERUNG, V41, "BP_DenkmalschutzEinzelanlage", UEBERLAGERUNG),
+    bp!("4.7.1.6", T_DET_ZW, V50_54, GB, DETAIL_AS_OFTEN),
+    bp!("4.7.1.7", T_BAUWEISE, V52_60, GB, BAUWEISE),
+    bp!("4.7.2.3", T_DET_ZW, V50_54, "BP_SpielSportanlagenFlaeche", DETAIL_AS_OFTEN),
+    bp!("4.8.1.3", T_DET_ZW, V50_54, "BP_WaldFlaeche", DETAIL_AS_OFTEN),
+    bp!("4.8.2.3", T_DET_ZW, V50_54, "BP_Landwirtschaft", DETAIL_AS_OFTEN),
+    bp!("4.8.2.4", T_FS_AREA, V4_5, "BP_Landwirtschaft", FLAECHENSCHLUSSOBJEKT),
+    bp!("4.8.3.6", T_DET_ZW, V50_54, GRUEN, DETAIL_AS_OFTEN),
+    bp!("4.8.4.1", T_DET_ZW, V51_54, "BP_LandwirtschaftsFlaeche", DETAIL_AS_OFTEN),
+    bp!("4.9.5.4", T_UEBERLAGERUNG, ALL, "BP_AusgleichsMassnahme", UEBERLAGERUNG),
+    bp!("4.9.6.1", T_UEBERLAGERUNG, V41_50, "BP_AnpflanzungBindungErhaltung", UEBERLAGERUNG),
+    bp!("4.10.2.1", T_UEBERLAGERUNG, V4_5, "BP_Immissionsschutz", UEBERLAGERUNG),
+    bp!("4.10.2.2", T_TECHN, V52_60, "BP_Immissionsschutz", Requires("detaillierteTechnVorkehrung", &["technVorkehrung"])),
+    bp!("4.10.2.3", "Konsistenz der Attribute für laermpegelbereich / sonstLaermpegelbereich und massgeblAussenLaermpegelTag / massgeblAussenLaermpegelNacht", V60, "BP_Immissionsschutz", Exclusive(&["laermpegelbereich", "sonstLaermpegelbereich"], &["massgeblAussenLaermpegelTag", "massgeblAussenLaermpegelNacht"])),
+    bp!("4.10.2.4", "Konsistenz der Attribute für laermpegelbereich und sonstLaermpegelbereich", V60, "BP_Immissionsschutz", Code("sonstLaermpegelbereich", &[], "laermpegelbereich", &["1700"])),
+    bp!("4.11.1.6", T_DET_ZW, V50_54, VE, DETAIL_AS_OFTEN),
+    bp!("4.11.1.7", T_FS_AREA, ALL, VE, FLAECHENSCHLUSSOBJEKT),
+    bp!("4.12.2.2", T_DET_ZW, V41_51, "BP_VerkehrsflaecheBesondererZweckbestimmung", ZWECK_SET),
+    bp!("4.12.2.2", T_DET_ZW, V52_54, "BP_VerkehrsflaecheBesondererZweckbestimmung", DETAIL_AS_OFTEN),
+    bp!("4.12.2.3", T_FS_AREA, V51_54, "BP_VerkehrsflaecheBesondererZweckbestimmung", FLAECHENSCHLUSSOBJEKT),
+    bp!("4.12.3.1", T_UEBERLAGERUNG, ALL, "BP_Strassenkoerper", UEBERLAGERUNG),
+    bp!("4.13.1.1", T_DET_ZW, V4_5, "BP_GewaesserFlaeche", ZWECK_SET),
+    bp!("4.13.2.1", T_DET_ZW, V4_5, "BP_WasserwirtschaftsFlaeche", ZWECK_SET),
+    bp!("4.14.2.1", T_UEBERLAGERUNG, ALL, &["BP_UnverbindlicheVormerkung", "BP_Wegerecht"], UEBERLAGERUNG),
+    bp!("4.14.3.1", "Konsistenz der Attribute startWinkel und endWinkel", ALL, "BP_AbstandsMass", Combos(&[&["startWinkel", "endWinkel"]])),
+    bp!("4.14.3.2", T_KEINE_FLAECHE, V4_5, "BP_AbstandsMass", NoArea),
+    bp!("4.14.3.3", "Geometrie-Restriktion für Abstandsmaße", V60, "BP_AbstandsMass", Custom(abstandsmass_linestring)),
+    bp!("4.14.3.4", "Geometrie-Restriktion für Winkelmaße", V60, "BP_AbstandsMass", Custom(winkelmass_arc)),
+    bp!("4.14.6.1", T_TEXT_DARST, V4_5, "BP_TextlicheFestsetzungsFlaeche", Required(&["refTextInhalt"])),
+    bp!("4.14.7.1", T_HOEHENANGABE, V41_50, "BP_HoehenMass", Custom(hoehenangabe_41)),
+    bp!("4.14.7.1", T_HOEHENANGABE, V51_60, "BP_HoehenMass", Custom(hoehenangabe)),
+    bp!("4.14.7.2", T_KEINE_FLAECHE, ALL, "BP_HoehenMass", NoArea),
     // Printed as "4.14.124.14.6.1" in the 6.0 text: the rule of the new
     // section 4.14.12 (like 5.10.10.1 and 6.5.3.1), replacing 4.14.6.1.
-    rule!(
-        "4.14.12.1",
-        "Notwendige Spezifikation einer Textlichen Darstellung",
-        V60,
-        On::Classes(&["BP_TextAbschnittFlaeche"]),
-        Check::Custom(ref_text_inhalt)
-    ),
+    bp!("4.14.12.1", T_TEXT_DARST, V60, "BP_TextAbschnittFlaeche", Required(&["refTextInhalt"])),
     // XPlanGML 4.1 only: the numbered attributes weitere...i besides the
     // repeated ones, and the "ABCDE" codes of besondereZweckbestimmung.
-    rule!(
-        "4.5.13.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_NebenanlagenFlaeche"]),
-        Check::Weitere(Z, WZ4)
-    ),
-    rule!(
-        "4.5.13.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_NebenanlagenFlaeche"]),
-        Check::Weitere(DZ, WD4)
-    ),
-    rule!(
-        "4.5.13.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_NebenanlagenFlaeche"]),
-        detail_41(4)
-    ),
-    rule!(
-        "4.5.14.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GemeinschaftsanlagenFlaeche"]),
-        Check::Weitere(Z, WZ4)
-    ),
-    rule!(
-        "4.5.14.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GemeinschaftsanlagenFlaeche"]),
-        Check::Weitere(DZ, WD4)
-    ),
-    rule!(
-        "4.5.14.4",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_GemeinschaftsanlagenFlaeche"]),
-        detail_41(4)
-    ),
-    rule!(
-        "4.7.1.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        Check::Weitere(Z, WZ4)
-    ),
-    rule!(
-        "4.7.1.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer besonderer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        Check::Weitere(BZ, WB4)
-    ),
-    rule!(
-        "4.7.1.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        Check::Weitere(DZ, WD4)
-    ),
-    rule!(
-        "4.7.1.4",
-        "Konsistenz der Attribute zweckbestimmung und besondereZweckbestimmung",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        Check::Prefix(BZ, Z, 1)
-    ),
-    rule!(
-        "4.7.1.5",
-        "Konsistenz der Attribute weitereBesondZweckbestimmungi und weitereZweckbestimmungi",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        weitere_besond_41(4)
-    ),
-    rule!(
-        "4.7.1.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung bzw. besondere Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_GemeinbedarfsFlaeche"]),
-        detail_besond_41(4)
-    ),
-    rule!(
-        "4.7.2.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_SpielSportanlagenFlaeche"]),
-        Check::Weitere(Z, WZ1)
-    ),
-    rule!(
-        "4.7.2.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_SpielSportanlagenFlaeche"]),
-        Check::Weitere(DZ, WD1)
-    ),
-    rule!(
-        "4.7.2.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_SpielSportanlagenFlaeche"]),
-        detail_41(1)
-    ),
-    rule!(
-        "4.8.1.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_WaldFlaeche"]),
-        Check::Weitere(Z, WZ2)
-    ),
-    rule!(
-        "4.8.1.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_WaldFlaeche"]),
-        Check::Weitere(DZ, WD2)
-    ),
-    rule!(
-        "4.8.1.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_WaldFlaeche"]),
-        detail_41(2)
-    ),
-    rule!(
-        "4.8.2.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_Landwirtschaft"]),
-        Check::Weitere(Z, WZ3)
-    ),
-    rule!(
-        "4.8.2.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_Landwirtschaft"]),
-        Check::Weitere(DZ, WD3)
-    ),
-    rule!(
-        "4.8.2.3",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_Landwirtschaft"]),
-        detail_41(3)
-    ),
-    rule!(
-        "4.8.3.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        Check::Weitere(Z, WZ4)
-    ),
-    rule!(
-        "4.8.3.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer besonderer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        Check::Weitere(BZ, WB4)
-    ),
-    rule!(
-        "4.8.3.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        Check::Weitere(DZ, WD4)
-    ),
-    rule!(
-        "4.8.3.4",
-        "Konsistenz der Attribute zweckbestimmung und besondereZweckbestimmung",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        Check::Prefix(BZ, Z, 2)
-    ),
-    rule!(
-        "4.8.3.5",
-        "Konsistenz der Attribute weitereBesondZweckbestimmungi und weitereZweckbestimmungi",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        weitere_besond_41(4)
-    ),
-    rule!(
-        "4.8.3.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung bzw. besondere Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_GruenFlaeche"]),
-        detail_besond_41(4)
-    ),
-    rule!(
-        "4.9.2.1",
-        "Konsistenz der Attribute massnahme und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsMassnahme"]),
-        Check::Once("weitereMassnahme1", "massnahme")
-    ),
-    rule!(
-        "4.9.2.2",
-        "Konsistenz der Attribute weitereMassnahme2 und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsMassnahme"]),
-        Check::Requires("weitereMassnahme2", &["weitereMassnahme1"])
-    ),
-    rule!(
-        "4.9.2.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer Maßnahmen",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsMassnahme"]),
-        Check::IfMany("massnahme", &["weitereMassnahme1", "weitereMassnahme2"])
-    ),
-    rule!(
-        "4.9.3.1",
-        "Konsistenz der Attribute massnahme und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsFlaeche", "BP_AusgleichsFlaeche"]),
-        Check::Once("weitereMassnahme1", "massnahme")
-    ),
-    rule!(
-        "4.9.3.2",
-        "Konsistenz der Attribute weitereMassnahme2 und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsFlaeche", "BP_AusgleichsFlaeche"]),
-        Check::Requires("weitereMassnahme2", &["weitereMassnahme1"])
-    ),
-    rule!(
-        "4.9.3.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer Maßnahmen",
-        V41,
-        On::Classes(&["BP_SchutzPflegeEntwicklungsFlaeche", "BP_AusgleichsFlaeche"]),
-        Check::IfMany("massnahme", &["weitereMassnahme1", "weitereMassnahme2"])
-    ),
-    rule!(
-        "4.9.5.1",
-        "Konsistenz der Attribute massnahme und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_AusgleichsMassnahme"]),
-        Check::Once("weitereMassnahme1", "massnahme")
-    ),
-    rule!(
-        "4.9.5.2",
-        "Konsistenz der Attribute weitereMassnahme2 und weitereMassnahme1",
-        V41,
-        On::Classes(&["BP_AusgleichsMassnahme"]),
-        Check::Requires("weitereMassnahme2", &["weitereMassnahme1"])
-    ),
-    rule!(
-        "4.9.5.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer Maßnahmen",
-        V41,
-        On::Classes(&["BP_AusgleichsMassnahme"]),
-        Check::IfMany("massnahme", &["weitereMassnahme1", "weitereMassnahme2"])
-    ),
-    rule!(
-        "4.11.1.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        Check::Weitere(Z, WZ3)
-    ),
-    rule!(
-        "4.11.1.2",
-        "Verwendung der Attribute zur Spezifikation mehrerer besonderer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        Check::Weitere(BZ, WB3)
-    ),
-    rule!(
-        "4.11.1.3",
-        "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        Check::Weitere(DZ, WD3)
-    ),
-    rule!(
-        "4.11.1.4",
-        "Konsistenz der Attribute zweckbestimmung und besondereZweckbestimmung",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        Check::Prefix(BZ, Z, 2)
-    ),
-    rule!(
-        "4.11.1.5",
-        "Konsistenz der Attribute weitereBesondZweckbestimmungi und weitereZweckbestimmungi",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        weitere_besond_41(3)
-    ),
-    rule!(
-        "4.11.1.6",
-        "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung bzw. besondere Zweckbestimmung",
-        V41,
-        On::Classes(&["BP_VerEntsorgung"]),
-        detail_besond_41(3)
-    ),
-    rule!(
-        "4.14.1.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_GenerischesObjekt"]),
-        Check::Weitere(Z, WZ4)
-    ),
-    rule!(
-        "4.14.4.1",
-        "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen",
-        V41,
-        On::Classes(&["BP_KennzeichnungsFlaeche"]),
-        Check::Weitere(Z, &["weitereZweckbestimmung"])
-    ),
+    bp!("4.5.13.1", T_MEHR_ZW, V41, "BP_NebenanlagenFlaeche", Weitere(upto(ZWECK, 4))),
+    bp!("4.5.13.2", T_MEHR_DET, V41, "BP_NebenanlagenFlaeche", Weitere(upto(DETAIL, 4))),
+    bp!("4.5.13.3", T_DET_ZW, V41, "BP_NebenanlagenFlaeche", Detail41(4, false)),
+    bp!("4.5.14.1", T_MEHR_ZW, V41, "BP_GemeinschaftsanlagenFlaeche", Weitere(upto(ZWECK, 4))),
+    bp!("4.5.14.2", T_MEHR_DET, V41, "BP_GemeinschaftsanlagenFlaeche", Weitere(upto(DETAIL, 4))),
+    bp!("4.5.14.4", T_DET_ZW, V41, "BP_GemeinschaftsanlagenFlaeche", Detail41(4, false)),
+    bp!("4.7.1.1", T_MEHR_ZW, V41, GB, Weitere(upto(ZWECK, 4))),
+    bp!("4.7.1.2", T_MEHR_BES, V41, GB, Weitere(upto(BESOND, 4))),
+    bp!("4.7.1.3", T_MEHR_DET, V41, GB, Weitere(upto(DETAIL, 4))),
+    bp!("4.7.1.4", T_ZW_BES, V41, GB, Prefix(&["besondereZweckbestimmung"], &["zweckbestimmung"], 1)),
+    bp!("4.7.1.5", T_WEITERE_BES, V41, GB, Prefix(numbered(BESOND, 4), numbered(ZWECK, 4), usize::MAX)),
+    bp!("4.7.1.6", T_DET_ZW_B, V41, GB, Detail41(4, true)),
+    bp!("4.7.2.1", T_MEHR_ZW, V41, "BP_SpielSportanlagenFlaeche", Weitere(upto(ZWECK, 1))),
+    bp!("4.7.2.2", T_MEHR_DET, V41, "BP_SpielSportanlagenFlaeche", Weitere(upto(DETAIL, 1))),
+    bp!("4.7.2.3", T_DET_ZW, V41, "BP_SpielSportanlagenFlaeche", Detail41(1, false)),
+    bp!("4.8.1.1", T_MEHR_ZW, V41, "BP_WaldFlaeche", Weitere(upto(ZWECK, 2))),
+    bp!("4.8.1.2", T_MEHR_DET, V41, "BP_WaldFlaeche", Weitere(upto(DETAIL, 2))),
+    bp!("4.8.1.3", T_DET_ZW, V41, "BP_WaldFlaeche", Detail41(2, false)),
+    bp!("4.8.2.1", T_MEHR_ZW, V41, "BP_Landwirtschaft", Weitere(upto(ZWECK, 3))),
+    bp!("4.8.2.2", T_MEHR_DET, V41, "BP_Landwirtschaft", Weitere(upto(DETAIL, 3))),
+    bp!("4.8.2.3", T_DET_ZW, V41, "BP_Landwirtschaft", Detail41(3, false)),
+    bp!("4.8.3.1", T_MEHR_ZW, V41, GRUEN, Weitere(upto(ZWECK, 4))),
+    bp!("4.8.3.2", T_MEHR_BES, V41, GRUEN, Weitere(upto(BESOND, 4))),
+    bp!("4.8.3.3", T_MEHR_DET, V41, GRUEN, Weitere(upto(DETAIL, 4))),
+    bp!("4.8.3.4", T_ZW_BES, V41, GRUEN, Prefix(&["besondereZweckbestimmung"], &["zweckbestimmung"], 2)),
+    bp!("4.8.3.5", T_WEITERE_BES, V41, GRUEN, Prefix(numbered(BESOND, 4), numbered(ZWECK, 4), usize::MAX)),
+    bp!("4.8.3.6", T_DET_ZW_B, V41, GRUEN, Detail41(4, true)),
+    bp!("4.9.2.1", T_MASSN_1, V41, "BP_SchutzPflegeEntwicklungsMassnahme", Once("weitereMassnahme1", "massnahme")),
+    bp!("4.9.2.2", T_MASSN_2, V41, "BP_SchutzPflegeEntwicklungsMassnahme", Requires("weitereMassnahme2", &["weitereMassnahme1"])),
+    bp!("4.9.2.3", T_MEHR_MASSN, V41, "BP_SchutzPflegeEntwicklungsMassnahme", IfMany(MASSNAHME)),
+    bp!("4.9.3.1", T_MASSN_1, V41, MASSNAHMEN_41, Once("weitereMassnahme1", "massnahme")),
+    bp!("4.9.3.2", T_MASSN_2, V41, MASSNAHMEN_41, Requires("weitereMassnahme2", &["weitereMassnahme1"])),
+    bp!("4.9.3.3", T_MEHR_MASSN, V41, MASSNAHMEN_41, IfMany(MASSNAHME)),
+    bp!("4.9.5.1", T_MASSN_1, V41, "BP_AusgleichsMassnahme", Once("weitereMassnahme1", "massnahme")),
+    bp!("4.9.5.2", T_MASSN_2, V41, "BP_AusgleichsMassnahme", Requires("weitereMassnahme2", &["weitereMassnahme1"])),
+    bp!("4.9.5.3", T_MEHR_MASSN, V41, "BP_AusgleichsMassnahme", IfMany(MASSNAHME)),
+    bp!("4.11.1.1", T_MEHR_ZW, V41, VE, Weitere(upto(ZWECK, 3))),
+    bp!("4.11.1.2", T_MEHR_BES, V41, VE, Weitere(upto(BESOND, 3))),
+    bp!("4.11.1.3", T_MEHR_DET, V41, VE, Weitere(upto(DETAIL, 3))),
+    bp!("4.11.1.4", T_ZW_BES, V41, VE, Prefix(&["besondereZweckbestimmung"], &["zweckbestimmung"], 2)),
+    bp!("4.11.1.5", T_WEITERE_BES, V41, VE, Prefix(numbered(BESOND, 3), numbered(ZWECK, 3), usize::MAX)),
+    bp!("4.11.1.6", T_DET_ZW_B, V41, VE, Detail41(3, true)),
+    bp!("4.14.1.1", T_MEHR_ZW, V41, "BP_GenerischesObjekt", Weitere(upto(ZWECK, 4))),
+    bp!("4.14.4.1", T_MEHR_ZW, V41, "BP_KennzeichnungsFlaeche", Weitere(&["zweckbestimmung", "weitereZweckbestimmung"])),
 ];
 
-/// Runs a declarative rule over the document.
-fn run(c: &Ctx, number: &str, on: On, check: Check) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let applies = match on {
-        On::Classes(classes) => c.type_mask(|t| classes.iter().any(|k| is_a(c.codes, t, k))),
-        On::AllBp | On::Data(_) => c.type_mask(|t| t.starts_with("BP_")),
-    };
-    for (f, &t) in c.doc.features.iter().zip(&c.type_of) {
-        if !applies[t] {
-            continue;
-        }
-        let mut problems = Vec::new();
-        if let On::Data(t) = on {
-            let mut vals = Vec::new();
-            for v in f.properties.values() {
-                data_values(v, &mut vals);
-            }
-            for o in vals {
-                if o.get("@type").and_then(Value::as_str) == Some(t) {
-                    problems.extend(check.attributes(o).map(|p| format!("{t}: {p}")));
-                }
-            }
-        } else {
-            problems.extend(check.test(c, f));
-        }
-        for p in problems {
-            out.push(finding(
-                number,
-                format!("{} {}: {p}", f.feature_type, f.gml_id),
-                vec![f.gml_id.clone()],
-                f.line,
-            ));
-        }
-    }
-    out
-}
-
-impl Check {
-    /// The problem of a feature, if any.
-    fn test(self, c: &Ctx, f: &Feature) -> Option<String> {
-        let area = f
-            .geometries
-            .iter()
-            .find(|g| g.property == "position" && g.geometry.geometry.dimension() == 2)
-            .map(|g| g.geometry.geometry.kind());
-        match self {
-            Check::Flaechenschluss(raumbezug, ebene, want) => {
-                if raumbezug == Raumbezug::Area && area.is_none() {
-                    return None;
-                }
-                let e = f.int("ebene").unwrap_or(0);
-                let mut why = Vec::new();
-                if let Some(kind) = area.filter(|_| raumbezug == Raumbezug::Area) {
-                    why.push(format!("position is an area ({kind})"));
-                }
-                match ebene {
-                    Ebene::Zero if e != 0 => return None,
-                    Ebene::NotZero if e == 0 => return None,
-                    Ebene::Zero if !present(&f.properties, "ebene") => {
-                        why.push("ebene is not set (0)".into())
-                    }
-                    Ebene::Zero | Ebene::NotZero => why.push(format!("ebene is {e}")),
-                    Ebene::Any => {}
-                }
-                // BP_Geometrieobjekt: flaechenschluss is optional, default false.
-                let default = is_a(c.codes, &f.feature_type, "BP_Geometrieobjekt").then_some(false);
-                let actual = f.bool("flaechenschluss").or(default);
-                if actual == Some(want) {
-                    return None;
-                }
-                let seen = match f.bool("flaechenschluss") {
-                    Some(b) => format!("flaechenschluss is {b}"),
-                    None => "flaechenschluss is not set".to_string(),
-                };
-                why.push(seen);
-                Some(format!("{}; it must be {want}", why.join(", ")))
-            }
-            Check::FlaechenschlussSet => match area {
-                Some(kind) if !present(&f.properties, "flaechenschluss") => Some(format!(
-                    "position is an area ({kind}) but flaechenschluss is not set"
-                )),
-                _ => None,
-            },
-            Check::NoArea => area.map(|kind| {
-                format!("position is an area ({kind}); only point or line geometry is allowed")
-            }),
-            Check::Custom(check) => check(c, f),
-            _ => self.attributes(&f.properties),
-        }
-    }
-
-    /// The problem of an object's attributes, if any.
-    fn attributes(self, o: &Map<String, Value>) -> Option<String> {
-        let problems: Vec<String> = match self {
-            Check::Combos(combos) => {
-                let mut names: Vec<&str> = combos.iter().flat_map(|c| c.iter().copied()).collect();
-                names.sort_unstable();
-                names.dedup();
-                let used: Vec<&str> = names.into_iter().filter(|n| present(o, n)).collect();
-                let allowed =
-                    |c: &&[&str]| c.len() == used.len() && c.iter().all(|n| used.contains(n));
-                if used.is_empty() || combos.iter().any(allowed) {
-                    vec![]
-                } else {
-                    vec![format!(
-                        "{} {} set; allowed are only {}",
-                        show_all(o, &used),
-                        if used.len() == 1 { "is" } else { "are" },
-                        combos
-                            .iter()
-                            .map(|c| c.join(" and "))
-                            .collect::<Vec<_>>()
-                            .join(", or ")
-                    )]
-                }
-            }
-            Check::Exclusive(a, b) => {
-                let sa: Vec<&str> = a.iter().copied().filter(|n| present(o, n)).collect();
-                let sb: Vec<&str> = b.iter().copied().filter(|n| present(o, n)).collect();
-                if sa.is_empty() || sb.is_empty() {
-                    vec![]
-                } else {
-                    vec![format!(
-                        "{} must not be set together with {}",
-                        show_all(o, &sa),
-                        show_all(o, &sb)
-                    )]
-                }
-            }
-            Check::Requires(attr, needs) => {
-                if present(o, attr) && !needs.iter().any(|n| present(o, n)) {
-                    vec![format!(
-                        "{} is set but {} is not",
-                        show(o, attr),
-                        needs.join(" or ")
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            Check::AsOften(attr, other) => {
-                let (n, m) = (values(o, attr).len(), values(o, other).len());
-                if n > m {
-                    vec![format!(
-                        "{} is set {n} time{} but {other} {}",
-                        show(o, attr),
-                        if n == 1 { "" } else { "s" },
-                        match m {
-                            0 => "is not set".to_string(),
-                            _ => format!("only {m} time{}", if m == 1 { "" } else { "s" }),
-                        }
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            Check::Codes(rows) => {
-                let mut out = Vec::new();
-                for (attr, when, other, allowed) in rows {
-                    for v in values(o, attr) {
-                        if !when.is_empty() && !when.contains(&v.as_str()) {
-                            continue;
-                        }
-                        for w in values(o, other) {
-                            if !allowed.contains(&w.as_str()) {
-                                out.push(format!(
-                                    "{attr} is {v} but {other} is {w} (must be unset or {})",
-                                    allowed.join(" or ")
-                                ));
-                            }
-                        }
-                    }
-                }
-                out
-            }
-            Check::All(checks) => checks.iter().filter_map(|c| c.attributes(o)).collect(),
-            Check::Weitere(base, weitere) => {
-                let n = values(o, base).len();
-                let used: Vec<&str> = weitere.iter().copied().filter(|w| present(o, w)).collect();
-                let mut out = Vec::new();
-                if n == 0 && used.len() == 1 {
-                    out.push(format!(
-                        "only {} is set; a single value must be given in {base}",
-                        show(o, used[0])
-                    ));
-                }
-                if n > 1 && !used.is_empty() {
-                    out.push(format!(
-                        "{base} is set {n} times, so {} must not be set",
-                        show_all(o, &used)
-                    ));
-                }
-                for pair in weitere.windows(2) {
-                    if present(o, pair[1]) && !present(o, pair[0]) {
-                        out.push(format!(
-                            "{} is set but {} is not (they are used in ascending order)",
-                            show(o, pair[1]),
-                            pair[0]
-                        ));
-                    }
-                }
-                out
-            }
-            Check::SameCount(attr, others) => {
-                let n = values(o, attr).len();
-                if n > 0 && !others.iter().any(|x| values(o, x).len() == n) {
-                    vec![format!(
-                        "{} is set {n} time{} but {}",
-                        show(o, attr),
-                        if n == 1 { "" } else { "s" },
-                        others
-                            .iter()
-                            .map(|x| format!("{x} {} times", values(o, x).len()))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            Check::Prefix(attr, other, count_from) => {
-                let (vs, ws) = (values(o, attr), values(o, other));
-                let mut out = Vec::new();
-                if !ws.is_empty() {
-                    for v in &vs {
-                        let head = v.get(..4).unwrap_or(v);
-                        if !ws.iter().any(|w| w == head) {
-                            out.push(format!(
-                                "{attr} is {v} but {other} is {} (must be unset or {head})",
-                                ws.join(", ")
-                            ));
-                        }
-                    }
-                    if vs.len() >= count_from && ws.len() != vs.len() {
-                        out.push(format!(
-                            "{attr} is set {} times but {other} {} times (as often or not at all)",
-                            vs.len(),
-                            ws.len()
-                        ));
-                    }
-                }
-                out
-            }
-            Check::Once(attr, other) => {
-                let n = values(o, other).len();
-                if present(o, attr) && n != 1 {
-                    vec![format!(
-                        "{} is set, so {other} must be set exactly once, not {n} times",
-                        show(o, attr)
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            Check::IfMany(attr, forbidden) => {
-                let n = values(o, attr).len();
-                let used: Vec<&str> = forbidden
-                    .iter()
-                    .copied()
-                    .filter(|w| present(o, w))
-                    .collect();
-                if n > 1 && !used.is_empty() {
-                    vec![format!(
-                        "{attr} is set {n} times, so {} must not be set",
-                        show_all(o, &used)
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            Check::OneGroup(attr, sub, groups) => {
-                let path = format!("{attr}/{sub}");
-                let vs = values(o, &path);
-                let n = items(o.get(attr)).len();
-                let same = |g: &&[&str]| vs.iter().all(|v| g.contains(&v.as_str()));
-                if n > 1 && !groups.iter().any(same) {
-                    vec![format!(
-                        "{attr} is set {n} times with {path} {}, which are not all in the same one of the value ranges {}",
-                        vs.join(", "),
-                        groups.iter().map(|g| format!("({})", g.join(", "))).collect::<Vec<_>>().join(" and ")
-                    )]
-                } else {
-                    vec![]
-                }
-            }
-            _ => vec![],
-        };
-        (!problems.is_empty()).then(|| problems.join("; "))
-    }
-}
-
-/// The items of a property value (a repeated property is an array).
-fn items(v: Option<&Value>) -> Vec<&Value> {
-    match v {
-        None | Some(Value::Null) => vec![],
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
-    }
-}
-
-/// The non-empty values of an attribute (a path "a/b" goes into data
-/// types): texts and codes, measures' numbers, references' hrefs, data
-/// types' type names.
-fn values(o: &Map<String, Value>, path: &str) -> Vec<String> {
-    let (head, rest) = match path.split_once('/') {
-        Some((h, r)) => (h, Some(r)),
-        None => (path, None),
-    };
-    let mut out = Vec::new();
-    for v in items(o.get(head)) {
-        match (rest, v) {
-            (Some(r), Value::Object(inner)) => out.extend(values(inner, r)),
-            (Some(_), _) => {}
-            (None, Value::String(s)) => out.push(s.trim().to_string()),
-            (None, Value::Object(inner)) => {
-                let s = ["value", "href", "@type"]
-                    .iter()
-                    .find_map(|k| inner.get(*k).and_then(Value::as_str));
-                out.push(s.unwrap_or("").trim().to_string());
-            }
-            (None, other) => out.push(other.to_string()),
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
-}
-
-fn present(o: &Map<String, Value>, name: &str) -> bool {
-    !values(o, name).is_empty()
-}
-
-/// "name = value" (values of repeated attributes joined).
-fn show(o: &Map<String, Value>, name: &str) -> String {
-    format!("{name} = {}", values(o, name).join(", "))
-}
-
-fn show_all(o: &Map<String, Value>, names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| show(o, n))
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
-/// 4.1.2.3: gehoertZuPlan refers to exactly one BP_Plan, which refers back
-/// by `bereich`. References to other documents are not followed, dangling
-/// ones are XLink integrity's.
-fn bereich_gehoert_zu_plan(c: &Ctx, f: &Feature) -> Option<String> {
-    let targets: Vec<&Reference> = f
-        .references
-        .iter()
-        .filter(|r| r.property == "gehoertZuPlan")
-        .collect();
-    if targets.len() != 1 {
-        return Some(format!(
-            "gehoertZuPlan refers to {} objects; exactly one BP_Plan is required",
-            targets.len()
-        ));
-    }
-    let id = targets[0].local_target()?;
-    let p = c.by_id.get(id)?;
-    if !is_a(c.codes, &p.feature_type, "BP_Plan") {
-        return Some(format!(
-            "gehoertZuPlan refers to {} {id}, which is not a BP_Plan",
-            p.feature_type
-        ));
-    }
-    (!refs(p, "bereich").any(|b| b == f.gml_id)).then(|| {
-        format!("gehoertZuPlan refers to BP_Plan {id}, whose relation bereich does not refer to this Bereich")
-    })
-}
-
-/// 4.5.20.3: the plan of a BP_WohngebaeudeFlaeche (through its Bereiche;
-/// every BP_Plan of the document when the object names none) has planArt
-/// 10002.
+/// 4.5.20.3: the plans of a BP_WohngebaeudeFlaeche (see [`plans_of`])
+/// have planArt 10002.
 fn wohngebaeude_planart(c: &Ctx, f: &Feature) -> Option<String> {
-    let mut bereiche: Vec<&str> = refs(f, "gehoertZuBereich").collect();
-    bereiche.extend(
-        c.instances("BP_Bereich")
-            .filter(|b| refs(b, "planinhalt").any(|x| x == f.gml_id))
-            .map(|b| b.gml_id.as_str()),
-    );
-    let mut plans: Vec<&Feature> = Vec::new();
-    for b in bereiche {
-        let from_bereich = c
-            .by_id
-            .get(b)
-            .into_iter()
-            .flat_map(|bf| refs(bf, "gehoertZuPlan"));
-        let to_bereich = c
-            .instances("BP_Plan")
-            .filter(|p| refs(p, "bereich").any(|x| x == b))
-            .map(|p| p.gml_id.as_str());
-        for id in from_bereich.chain(to_bereich) {
-            if let Some(p) = c
-                .by_id
-                .get(id)
-                .filter(|p| is_a(c.codes, &p.feature_type, "BP_Plan"))
-            {
-                if !plans.iter().any(|q| q.gml_id == p.gml_id) {
-                    plans.push(p);
-                }
-            }
-        }
-    }
-    if plans.is_empty() {
-        plans = c.instances("BP_Plan").collect();
-    }
-    let wrong: Vec<String> = plans
+    let wrong: Vec<String> = plans_of(c, f, "BP_Plan")
         .iter()
-        .filter(|p| {
-            !values(&p.properties, "planArt")
-                .iter()
-                .any(|a| a == "10002")
-        })
-        .map(|p| {
+        .filter_map(|p| {
             let art = values(&p.properties, "planArt");
-            format!(
-                "BP_Plan {} has planArt {}",
-                p.gml_id,
-                if art.is_empty() {
-                    "unset".to_string()
-                } else {
-                    art.join(", ")
-                }
-            )
+            (!art.iter().any(|a| a == "10002")).then(|| {
+                format!(
+                    "BP_Plan {} has planArt {}",
+                    p.gml_id,
+                    if art.is_empty() {
+                        "unset".to_string()
+                    } else {
+                        art.join(", ")
+                    }
+                )
+            })
         })
         .collect();
     (!wrong.is_empty()).then(|| format!("{}; 10002 is required", wrong.join(", ")))
-}
-
-/// 4.14.6.1, 4.14.12.1: refTextInhalt is set at least once.
-fn ref_text_inhalt(_: &Ctx, f: &Feature) -> Option<String> {
-    (!f.references.iter().any(|r| r.property == "refTextInhalt")
-        && !present(&f.properties, "refTextInhalt"))
-    .then(|| "refTextInhalt is not set; it must refer to at least one text".to_string())
 }
 
 /// 4.14.7.1: exactly one hoehenangabe, without the `forbidden` attributes,
@@ -1834,14 +412,14 @@ fn hoehenangabe_once(f: &Feature, forbidden: &[&str]) -> Option<String> {
     }
     for o in all.iter().filter_map(|v| v.as_object()) {
         for a in forbidden {
-            if present(o, a) {
+            if set(o, a) {
                 problems.push(format!(
                     "XP_Hoehenangabe has {}, which must not be set",
                     show(o, a)
                 ));
             }
         }
-        if !present(o, "h") {
+        if !set(o, "h") {
             problems.push("XP_Hoehenangabe has no h (the height must be given in h)".into());
         }
     }

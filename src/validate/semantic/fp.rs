@@ -1,11 +1,11 @@
 //! Chapter 5 of the Konformitätsbedingungen: FPlan.
 //!
 //! The relation rules are rows of `RELATIONS`; every other rule is a row of
-//! `RULES` made of declarative checks (`Check`), each row listing the
+//! `RULES`, mostly of declarative checks (`Check`), each row listing the
 //! versions whose text has the rule under this number with this content.
 
+use super::checks::*;
 use super::*;
-use serde_json::Value;
 
 /// Relation rules of chapter 5 (FPlan).
 pub(super) const RELATIONS: &[RelationRule] = &[
@@ -67,134 +67,11 @@ pub(super) const RELATIONS: &[RelationRule] = &[
     ),
 ];
 
-/// The value ebene must (not) have for a flaechenschluss rule to apply
-/// (unset counts as 0, the schema's default).
-#[derive(Clone, Copy)]
-enum Ebene {
-    Any,
-    Zero,
-    NonZero,
-}
-
-/// What a flaechenschluss rule asks of the attribute.
-#[derive(Clone, Copy)]
-enum Want {
-    /// true
-    True,
-    /// not true (unset is the schema's default false)
-    False,
-    /// present
-    Set,
-}
-
-/// One declarative check of a rule.
-enum Check {
-    /// Instances of `class` (with an area geometry as position, when
-    /// `area`, and ebene as given) must have flaechenschluss as `want`.
-    Fs {
-        class: &'static str,
-        area: bool,
-        ebene: Ebene,
-        want: Want,
-    },
-    /// The position of instances of `class` may only have the dimensions
-    /// `allowed` (0 point, 1 line, 2 area).
-    Dims {
-        class: &'static str,
-        allowed: &'static [u8],
-        what: &'static str,
-    },
-    /// When `attr` is set (always, for None), one of `any_of` must be set.
-    Requires {
-        class: &'static str,
-        attr: Option<&'static str>,
-        any_of: &'static [&'static str],
-    },
-    /// `attr` may not occur more often than `base`.
-    NotMoreThan {
-        class: &'static str,
-        attr: &'static str,
-        base: &'static str,
-    },
-    /// When `attr` (a path "a" or "a/b" into a data type) has one of
-    /// `values` (any value, when empty), `other` must have one of
-    /// `allowed`, or be unset when `unset_ok`.
-    Code {
-        class: &'static str,
-        attr: &'static str,
-        values: &'static [&'static str],
-        other: &'static str,
-        allowed: &'static [&'static str],
-        unset_ok: bool,
-    },
-    /// The set attributes among `attrs` must be one of `combos` (or none).
-    Combos {
-        class: &'static str,
-        attrs: &'static [&'static str],
-        combos: &'static [&'static [&'static str]],
-    },
-    /// When `attr` (a path) has several values, they must all lie in one
-    /// of `groups`.
-    OneGroup {
-        class: &'static str,
-        attr: &'static str,
-        groups: &'static [&'static [&'static str]],
-    },
-    /// 4.1: `{prefix}{i}` (i = 1..=n) may only be set when the attribute
-    /// before it (`base` for i = 1) is set: one value goes into `base`,
-    /// further ones into `{prefix}1`, `{prefix}2` ... in ascending order.
-    Chain {
-        class: &'static str,
-        base: &'static str,
-        prefix: &'static str,
-        n: u8,
-    },
-    /// 4.1: when `base` is set several times, no `{prefix}{i}` may be set.
-    Multiple {
-        class: &'static str,
-        base: &'static str,
-        prefix: &'static str,
-        n: u8,
-    },
-    /// 4.1: a value ABCDE of `special` needs the value ABCD of `general`
-    /// (or `general` unset). For n = 0 the attributes themselves, where
-    /// several values of `special` need as many of `general` (or none);
-    /// else each pair `{special}{i}`, `{general}{i}` (i = 1..=n).
-    Prefix {
-        class: &'static str,
-        special: &'static str,
-        general: &'static str,
-        n: u8,
-    },
-    /// 4.1: detaillierteZweckbestimmung set needs zweckbestimmung (or, with
-    /// `besondere`, besondereZweckbestimmung) set as often;
-    /// weitereDetailZweckbestimmung{i} needs weitereZweckbestimmung{i} (or
-    /// weitereBesondZweckbestimmung{i}), i = 1..=n.
-    Detail41 {
-        class: &'static str,
-        besondere: bool,
-        n: u8,
-    },
-    /// A check of its own, given the rule number.
-    Custom(fn(&Ctx, &str) -> Vec<Finding>),
-}
-
-/// A rule of `RULES`: number, title (Bezeichnung), versions, an array of
-/// checks.
+/// A row of chapter 5: `fp!(number, title, versions, class, [checks])`;
+/// one finding per problem, the checks in turn.
 macro_rules! fp {
-    ($n:expr, $t:expr, $v:expr, $checks:expr) => {
-        CheckedRule {
-            number: $n,
-            title: $t,
-            versions: $v,
-            check: {
-                fn check(c: &Ctx) -> Vec<Finding> {
-                    let checks: &[Check] = &$checks;
-                    checks.iter().flat_map(|k| eval(c, $n, k)).collect()
-                }
-                check
-            },
-        }
+    ($n:expr, $t:expr, $v:expr, $on:expr, $checks:expr) => {
+        rule!(PerProblem, $n, $t, $v, $on, $checks)
     };
 }
 
@@ -205,137 +82,20 @@ const V51_54: &[Version] = &[V5_1, V5_2, V5_3, V5_4];
 const V51_60: &[Version] = &[V5_1, V5_2, V5_3, V5_4, V6_0];
 const V4_54: &[Version] = V4_5;
 
-const fn fs(class: &'static str, area: bool, ebene: Ebene, want: Want) -> Check {
-    Check::Fs {
-        class,
-        area,
-        ebene,
-        want,
-    }
-}
-
-/// Flächenschlussobjekt bei flächenhaftem Raumbezug (area and ebene 0 ⇒
-/// flaechenschluss true).
-const fn fs_true(class: &'static str) -> Check {
-    fs(class, true, Ebene::Zero, Want::True)
-}
-
-const fn dims(class: &'static str, allowed: &'static [u8], what: &'static str) -> Check {
-    Check::Dims {
-        class,
-        allowed,
-        what,
-    }
-}
-
-/// `attr` set ⇒ one of `needs` set.
-const fn requires(
-    class: &'static str,
-    attr: &'static str,
-    needs: &'static [&'static str],
-) -> Check {
-    Check::Requires {
-        class,
-        attr: Some(attr),
-        any_of: needs,
-    }
-}
-
-/// refTextInhalt set at least once.
-const fn text_needed(class: &'static str) -> Check {
-    Check::Requires {
-        class,
-        attr: None,
-        any_of: &["refTextInhalt"],
-    }
-}
-
-/// detaillierteZweckbestimmung at most as often as zweckbestimmung.
-const fn detail_count(class: &'static str) -> Check {
-    Check::NotMoreThan {
-        class,
-        attr: "detaillierteZweckbestimmung",
-        base: "zweckbestimmung",
-    }
-}
-
-/// `attr` has one of `values` ⇒ `other` unset or one of `allowed`.
-const fn code(
-    class: &'static str,
-    attr: &'static str,
-    values: &'static [&'static str],
-    other: &'static str,
-    allowed: &'static [&'static str],
-) -> Check {
-    Check::Code {
-        class,
-        attr,
-        values,
-        other,
-        allowed,
-        unset_ok: true,
-    }
-}
-
-const fn chain(class: &'static str, base: &'static str, prefix: &'static str, n: u8) -> Check {
-    Check::Chain {
-        class,
-        base,
-        prefix,
-        n,
-    }
-}
-
-const fn multiple(class: &'static str, base: &'static str, prefix: &'static str, n: u8) -> Check {
-    Check::Multiple {
-        class,
-        base,
-        prefix,
-        n,
-    }
-}
-
-/// 4.1 "Verwendung der Attribute zur Spezifikation mehrerer ...
-/// Zweckbestimmungen" of `{kind}Zweckbestimmung` and its weitere...i.
-const fn zw(class: &'static str, n: u8) -> [Check; 2] {
-    let (b, p) = ("zweckbestimmung", "weitereZweckbestimmung");
-    [chain(class, b, p, n), multiple(class, b, p, n)]
-}
-
-const fn bes(class: &'static str, n: u8) -> [Check; 2] {
-    let (b, p) = ("besondereZweckbestimmung", "weitereBesondZweckbestimmung");
-    [chain(class, b, p, n), multiple(class, b, p, n)]
-}
-
-const fn det(class: &'static str, n: u8) -> [Check; 2] {
-    let (b, p) = (
-        "detaillierteZweckbestimmung",
-        "weitereDetailZweckbestimmung",
-    );
-    [chain(class, b, p, n), multiple(class, b, p, n)]
+/// 4.1 "Verwendung der Attribute zur Spezifikation mehrerer ..." of an
+/// attribute and its numbered companions 1 to n: in ascending order, and
+/// none of them when the attribute is set several times.
+const fn weitere(attrs: &'static [&'static str], n: usize) -> [Check; 2] {
+    [Chain(upto(attrs, n)), IfMany(upto(attrs, n))]
 }
 
 /// 4.1 "Konsistenz der Attribute zweckbestimmung und
 /// besondereZweckbestimmung" (n = 0) and its weitere...i form (i = 1..=n).
-const fn prefix(class: &'static str, n: u8) -> Check {
-    let (special, general) = if n == 0 {
-        ("besondereZweckbestimmung", "zweckbestimmung")
+const fn prefix(n: usize) -> Check {
+    if n == 0 {
+        Prefix(&["besondereZweckbestimmung"], &["zweckbestimmung"], 2)
     } else {
-        ("weitereBesondZweckbestimmung", "weitereZweckbestimmung")
-    };
-    Check::Prefix {
-        class,
-        special,
-        general,
-        n,
-    }
-}
-
-const fn detail41(class: &'static str, besondere: bool, n: u8) -> Check {
-    Check::Detail41 {
-        class,
-        besondere,
-        n,
+        Prefix(numbered(BESOND, n), numbered(ZWECK, n), 2)
     }
 }
 
@@ -358,967 +118,137 @@ const PV: &str = "FP_PrivilegiertesVorhaben";
 const ALLG: &str = "allgArtDerBaulNutzung";
 const BES: &str = "besondereArtDerBaulNutzung";
 const SONDER: &str = "sonderNutzung";
-const SONDER_60: &str = "sondernutzung/allgemein";
+const DZ: &str = "detaillierteZweckbestimmung";
 // titles used by several rules
 const PLANART: &str = "Konsistenz der Attribute planArt und sonstPlanArt";
-const BASISEBENE: &str = "Nur Flächenobjekte der Basisebene gehören zum Flächenschluss";
-const ALLG_BES: &str =
-    "Konsistenz der Attribute allgArtDerBaulNutzung und besondereArtDerBaulNutzung";
 const BES_SONDER: &str = "Konsistenz der Attribute besondereArtDerBaulNutzung und sonderNutzung";
-const DET_ZW: &str =
-    "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung";
-const DET_ZW_B: &str = "Konsistenz der Attribute für detaillierte Zweckbestimmung und Zweckbestimmung bzw. besondere Zweckbestimmung";
-const FS_AREA: &str = "Flächenschlussobjekt bei flächenhaftem Raumbezug";
 const RAUMBEZUG: &str = "Einschränkung des Raumbezugs";
-const MEHR_ZW: &str = "Verwendung der Attribute zur Spezifikation mehrerer Zweckbestimmungen";
-const MEHR_BES: &str =
-    "Verwendung der Attribute zur Spezifikation mehrerer besonderer Zweckbestimmungen";
-const MEHR_DET: &str =
-    "Verwendung der Attribute zur Spezifikation mehrerer detaillierter Zweckbestimmungen";
-const ZW_BES: &str = "Konsistenz der Attribute zweckbestimmung und besondereZweckbestimmung";
 const WEITERE_BES_ZW_5: &str = "Konsistenz der Attribute weitereBesondZweckbestimmungi und weitereZweckbestimmungi (i = 1, 2, 3, 4, 5)";
 const MASSN: &str = "Konsistenz der Attribute massnahme, weitereMassnahme1 und weitereMassnahme2";
-const MEHR_MASSN: &str = "Verwendung der Attribute zur Spezifikation mehrerer Maßnahmen";
 const MASSN_DETAIL: &str = "Konsistenz der Attribute massnahme und detailMassnahme";
 const NICHT_NACHRICHTLICH: &str =
     "FPlan-Inhalte dürfen nicht gleichzeitig als originärer Planinhalt und nachrichtliche Übernahme in den Plan integriert werden.";
 const DETAIL_ART: &str =
     "Konsistenz der Attribute detaillierteArtDerBaulNutzung, allgArtDerBaulNutzung, besondereArtDerBaulNutzung und sonderNutzung";
-const DETAIL_ART_60: &str =
-    "Konsistenz der Attribute detaillierteArtDerBaulNutzung, allgArtDerBaulNutzung und besondereArtDerBaulNutzung";
 const WEITERE_ZW_BES_3: &str =
     "Konsistenz der Attribute weitereZweckbestimmungi und weitereBesondZweckbestimmungi (i = 1, 2, 3)";
 const WEITERE_ZW_BES_2: &str =
     "Konsistenz der Attribute weitereZweckbestimmungi und weitereBesondZweckbestimmungi (i = 1, 2)";
-const TECHN: &str =
-    "Konsistenz der Attribute für detaillierte technische Vorkehrung und technische Vorkehrung";
 const EINE_DET: &str =
     "Verwendung der Attribute zur Spezifikation einer einzigen detaillierter Zweckbestimmung";
-const TEXT_DARST: &str = "Notwendige Spezifikation einer Textlichen Darstellung";
 // code values
 const NO_LINE: &[u8] = &[0, 2];
 const POINT_OR_AREA: &str = "a point or area geometry";
-const SONDER_2000: &[&str] = &["1000", "1100", "1200", "1300", "1400"];
-const SONDER_2100_41: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1700", "1800", "1900", "2000", "2100", "2200",
-    "2300", "2400", "2500", "2600", "2700", "2800", "2900", "9999",
-];
-const SONDER_2100: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1700", "1800", "1900", "2000", "2100", "2200",
-    "2300", "23000", "2400", "2500", "2600", "2700", "2720", "2800", "2900", "9999",
-];
-const SONDER_2100_60: &[&str] = &[
-    "1500", "1600", "16000", "16001", "16002", "1650", "1700", "1800", "1900", "2000", "2100",
-    "2200", "2300", "23000", "2400", "2500", "2600", "2700", "2720", "2800", "2900", "9999",
-];
+const SONST: &str = "sonstPlanArt";
+const TEXT: Check = Required(&["refTextInhalt"]);
 
 /// Rules of chapter 5 implemented as checks, in number order (a number
 /// whose content changed has one row per content).
+#[rustfmt::skip]
 pub(super) const RULES: &[CheckedRule] = &[
     // 5.1 FPlan-Basisschema
-    fp!(
-        "5.1.1.2",
-        PLANART,
-        V4_1_ONLY,
-        [code(PLAN, "sonstPlanArt", &[], "planArt", &["9999"])]
-    ),
-    fp!(
-        "5.1.1.2",
-        PLANART,
-        V5_6,
-        [Check::Code {
-            class: PLAN,
-            attr: "sonstPlanArt",
-            values: &[],
-            other: "planArt",
-            allowed: &["9999"],
-            unset_ok: false,
-        }]
-    ),
-    fp!(
-        "5.1.2.3",
-        "Einschränkung der Relation gehoertZuPlan",
-        ALL,
-        [Check::Custom(bereich_gehoert_zu_plan)]
-    ),
-    fp!(
-        "5.1.3.3",
-        "Rückwärts-Referenzen auf Plan-Bereiche",
-        V4_1_ONLY,
-        [Check::Custom(|c, n| {
-            back_refs(
-                c,
-                n,
-                "FP_Bereich",
-                "inhaltFPlan",
-                "gehoertZuFP_Bereich",
-                true,
-            )
-        })]
-    ),
-    fp!(
-        "5.1.3.4",
-        NICHT_NACHRICHTLICH,
-        V4_1_ONLY,
-        [Check::Combos {
-            class: "FP_Objekt",
-            attrs: &["gehoertNachrichtlichZuBereich", "gehoertZuFP_Bereich"],
-            combos: &[&["gehoertNachrichtlichZuBereich"], &["gehoertZuFP_Bereich"]],
-        }]
-    ),
-    fp!(
-        "5.1.4.1",
-        BASISEBENE,
-        ALL,
-        [fs("FP_Flaechenobjekt", false, Ebene::NonZero, Want::False)]
-    ),
-    fp!(
-        "5.1.4.2",
-        "Einschränkung auf Flächengeometrie",
-        ALL,
-        [dims("FP_Flaechenobjekt", &[2], "an area geometry")]
-    ),
-    fp!(
-        "5.1.5.1",
-        BASISEBENE,
-        ALL,
-        [fs("FP_Geometrieobjekt", true, Ebene::NonZero, Want::False)]
-    ),
-    fp!(
-        "5.1.5.2",
-        "Angabe des Attributs flaechenschluss bei flächenhaftem Raumbezug",
-        ALL,
-        [fs("FP_Geometrieobjekt", true, Ebene::Any, Want::Set)]
-    ),
-    fp!(
-        "5.1.6.1",
-        "Überlagerungsobjekte gehören nie zum Flächenschluss",
-        ALL,
-        [fs(
-            "FP_Ueberlagerungsobjekt",
-            false,
-            Ebene::Any,
-            Want::False
-        )]
-    ),
-    fp!(
-        "5.1.7.1",
-        "Flächenschlussobjekte der Ebene 0 gehören zum Flächenschluss",
-        ALL,
-        [fs(
-            "FP_Flaechenschlussobjekt",
-            false,
-            Ebene::Zero,
-            Want::True
-        )]
-    ),
-    fp!(
-        "5.1.8.1",
-        "Einschränkung auf Liniengeometrie",
-        ALL,
-        [dims("FP_Linienobjekt", &[1], "a line geometry")]
-    ),
-    fp!(
-        "5.1.9.1",
-        "Einschränkung auf Punktgeometrie",
-        ALL,
-        [dims("FP_Punktobjekt", &[0], "a point geometry")]
-    ),
+    fp!("5.1.1.2", PLANART, V4_1_ONLY, PLAN, [Code(SONST, &[], "planArt", &["9999"])]),
+    fp!("5.1.1.2", PLANART, V5_6, PLAN, [CodeRequired(SONST, &[], "planArt", &["9999"])]),
+    CheckedRule { number: "5.1.2.3", title: T_GEHOERT_ZU_PLAN, versions: ALL, check: |c| gehoert_zu_plan(c, "5.1.2.3", "FP_Bereich", "FP_Plan", true) },
+    CheckedRule { number: "5.1.3.3", title: T_BACK_REFS, versions: V4_1_ONLY, check: |c| back_refs(c, "5.1.3.3", "FP_Bereich", "inhaltFPlan", "gehoertZuFP_Bereich", true) },
+    fp!("5.1.3.4", NICHT_NACHRICHTLICH, V4_1_ONLY, "FP_Objekt", [Exclusive(&["gehoertNachrichtlichZuBereich"], &["gehoertZuFP_Bereich"])]),
+    fp!("5.1.4.1", T_BASISEBENE, ALL, "FP_Flaechenobjekt", [flaechenschluss(false, Ebene::NotZero, FALSE)]),
+    fp!("5.1.4.2", T_FLAECHE, ALL, "FP_Flaechenobjekt", [Position(&[2], "an area geometry")]),
+    fp!("5.1.5.1", T_BASISEBENE, ALL, "FP_Geometrieobjekt", [flaechenschluss(true, Ebene::NotZero, FALSE)]),
+    fp!("5.1.5.2", T_FS_ANGABE, ALL, "FP_Geometrieobjekt", [flaechenschluss(true, Ebene::Any, Want::Set)]),
+    fp!("5.1.6.1", T_UEBERLAGERUNGSOBJEKTE, ALL, "FP_Ueberlagerungsobjekt", [flaechenschluss(false, Ebene::Any, FALSE)]),
+    fp!("5.1.7.1", "Flächenschlussobjekte der Ebene 0 gehören zum Flächenschluss", ALL, "FP_Flaechenschlussobjekt", [flaechenschluss(false, Ebene::Zero, Want::True)]),
+    fp!("5.1.8.1", T_LINIE, ALL, "FP_Linienobjekt", [Position(&[1], "a line geometry")]),
+    fp!("5.1.9.1", T_PUNKT, ALL, "FP_Punktobjekt", [Position(&[0], "a point geometry")]),
     // 5.3 Bebauung
-    fp!(
-        "5.3.1.1",
-        ALLG_BES,
-        V4_1_ONLY,
-        [
-            code(BF, BES, &["1000", "1100", "1200", "1300"], ALLG, &["1000"]),
-            code(BF, BES, &["1400", "1500", "1600"], ALLG, &["2000"]),
-            code(BF, BES, &["1700", "1800"], ALLG, &["3000"]),
-            code(BF, BES, &["2000", "2100", "3000", "4000"], ALLG, &["4000"]),
-        ]
-    ),
-    fp!(
-        "5.3.1.1",
-        ALLG_BES,
-        &[V5_0, V5_1, V5_2, V5_3],
-        [
-            code(BF, BES, &["1000", "1100", "1200", "1300"], ALLG, &["1000"]),
-            code(BF, BES, &["1400", "1500", "1550", "1600"], ALLG, &["2000"]),
-            code(BF, BES, &["1700", "1800"], ALLG, &["3000"]),
-            code(BF, BES, &["2000", "2100", "3000", "4000"], ALLG, &["4000"]),
-        ]
-    ),
-    fp!(
-        "5.3.1.1",
-        ALLG_BES,
-        &[V5_4, V6_0],
-        [
-            code(BF, BES, &["1000", "1100", "1200", "1300"], ALLG, &["1000"]),
-            code(
-                BF,
-                BES,
-                &["1400", "1450", "1500", "1550", "1600"],
-                ALLG,
-                &["2000"]
-            ),
-            code(BF, BES, &["1700", "1800"], ALLG, &["3000"]),
-            code(BF, BES, &["2000", "2100", "3000", "4000"], ALLG, &["4000"]),
-        ]
-    ),
-    fp!(
-        "5.3.1.2",
-        BES_SONDER,
-        &[V4_1, V5_0, V5_1],
-        [
-            code(BF, SONDER, &["1000"], BES, &["3000"]),
-            code(
-                BF,
-                SONDER,
-                &["1100", "1200", "1300", "1400"],
-                BES,
-                &["2000"]
-            ),
-            code(BF, SONDER, SONDER_2100_41, BES, &["2100"]),
-        ]
-    ),
-    fp!(
-        "5.3.1.2",
-        BES_SONDER,
-        &[V5_2, V5_3, V5_4],
-        [
-            code(BF, SONDER, SONDER_2000, BES, &["2000"]),
-            code(BF, SONDER, SONDER_2100, BES, &["2100"])
-        ]
-    ),
-    fp!(
-        "5.3.1.2",
-        BES_SONDER,
-        V6_ONLY,
-        [
-            code(BF, SONDER_60, SONDER_2000, BES, &["2000"]),
-            code(BF, SONDER_60, SONDER_2100_60, BES, &["2100"]),
-        ]
-    ),
-    fp!(
-        "5.3.1.3",
-        DETAIL_ART,
-        V4_54,
-        [requires(
-            BF,
-            "detaillierteArtDerBaulNutzung",
-            &[ALLG, BES, SONDER]
-        )]
-    ),
-    fp!(
-        "5.3.1.3",
-        DETAIL_ART_60,
-        V6_ONLY,
-        [requires(BF, "detaillierteArtDerBaulNutzung", &[ALLG, BES])]
-    ),
-    fp!(
-        "5.3.1.4",
-        "Konsistenz der Angaben zur GFZ",
-        ALL,
-        [Check::Combos {
-            class: BF,
-            attrs: &["GFZmin", "GFZmax", "GFZ"],
-            combos: &[&["GFZmin", "GFZmax"], &["GFZ"]],
-        }]
-    ),
-    fp!(
-        "5.3.1.5",
-        "Konsistenz der Attribute detaillierteSondernutzung und sonderNutzung",
-        V53_54,
-        [requires(BF, "detaillierteSondernutzung", &[SONDER])]
-    ),
-    fp!(
-        "5.3.1.6",
-        "Konsistenz mehrfach belegter Attribute sondernutzung",
-        V6_ONLY,
-        [Check::OneGroup {
-            class: BF,
-            attr: SONDER_60,
-            groups: &[SONDER_2000, SONDER_2100_60],
-        }]
-    ),
+    fp!("5.3.1.1", T_ALLG_BES, V4_1_ONLY, BF, ALLG_BES_41),
+    fp!("5.3.1.1", T_ALLG_BES, &[V5_0, V5_1, V5_2, V5_3], BF, ALLG_BES_50),
+    fp!("5.3.1.1", T_ALLG_BES, &[V5_4, V6_0], BF, ALLG_BES_54),
+    fp!("5.3.1.2", BES_SONDER, &[V4_1, V5_0, V5_1], BF, [Code(SONDER, &["1000"], BES, &["3000"]), Code(SONDER, &["1100", "1200", "1300", "1400"], BES, &["2000"]), Code(SONDER, SONDER_2100_41, BES, &["2100"])]),
+    fp!("5.3.1.2", BES_SONDER, &[V5_2, V5_3, V5_4], BF, [Code(SONDER, SONDER_2000, BES, &["2000"]), Code(SONDER, SONDER_2100_52, BES, &["2100"])]),
+    fp!("5.3.1.2", BES_SONDER, V6_ONLY, BF, [Code(SONDER_60, SONDER_2000, BES, &["2000"]), Code(SONDER_60, SONDER_2100_60, BES, &["2100"])]),
+    fp!("5.3.1.3", DETAIL_ART, V4_54, BF, [Requires("detaillierteArtDerBaulNutzung", &[ALLG, BES, SONDER])]),
+    fp!("5.3.1.3", T_DETAIL_ART_60, V6_ONLY, BF, [Requires("detaillierteArtDerBaulNutzung", &[ALLG, BES])]),
+    fp!("5.3.1.4", T_GFZ, ALL, BF, [Combos(GFZ)]),
+    fp!("5.3.1.5", "Konsistenz der Attribute detaillierteSondernutzung und sonderNutzung", V53_54, BF, [Requires("detaillierteSondernutzung", &[SONDER])]),
+    fp!("5.3.1.6", T_SONDER_MEHRFACH, V6_ONLY, BF, [OneGroup(SONDER_60, &[SONDER_2000, SONDER_2100_60])]),
     // 5.4 Gemeinbedarf, Spiel und Sportanlagen
-    fp!("5.4.1.1", MEHR_ZW, V4_1_ONLY, zw(GB, 5)),
-    fp!("5.4.1.2", MEHR_BES, V4_1_ONLY, bes(GB, 5)),
-    fp!("5.4.1.3", MEHR_DET, V4_1_ONLY, det(GB, 5)),
-    fp!("5.4.1.4", ZW_BES, V4_1_ONLY, [prefix(GB, 0)]),
-    fp!("5.4.1.5", WEITERE_BES_ZW_5, V4_1_ONLY, [prefix(GB, 5)]),
-    fp!("5.4.1.6", DET_ZW_B, V4_1_ONLY, [detail41(GB, true, 5)]),
-    fp!("5.4.1.6", DET_ZW, V50_54, [detail_count(GB)]),
-    fp!(
-        "5.4.1.7",
-        RAUMBEZUG,
-        ALL,
-        [dims(GB, NO_LINE, POINT_OR_AREA)]
-    ),
-    fp!("5.4.1.8", FS_AREA, ALL, [fs_true(GB)]),
-    fp!("5.4.2.1", MEHR_ZW, V4_1_ONLY, zw(SPS, 1)),
-    fp!("5.4.2.2", EINE_DET, V4_1_ONLY, det(SPS, 1)),
-    fp!("5.4.2.3", DET_ZW, V4_1_ONLY, [detail41(SPS, false, 1)]),
-    fp!("5.4.2.3", DET_ZW, V50_54, [detail_count(SPS)]),
-    fp!(
-        "5.4.2.4",
-        RAUMBEZUG,
-        ALL,
-        [dims(SPS, NO_LINE, POINT_OR_AREA)]
-    ),
-    fp!("5.4.2.5", FS_AREA, ALL, [fs_true(SPS)]),
-    fp!(
-        "5.4.3.1",
-        MASSN_DETAIL,
-        V53_54,
-        [requires(AKW, "detailMassnahme", &["massnahme"])]
-    ),
+    fp!("5.4.1.1", T_MEHR_ZW, V4_1_ONLY, GB, weitere(ZWECK, 5)),
+    fp!("5.4.1.2", T_MEHR_BES, V4_1_ONLY, GB, weitere(BESOND, 5)),
+    fp!("5.4.1.3", T_MEHR_DET, V4_1_ONLY, GB, weitere(DETAIL, 5)),
+    fp!("5.4.1.4", T_ZW_BES, V4_1_ONLY, GB, [prefix(0)]),
+    fp!("5.4.1.5", WEITERE_BES_ZW_5, V4_1_ONLY, GB, [prefix(5)]),
+    fp!("5.4.1.6", T_DET_ZW_B, V4_1_ONLY, GB, [Detail41(5, true)]),
+    fp!("5.4.1.6", T_DET_ZW, V50_54, GB, [DETAIL_AS_OFTEN]),
+    fp!("5.4.1.7", RAUMBEZUG, ALL, GB, [Position(NO_LINE, POINT_OR_AREA)]),
+    fp!("5.4.1.8", T_FS_AREA, ALL, GB, [FLAECHENSCHLUSSOBJEKT]),
+    fp!("5.4.2.1", T_MEHR_ZW, V4_1_ONLY, SPS, weitere(ZWECK, 1)),
+    fp!("5.4.2.2", EINE_DET, V4_1_ONLY, SPS, weitere(DETAIL, 1)),
+    fp!("5.4.2.3", T_DET_ZW, V4_1_ONLY, SPS, [Detail41(1, false)]),
+    fp!("5.4.2.3", T_DET_ZW, V50_54, SPS, [DETAIL_AS_OFTEN]),
+    fp!("5.4.2.4", RAUMBEZUG, ALL, SPS, [Position(NO_LINE, POINT_OR_AREA)]),
+    fp!("5.4.2.5", T_FS_AREA, ALL, SPS, [FLAECHENSCHLUSSOBJEKT]),
+    fp!("5.4.3.1", MASSN_DETAIL, V53_54, AKW, [Requires("detailMassnahme", &["massnahme"])]),
     // 5.5 Landwirtschaft, Wald- und Grünflächen
-    fp!("5.5.1.1", MEHR_ZW, V4_1_ONLY, zw(WALD, 2)),
-    fp!("5.5.1.2", MEHR_DET, V4_1_ONLY, det(WALD, 2)),
-    fp!("5.5.1.3", DET_ZW, V4_1_ONLY, [detail41(WALD, false, 2)]),
-    fp!("5.5.1.3", DET_ZW, V50_54, [detail_count(WALD)]),
-    fp!("5.5.2.1", MEHR_ZW, V4_1_ONLY, zw(LWF, 3)),
-    fp!("5.5.2.2", MEHR_DET, V4_1_ONLY, det(LWF, 3)),
-    fp!("5.5.2.3", DET_ZW, V4_1_ONLY, [detail41(LWF, false, 3)]),
-    fp!("5.5.2.3", DET_ZW, V50_54, [detail_count(LWF)]),
-    fp!("5.5.2.4", FS_AREA, V51_54, [fs_true(LWF)]),
-    fp!("5.5.3.1", MEHR_ZW, V4_1_ONLY, zw(GRUEN, 5)),
-    fp!("5.5.3.2", MEHR_BES, V4_1_ONLY, bes(GRUEN, 5)),
-    fp!("5.5.3.3", MEHR_DET, V4_1_ONLY, det(GRUEN, 5)),
-    fp!("5.5.3.4", ZW_BES, V4_1_ONLY, [prefix(GRUEN, 0)]),
-    fp!("5.5.3.5", WEITERE_BES_ZW_5, V4_1_ONLY, [prefix(GRUEN, 5)]),
-    fp!("5.5.3.6", DET_ZW_B, V4_1_ONLY, [detail41(GRUEN, true, 5)]),
-    fp!("5.5.3.6", DET_ZW, V50_54, [detail_count(GRUEN)]),
-    fp!("5.5.3.7", FS_AREA, ALL, [fs_true(GRUEN)]),
-    fp!(
-        "5.5.4.1",
-        DET_ZW,
-        V51_54,
-        [detail_count("FP_Landwirtschaft")]
-    ),
-    fp!("5.5.4.2", FS_AREA, V51_60, [fs_true("FP_Landwirtschaft")]),
+    fp!("5.5.1.1", T_MEHR_ZW, V4_1_ONLY, WALD, weitere(ZWECK, 2)),
+    fp!("5.5.1.2", T_MEHR_DET, V4_1_ONLY, WALD, weitere(DETAIL, 2)),
+    fp!("5.5.1.3", T_DET_ZW, V4_1_ONLY, WALD, [Detail41(2, false)]),
+    fp!("5.5.1.3", T_DET_ZW, V50_54, WALD, [DETAIL_AS_OFTEN]),
+    fp!("5.5.2.1", T_MEHR_ZW, V4_1_ONLY, LWF, weitere(ZWECK, 3)),
+    fp!("5.5.2.2", T_MEHR_DET, V4_1_ONLY, LWF, weitere(DETAIL, 3)),
+    fp!("5.5.2.3", T_DET_ZW, V4_1_ONLY, LWF, [Detail41(3, false)]),
+    fp!("5.5.2.3", T_DET_ZW, V50_54, LWF, [DETAIL_AS_OFTEN]),
+    fp!("5.5.2.4", T_FS_AREA, V51_54, LWF, [FLAECHENSCHLUSSOBJEKT]),
+    fp!("5.5.3.1", T_MEHR_ZW, V4_1_ONLY, GRUEN, weitere(ZWECK, 5)),
+    fp!("5.5.3.2", T_MEHR_BES, V4_1_ONLY, GRUEN, weitere(BESOND, 5)),
+    fp!("5.5.3.3", T_MEHR_DET, V4_1_ONLY, GRUEN, weitere(DETAIL, 5)),
+    fp!("5.5.3.4", T_ZW_BES, V4_1_ONLY, GRUEN, [prefix(0)]),
+    fp!("5.5.3.5", WEITERE_BES_ZW_5, V4_1_ONLY, GRUEN, [prefix(5)]),
+    fp!("5.5.3.6", T_DET_ZW_B, V4_1_ONLY, GRUEN, [Detail41(5, true)]),
+    fp!("5.5.3.6", T_DET_ZW, V50_54, GRUEN, [DETAIL_AS_OFTEN]),
+    fp!("5.5.3.7", T_FS_AREA, ALL, GRUEN, [FLAECHENSCHLUSSOBJEKT]),
+    fp!("5.5.4.1", T_DET_ZW, V51_54, "FP_Landwirtschaft", [DETAIL_AS_OFTEN]),
+    fp!("5.5.4.2", T_FS_AREA, V51_60, "FP_Landwirtschaft", [FLAECHENSCHLUSSOBJEKT]),
     // 5.6 Naturschutz
-    fp!(
-        "5.6.1.1",
-        MASSN,
-        V4_1_ONLY,
-        [chain(SPE, "massnahme", "weitereMassnahme", 2)]
-    ),
-    fp!(
-        "5.6.1.2",
-        MEHR_MASSN,
-        V4_1_ONLY,
-        [multiple(SPE, "massnahme", "weitereMassnahme", 2)]
-    ),
-    fp!(
-        "5.6.2.1",
-        MASSN,
-        V4_1_ONLY,
-        [chain(AUSGL, "massnahme", "weitereMassnahme", 2)]
-    ),
-    fp!(
-        "5.6.2.2",
-        MEHR_MASSN,
-        V4_1_ONLY,
-        [multiple(AUSGL, "massnahme", "weitereMassnahme", 2)]
-    ),
-    fp!(
-        "5.6.3.1",
-        MASSN_DETAIL,
-        V6_ONLY,
-        [requires(AKW, "detailMassnahme", &["massnahme"])]
-    ),
+    fp!("5.6.1.1", MASSN, V4_1_ONLY, SPE, [Chain(MASSNAHME)]),
+    fp!("5.6.1.2", T_MEHR_MASSN, V4_1_ONLY, SPE, [IfMany(MASSNAHME)]),
+    fp!("5.6.2.1", MASSN, V4_1_ONLY, AUSGL, [Chain(MASSNAHME)]),
+    fp!("5.6.2.2", T_MEHR_MASSN, V4_1_ONLY, AUSGL, [IfMany(MASSNAHME)]),
+    fp!("5.6.3.1", MASSN_DETAIL, V6_ONLY, AKW, [Requires("detailMassnahme", &["massnahme"])]),
     // 5.7 Ver- und Entsorgung
-    fp!("5.7.1.1", MEHR_ZW, V4_1_ONLY, zw(VE, 3)),
-    fp!("5.7.1.2", MEHR_BES, V4_1_ONLY, bes(VE, 3)),
-    fp!("5.7.1.3", MEHR_DET, V4_1_ONLY, det(VE, 3)),
-    fp!("5.7.1.4", ZW_BES, V4_1_ONLY, [prefix(VE, 0)]),
-    fp!("5.7.1.5", WEITERE_ZW_BES_3, V4_1_ONLY, [prefix(VE, 3)]),
-    fp!("5.7.1.6", DET_ZW_B, V4_1_ONLY, [detail41(VE, true, 3)]),
-    fp!("5.7.1.6", DET_ZW_B, V50_54, [detail_count(VE)]),
-    fp!("5.7.1.7", FS_AREA, ALL, [fs_true(VE)]),
+    fp!("5.7.1.1", T_MEHR_ZW, V4_1_ONLY, VE, weitere(ZWECK, 3)),
+    fp!("5.7.1.2", T_MEHR_BES, V4_1_ONLY, VE, weitere(BESOND, 3)),
+    fp!("5.7.1.3", T_MEHR_DET, V4_1_ONLY, VE, weitere(DETAIL, 3)),
+    fp!("5.7.1.4", T_ZW_BES, V4_1_ONLY, VE, [prefix(0)]),
+    fp!("5.7.1.5", WEITERE_ZW_BES_3, V4_1_ONLY, VE, [prefix(3)]),
+    fp!("5.7.1.6", T_DET_ZW_B, V4_1_ONLY, VE, [Detail41(3, true)]),
+    fp!("5.7.1.6", T_DET_ZW_B, V50_54, VE, [DETAIL_AS_OFTEN]),
+    fp!("5.7.1.7", T_FS_AREA, ALL, VE, [FLAECHENSCHLUSSOBJEKT]),
     // 5.8 Verkehr
-    fp!(
-        "5.8.1.1",
-        ZW_BES,
-        V4_1_ONLY,
-        [code(
-            SV,
-            "besondereZweckbestimmung",
-            &[
-                "14000", "14001", "14002", "14003", "14004", "14005", "14006", "14007", "14008",
-                "14009", "14010", "14011",
-            ],
-            "zweckbestimmung",
-            &["1400"],
-        )]
-    ),
-    fp!(
-        "5.8.1.2",
-        DET_ZW_B,
-        V4_1_ONLY,
-        [requires(
-            SV,
-            "detaillierteZweckbestimmung",
-            &["zweckbestimmung", "besondereZweckbestimmung"]
-        )]
-    ),
-    fp!(
-        "5.8.1.2",
-        DET_ZW,
-        &[V5_0, V5_1],
-        [requires(
-            SV,
-            "detaillierteZweckbestimmung",
-            &["zweckbestimmung"]
-        )]
-    ),
-    fp!("5.8.1.2", DET_ZW, &[V5_2, V5_3, V5_4], [detail_count(SV)]),
-    fp!("5.8.1.3", FS_AREA, V4_54, [fs_true(SV)]),
+    fp!("5.8.1.1", T_ZW_BES, V4_1_ONLY, SV, [Code("besondereZweckbestimmung", &["14000", "14001", "14002", "14003", "14004", "14005", "14006", "14007", "14008", "14009", "14010", "14011"], "zweckbestimmung", &["1400"])]),
+    fp!("5.8.1.2", T_DET_ZW_B, V4_1_ONLY, SV, [Requires(DZ, &["zweckbestimmung", "besondereZweckbestimmung"])]),
+    fp!("5.8.1.2", T_DET_ZW, &[V5_0, V5_1], SV, [Requires(DZ, &["zweckbestimmung"])]),
+    fp!("5.8.1.2", T_DET_ZW, &[V5_2, V5_3, V5_4], SV, [DETAIL_AS_OFTEN]),
+    fp!("5.8.1.3", T_FS_AREA, V4_54, SV, [FLAECHENSCHLUSSOBJEKT]),
     // 4.1 numbers the rule of FP_Wasserwirtschaft 5.8.1.3 as well
-    fp!(
-        "5.8.1.3",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        V4_1_ONLY,
-        [fs(WW, true, Ebene::Any, Want::False)]
-    ),
+    fp!("5.8.1.3", T_UEBERLAGERUNG, V4_1_ONLY, WW, [flaechenschluss(true, Ebene::Any, FALSE)]),
     // 5.9 Wasser
-    fp!(
-        "5.9.1.1",
-        DET_ZW,
-        V4_54,
-        [requires(
-            "FP_Gewaesser",
-            "detaillierteZweckbestimmung",
-            &["zweckbestimmung"]
-        )]
-    ),
-    fp!("5.9.1.2", FS_AREA, V4_54, [fs_true("FP_Gewaesser")]),
-    fp!(
-        "5.9.2.1",
-        DET_ZW,
-        V4_54,
-        [requires(
-            WW,
-            "detaillierteZweckbestimmung",
-            &["zweckbestimmung"]
-        )]
-    ),
-    fp!("5.9.2.3", FS_AREA, &[V5_0], [fs_true(WW)]),
+    fp!("5.9.1.1", T_DET_ZW, V4_54, "FP_Gewaesser", [Requires(DZ, &["zweckbestimmung"])]),
+    fp!("5.9.1.2", T_FS_AREA, V4_54, "FP_Gewaesser", [FLAECHENSCHLUSSOBJEKT]),
+    fp!("5.9.2.1", T_DET_ZW, V4_54, WW, [Requires(DZ, &["zweckbestimmung"])]),
+    fp!("5.9.2.3", T_FS_AREA, &[V5_0], WW, [FLAECHENSCHLUSSOBJEKT]),
     // 5.10 Sonstiges
-    fp!(
-        "5.10.1.1",
-        MEHR_ZW,
-        V4_1_ONLY,
-        zw("FP_GenerischesObjekt", 3)
-    ),
-    fp!("5.10.2.1", MEHR_ZW, V4_1_ONLY, zw(PV, 2)),
-    fp!("5.10.2.2", MEHR_BES, V4_1_ONLY, bes(PV, 2)),
-    fp!("5.10.2.3", ZW_BES, V4_1_ONLY, [prefix(PV, 0)]),
-    fp!("5.10.2.4", WEITERE_ZW_BES_2, V4_1_ONLY, [prefix(PV, 2)]),
-    fp!("5.10.3.1", MEHR_ZW, V4_1_ONLY, zw("FP_Kennzeichnung", 1)),
-    fp!(
-        "5.10.4.1",
-        "Überlagerungsobjekt bei flächenhaftem Raumbezug",
-        ALL,
-        [fs(
-            "FP_UnverbindlicheVormerkung",
-            true,
-            Ebene::Any,
-            Want::False
-        )]
-    ),
-    fp!(
-        "5.10.6.1",
-        TEXT_DARST,
-        V4_54,
-        [text_needed("FP_TextlicheDarstellungsFlaeche")]
-    ),
-    fp!(
-        "5.10.10.1",
-        TEXT_DARST,
-        V6_ONLY,
-        [text_needed("FP_TextAbschnittFlaeche")]
-    ),
-    fp!(
-        "5.10.11.1",
-        TECHN,
-        V6_ONLY,
-        [requires(
-            "FP_Nutzungsbeschraenkung",
-            "detaillierteTechnVorkehrung",
-            &["technVorkehrung"]
-        )]
-    ),
+    fp!("5.10.1.1", T_MEHR_ZW, V4_1_ONLY, "FP_GenerischesObjekt", weitere(ZWECK, 3)),
+    fp!("5.10.2.1", T_MEHR_ZW, V4_1_ONLY, PV, weitere(ZWECK, 2)),
+    fp!("5.10.2.2", T_MEHR_BES, V4_1_ONLY, PV, weitere(BESOND, 2)),
+    fp!("5.10.2.3", T_ZW_BES, V4_1_ONLY, PV, [prefix(0)]),
+    fp!("5.10.2.4", WEITERE_ZW_BES_2, V4_1_ONLY, PV, [prefix(2)]),
+    fp!("5.10.3.1", T_MEHR_ZW, V4_1_ONLY, "FP_Kennzeichnung", weitere(ZWECK, 1)),
+    fp!("5.10.4.1", T_UEBERLAGERUNG, ALL, "FP_UnverbindlicheVormerkung", [flaechenschluss(true, Ebene::Any, FALSE)]),
+    fp!("5.10.6.1", T_TEXT_DARST, V4_54, "FP_TextlicheDarstellungsFlaeche", [TEXT]),
+    fp!("5.10.10.1", T_TEXT_DARST, V6_ONLY, "FP_TextAbschnittFlaeche", [TEXT]),
+    fp!("5.10.11.1", T_TECHN, V6_ONLY, "FP_Nutzungsbeschraenkung", [Requires("detaillierteTechnVorkehrung", &["technVorkehrung"])]),
 ];
-
-/// The values of a property path ("a" or "a/b", b inside a data type):
-/// texts, code values (without code space), reference targets.
-fn values(f: &crate::xplan::Feature, path: &str) -> Vec<String> {
-    fn walk(v: &Value, rest: Option<&str>, out: &mut Vec<String>) {
-        match (v, rest) {
-            (Value::Array(a), _) => a.iter().for_each(|x| walk(x, rest, out)),
-            (Value::Object(o), Some(p)) => {
-                let (head, tail) = match p.split_once('/') {
-                    Some((h, t)) => (h, Some(t)),
-                    None => (p, None),
-                };
-                if let Some(x) = o.get(head) {
-                    walk(x, tail, out);
-                }
-            }
-            (Value::String(s), None) if !s.trim().is_empty() => out.push(s.trim().to_string()),
-            (Value::Object(o), None) => {
-                if let Some(s) = o
-                    .get("value")
-                    .or_else(|| o.get("href"))
-                    .and_then(Value::as_str)
-                {
-                    out.push(s.trim().to_string());
-                } else if o.contains_key("@type") {
-                    out.push(o["@type"].as_str().unwrap_or_default().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    let (head, tail) = match path.split_once('/') {
-        Some((h, t)) => (h, Some(t)),
-        None => (path, None),
-    };
-    let mut out = Vec::new();
-    if let Some(v) = f.properties.get(head) {
-        walk(v, tail, &mut out);
-    }
-    out
-}
-
-/// The values of a property path as shown in messages.
-fn shown(v: &[String]) -> String {
-    if v.is_empty() {
-        "not set".to_string()
-    } else {
-        v.join(", ")
-    }
-}
-
-/// A finding on one feature: "{type} {gml:id}: {what}".
-fn on_feature(rule: &str, f: &crate::xplan::Feature, what: String) -> Finding {
-    finding(
-        rule,
-        format!("{} {}: {what}", f.feature_type, f.gml_id),
-        vec![f.gml_id.clone()],
-        f.line,
-    )
-}
-
-/// The area geometry kind of the position, if it is an area.
-fn area_kind(f: &crate::xplan::Feature) -> Option<&'static str> {
-    f.geometries
-        .iter()
-        .find(|g| g.property == "position" && g.geometry.geometry.dimension() == 2)
-        .map(|g| g.geometry.geometry.kind())
-}
-
-fn eval(c: &Ctx, rule: &str, check: &Check) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match *check {
-        Check::Fs {
-            class,
-            area,
-            ebene,
-            want,
-        } => {
-            for f in c.instances(class) {
-                let kind = area_kind(f);
-                if area && kind.is_none() {
-                    continue;
-                }
-                let e = f.int("ebene").unwrap_or(0);
-                let applies = match ebene {
-                    Ebene::Any => true,
-                    Ebene::Zero => e == 0,
-                    Ebene::NonZero => e != 0,
-                };
-                let fs = f.bool("flaechenschluss");
-                let ok = match want {
-                    Want::True => fs == Some(true),
-                    Want::False => fs != Some(true),
-                    Want::Set => f.text("flaechenschluss").is_some(),
-                };
-                if !applies || ok {
-                    continue;
-                }
-                let mut why = Vec::new();
-                if let (true, Some(k)) = (area, kind) {
-                    why.push(format!("position is a {k}"));
-                }
-                if !matches!(ebene, Ebene::Any) {
-                    why.push(match f.text("ebene") {
-                        Some(t) => format!("ebene is {}", t.trim()),
-                        None => "ebene is not set (0)".to_string(),
-                    });
-                }
-                let need = match want {
-                    Want::True => "true",
-                    Want::False => "false",
-                    Want::Set => "set",
-                };
-                let is = f.text("flaechenschluss").map_or("not set", |t| t.trim());
-                let what = if why.is_empty() {
-                    format!("flaechenschluss must be {need}, but it is {is}")
-                } else {
-                    format!(
-                        "{}, so flaechenschluss must be {need}, but it is {is}",
-                        why.join(" and ")
-                    )
-                };
-                out.push(on_feature(rule, f, what));
-            }
-        }
-        Check::Dims {
-            class,
-            allowed,
-            what,
-        } => {
-            for f in c.instances(class) {
-                for g in f.geometries.iter().filter(|g| {
-                    g.property == "position" && !allowed.contains(&g.geometry.geometry.dimension())
-                }) {
-                    out.push(finding(
-                        rule,
-                        format!(
-                            "{} {}: position is a {}, only {what} is allowed",
-                            f.feature_type,
-                            f.gml_id,
-                            g.geometry.geometry.kind()
-                        ),
-                        vec![f.gml_id.clone()],
-                        g.geometry.line,
-                    ));
-                }
-            }
-        }
-        Check::Requires {
-            class,
-            attr,
-            any_of,
-        } => {
-            for f in c.instances(class) {
-                let cause = match attr {
-                    Some(a) if !set(f.properties.get(a)) => continue,
-                    Some(a) => format!("{a} is set ({}), but ", shown(&values(f, a))),
-                    None => String::new(),
-                };
-                if any_of.iter().any(|b| set(f.properties.get(*b))) {
-                    continue;
-                }
-                let missing = match any_of {
-                    [a] => format!("{a} is not set"),
-                    more => format!("none of {} is set", more.join(", ")),
-                };
-                out.push(on_feature(rule, f, format!("{cause}{missing}")));
-            }
-        }
-        Check::NotMoreThan { class, attr, base } => {
-            for f in c.instances(class) {
-                let (n, m) = (values(f, attr).len(), values(f, base).len());
-                if n > m {
-                    out.push(on_feature(
-                        rule,
-                        f,
-                        format!("{attr} is set {n} times, {base} only {m} times"),
-                    ));
-                }
-            }
-        }
-        Check::Code {
-            class,
-            attr,
-            values: when,
-            other,
-            allowed,
-            unset_ok,
-        } => {
-            for f in c.instances(class) {
-                let have = values(f, other);
-                for v in values(f, attr) {
-                    if !when.is_empty() && !when.contains(&v.as_str()) {
-                        continue;
-                    }
-                    let ok = if have.is_empty() {
-                        unset_ok
-                    } else {
-                        have.iter().all(|h| allowed.contains(&h.as_str()))
-                    };
-                    if !ok {
-                        out.push(on_feature(
-                            rule,
-                            f,
-                            format!(
-                                "{attr} is {v}, so {other} must be {}{}, but it is {}",
-                                allowed.join(" or "),
-                                if unset_ok { " or not set" } else { "" },
-                                shown(&have)
-                            ),
-                        ));
-                        break;
-                    }
-                }
-            }
-        }
-        Check::Combos {
-            class,
-            attrs,
-            combos,
-        } => {
-            for f in c.instances(class) {
-                let present: Vec<&str> = attrs
-                    .iter()
-                    .copied()
-                    .filter(|a| set(f.properties.get(*a)))
-                    .collect();
-                if present.is_empty()
-                    || combos
-                        .iter()
-                        .any(|k| k.len() == present.len() && k.iter().all(|a| present.contains(a)))
-                {
-                    continue;
-                }
-                let allowed: Vec<String> = combos.iter().map(|k| k.join(" and ")).collect();
-                out.push(on_feature(
-                    rule,
-                    f,
-                    format!(
-                        "{} set together; allowed are only {}",
-                        present.join(" and "),
-                        allowed.join(", or ")
-                    ),
-                ));
-            }
-        }
-        Check::OneGroup {
-            class,
-            attr,
-            groups,
-        } => {
-            for f in c.instances(class) {
-                let v = values(f, attr);
-                if v.len() > 1
-                    && !groups
-                        .iter()
-                        .any(|g| v.iter().all(|x| g.contains(&x.as_str())))
-                {
-                    out.push(on_feature(
-                        rule,
-                        f,
-                        format!(
-                            "{attr} has the values {}, which do not all lie in one of the ranges {}",
-                            v.join(", "),
-                            groups
-                                .iter()
-                                .map(|g| format!("[{}]", g.join(", ")))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        ),
-                    ));
-                }
-            }
-        }
-        Check::Chain {
-            class,
-            base,
-            prefix,
-            n,
-        } => {
-            for f in c.instances(class) {
-                for i in 1..=n {
-                    let name = format!("{prefix}{i}");
-                    let before = if i == 1 {
-                        base.to_string()
-                    } else {
-                        format!("{prefix}{}", i - 1)
-                    };
-                    if set(f.properties.get(&name)) && !set(f.properties.get(&before)) {
-                        out.push(on_feature(
-                            rule,
-                            f,
-                            format!("{name} is set, but {before} is not"),
-                        ));
-                    }
-                }
-            }
-        }
-        Check::Multiple {
-            class,
-            base,
-            prefix,
-            n,
-        } => {
-            for f in c.instances(class) {
-                let k = values(f, base).len();
-                let used: Vec<String> = (1..=n)
-                    .map(|i| format!("{prefix}{i}"))
-                    .filter(|a| set(f.properties.get(a)))
-                    .collect();
-                if k > 1 && !used.is_empty() {
-                    out.push(on_feature(
-                        rule,
-                        f,
-                        format!(
-                            "{base} is set {k} times, so {} must not be set",
-                            used.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        Check::Prefix {
-            class,
-            special,
-            general,
-            n,
-        } => {
-            let pairs: Vec<(String, String)> = if n == 0 {
-                vec![(special.to_string(), general.to_string())]
-            } else {
-                (1..=n)
-                    .map(|i| (format!("{special}{i}"), format!("{general}{i}")))
-                    .collect()
-            };
-            for f in c.instances(class) {
-                for (s, g) in &pairs {
-                    let (sv, gv) = (values(f, s), values(f, g));
-                    if gv.is_empty() {
-                        continue;
-                    }
-                    if sv.len() > 1 && sv.len() != gv.len() {
-                        out.push(on_feature(
-                            rule,
-                            f,
-                            format!(
-                                "{s} is set {} times, so {g} must be set as often or not at all, but it is set {} times",
-                                sv.len(),
-                                gv.len()
-                            ),
-                        ));
-                    }
-                    if let Some(v) = sv.iter().find(|v| {
-                        let p = v.get(..v.len().saturating_sub(1)).unwrap_or_default();
-                        !gv.iter().any(|x| x == p)
-                    }) {
-                        out.push(on_feature(
-                            rule,
-                            f,
-                            format!(
-                                "{s} is {v}, so {g} must be {} or not set, but it is {}",
-                                &v[..v.len().saturating_sub(1)],
-                                shown(&gv)
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        Check::Detail41 {
-            class,
-            besondere,
-            n,
-        } => {
-            for f in c.instances(class) {
-                let d = values(f, "detaillierteZweckbestimmung").len();
-                let z = values(f, "zweckbestimmung").len();
-                let b = values(f, "besondereZweckbestimmung").len();
-                if d > 0 && z != d && !(besondere && b == d) {
-                    out.push(on_feature(
-                        rule,
-                        f,
-                        format!(
-                            "detaillierteZweckbestimmung is set {d} times, but zweckbestimmung {z} times{}",
-                            if besondere {
-                                format!(" and besondereZweckbestimmung {b} times")
-                            } else {
-                                String::new()
-                            }
-                        ),
-                    ));
-                }
-                for i in 1..=n {
-                    let dn = format!("weitereDetailZweckbestimmung{i}");
-                    let zn = format!("weitereZweckbestimmung{i}");
-                    let bn = format!("weitereBesondZweckbestimmung{i}");
-                    if set(f.properties.get(&dn))
-                        && !set(f.properties.get(&zn))
-                        && !(besondere && set(f.properties.get(&bn)))
-                    {
-                        out.push(on_feature(
-                            rule,
-                            f,
-                            if besondere {
-                                format!("{dn} is set, but neither {zn} nor {bn}")
-                            } else {
-                                format!("{dn} is set, but {zn} is not")
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-        Check::Custom(check) => out = check(c, rule),
-    }
-    out
-}
-
-/// 5.1.2.3: an FP_Bereich refers by gehoertZuPlan to exactly one FP_Plan,
-/// which refers back to it by bereich (references into other documents
-/// are not followed).
-fn bereich_gehoert_zu_plan(c: &Ctx, rule: &str) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for b in c.instances("FP_Bereich") {
-        let targets: Vec<&str> = b
-            .references
-            .iter()
-            .filter(|r| r.property == "gehoertZuPlan")
-            .map(|r| r.href.as_str())
-            .collect();
-        if targets.len() != 1 {
-            out.push(on_feature(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan refers to {} objects, expected exactly one FP_Plan",
-                    targets.len()
-                ),
-            ));
-            continue;
-        }
-        let Some(p) = targets[0].strip_prefix('#').and_then(|id| c.by_id.get(id)) else {
-            continue;
-        };
-        if !is_a(c.codes, &p.feature_type, "FP_Plan") {
-            out.push(on_feature(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan refers to {} {}, not to an FP_Plan",
-                    p.feature_type, p.gml_id
-                ),
-            ));
-        } else if !refs(p, "bereich").any(|id| id == b.gml_id) {
-            let mut f = on_feature(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan refers to FP_Plan {}, whose bereich does not refer back to it",
-                    p.gml_id
-                ),
-            );
-            f.gml_ids.push(p.gml_id.clone());
-            out.push(f);
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -79,7 +79,7 @@ fn set_attributes(f: &crate::xplan::Feature) -> Vec<&'static str> {
     ATTRIBUTES
         .iter()
         .copied()
-        .filter(|a| set(f.properties.get(*a)))
+        .filter(|a| set(&f.properties, a))
         .collect()
 }
 

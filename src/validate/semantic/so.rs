@@ -4,7 +4,7 @@
 //! geometry in one position): the GML profile of these versions has no
 //! gml:MultiGeometry, so the schema already excludes it.
 
-use super::xp::plans_of;
+use super::checks::*;
 use super::*;
 
 /// Relation rules of chapter 6.1.
@@ -49,293 +49,51 @@ macro_rules! only_in {
 }
 
 /// Rules of chapter 6.1 implemented as checks.
+#[rustfmt::skip]
 pub(super) const RULES: &[CheckedRule] = &[
-    CheckedRule {
-        number: "6.1.2.3",
-        title: "Einschränkung der Relation gehoertZuPlan",
-        versions: ALL,
-        check: |c| bereich_gehoert_zu_plan(c, "6.1.2.3", "SO_Bereich", "SO_Plan"),
-    },
-    CheckedRule {
-        number: "6.1.3.1",
-        title: "Rückwärts-Referenzen auf Plan-Bereiche",
-        versions: &[V4_1],
-        check: |c| {
-            back_refs(
-                c,
-                "6.1.3.1",
-                "SO_Bereich",
-                "inhaltSoPlan",
-                "gehoertZuSO_Bereich",
-                true,
-            )
-        },
-    },
-    CheckedRule {
-        number: "6.1.3.2",
-        title: "SOPlan-Inhalte dürfen nicht gleichzeitig als originärer Planinhalt und nachrichtliche Übernahme in den Plan integriert werden.",
-        versions: &[V4_1],
-        check: so_nachrichtlich_und_originaer,
-    },
-    only_in!(
-        "6.1.3.4",
-        "Verwendung von wirdAusgeglichenDurchBPMassnahme nur in Bebauungsplänen",
-        "wirdAusgeglichenDurchBPMassnahme",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.5",
-        "Verwendung von wirdAusgeglichenDurchBPSPEMassnahme nur in Bebauungsplänen",
-        "wirdAusgeglichenDurchBPSPEMassnahme",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.6",
-        "Verwendung von wirdAusgeglichenDurchBPABE nur in Bebauungsplänen",
-        "wirdAusgeglichenDurchBPABE",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.7",
-        "Verwendung von wirdAusgeglichenDurchBPSPEFlaeche nur in Bebauungsplänen",
-        "wirdAusgeglichenDurchBPSPEFlaeche",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.8",
-        "Verwendung von wirdAusgeglichenDurchBPFlaeche nur in Bebauungsplänen",
-        "wirdAusgeglichenDurchBPFlaeche",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.9",
-        "Verwendung von wirdAusgeglichenDurchFPSPE nur in Flächennutzungsplänen",
-        "wirdAusgeglichenDurchFPSPE",
-        "FP_Plan"
-    ),
-    only_in!(
-        "6.1.3.10",
-        "Verwendung von wirdAusgeglichenDurchFPFlaeche nur in Flächennutzungsplänen",
-        "wirdAusgeglichenDurchFPFlaeche",
-        "FP_Plan"
-    ),
-    only_in!(
-        "6.1.3.11",
-        "Verwendung von zusatzkontingent nur in Bebauungsplänen",
-        "zusatzkontingent",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.12",
-        "Verwendung von richtungssektorGrenze nur in Bebauungsplänen",
-        "richtungssektorGrenze",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.13",
-        "Verwendung von zusatzkontingentFlaeche nur in Bebauungsplänen",
-        "zusatzkontingentFlaeche",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.14",
-        "Verwendung von laermkontingent nur in Bebauungsplänen",
-        "laermkontingent",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.15",
-        "Verwendung von laermkontingentGebiet nur in Bebauungsplänen",
-        "laermkontingentGebiet",
-        "BP_Plan"
-    ),
-    only_in!(
-        "6.1.3.16",
-        "Verwendung von vonGenehmigungAusgenommen nur in Flächennutzungsplänen",
-        "vonGenehmigungAusgenommen",
-        "FP_Plan"
-    ),
-    CheckedRule {
-        number: "6.1.4.1",
-        title: "Nur Flächenobjekte der Basisebene gehören zum Flächenschluss",
-        versions: ALL,
-        check: |c| ebene_flaechenschluss(c, "6.1.4.1", "SO_Flaechenobjekt", false),
-    },
-    CheckedRule {
-        number: "6.1.4.2",
-        title: "Einschränkung auf Flächengeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "6.1.4.2", "SO_Flaechenobjekt", 2, "an area geometry"),
-    },
-    CheckedRule {
-        number: "6.1.5.1",
-        title: "Nur Flächenobjekte der Basisebene gehören zum Flächenschluss",
-        versions: ALL,
-        check: |c| ebene_flaechenschluss(c, "6.1.5.1", "SO_Geometrieobjekt", true),
-    },
-    CheckedRule {
-        number: "6.1.5.2",
-        title: "Angabe des Attributs flaechenschluss bei flächenhaftem Raumbezug",
-        versions: ALL,
-        check: flaechenschluss_set,
-    },
-    CheckedRule {
-        number: "6.1.6.1",
-        title: "Einschränkung auf Liniengeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "6.1.6.1", "SO_Linienobjekt", 1, "a line geometry"),
-    },
-    CheckedRule {
-        number: "6.1.7.1",
-        title: "Einschränkung auf Punktgeometrie",
-        versions: ALL,
-        check: |c| position_dimension(c, "6.1.7.1", "SO_Punktobjekt", 0, "a point geometry"),
-    },
+    CheckedRule { number: "6.1.2.3", title: T_GEHOERT_ZU_PLAN, versions: ALL, check: |c| gehoert_zu_plan(c, "6.1.2.3", "SO_Bereich", "SO_Plan", true) },
+    CheckedRule { number: "6.1.3.1", title: T_BACK_REFS, versions: &[V4_1], check: |c| back_refs(c, "6.1.3.1", "SO_Bereich", "inhaltSoPlan", "gehoertZuSO_Bereich", true) },
+    rule!(PerProblem, "6.1.3.2", "SOPlan-Inhalte dürfen nicht gleichzeitig als originärer Planinhalt und nachrichtliche Übernahme in den Plan integriert werden.", &[V4_1], "SO_Objekt", [Exclusive(&["gehoertNachrichtlichZuBereich"], &["gehoertZuSO_Bereich"])]),
+    only_in!("6.1.3.4", "Verwendung von wirdAusgeglichenDurchBPMassnahme nur in Bebauungsplänen", "wirdAusgeglichenDurchBPMassnahme", "BP_Plan"),
+    only_in!("6.1.3.5", "Verwendung von wirdAusgeglichenDurchBPSPEMassnahme nur in Bebauungsplänen", "wirdAusgeglichenDurchBPSPEMassnahme", "BP_Plan"),
+    only_in!("6.1.3.6", "Verwendung von wirdAusgeglichenDurchBPABE nur in Bebauungsplänen", "wirdAusgeglichenDurchBPABE", "BP_Plan"),
+    only_in!("6.1.3.7", "Verwendung von wirdAusgeglichenDurchBPSPEFlaeche nur in Bebauungsplänen", "wirdAusgeglichenDurchBPSPEFlaeche", "BP_Plan"),
+    only_in!("6.1.3.8", "Verwendung von wirdAusgeglichenDurchBPFlaeche nur in Bebauungsplänen", "wirdAusgeglichenDurchBPFlaeche", "BP_Plan"),
+    only_in!("6.1.3.9", "Verwendung von wirdAusgeglichenDurchFPSPE nur in Flächennutzungsplänen", "wirdAusgeglichenDurchFPSPE", "FP_Plan"),
+    only_in!("6.1.3.10", "Verwendung von wirdAusgeglichenDurchFPFlaeche nur in Flächennutzungsplänen", "wirdAusgeglichenDurchFPFlaeche", "FP_Plan"),
+    only_in!("6.1.3.11", "Verwendung von zusatzkontingent nur in Bebauungsplänen", "zusatzkontingent", "BP_Plan"),
+    only_in!("6.1.3.12", "Verwendung von richtungssektorGrenze nur in Bebauungsplänen", "richtungssektorGrenze", "BP_Plan"),
+    only_in!("6.1.3.13", "Verwendung von zusatzkontingentFlaeche nur in Bebauungsplänen", "zusatzkontingentFlaeche", "BP_Plan"),
+    only_in!("6.1.3.14", "Verwendung von laermkontingent nur in Bebauungsplänen", "laermkontingent", "BP_Plan"),
+    only_in!("6.1.3.15", "Verwendung von laermkontingentGebiet nur in Bebauungsplänen", "laermkontingentGebiet", "BP_Plan"),
+    only_in!("6.1.3.16", "Verwendung von vonGenehmigungAusgenommen nur in Flächennutzungsplänen", "vonGenehmigungAusgenommen", "FP_Plan"),
+    rule!(PerProblem, "6.1.4.1", T_BASISEBENE, ALL, "SO_Flaechenobjekt", [flaechenschluss(false, Ebene::NotZero, FALSE)]),
+    rule!(PerProblem, "6.1.4.2", T_FLAECHE, ALL, "SO_Flaechenobjekt", [Position(&[2], "an area geometry")]),
+    rule!(PerProblem, "6.1.5.1", T_BASISEBENE, ALL, "SO_Geometrieobjekt", [flaechenschluss(true, Ebene::NotZero, FALSE)]),
+    rule!(PerProblem, "6.1.5.2", T_FS_ANGABE, ALL, "SO_Geometrieobjekt", [flaechenschluss(true, Ebene::Any, Want::Set)]),
+    rule!(PerProblem, "6.1.6.1", T_LINIE, ALL, "SO_Linienobjekt", [Position(&[1], "a line geometry")]),
+    rule!(PerProblem, "6.1.7.1", T_PUNKT, ALL, "SO_Punktobjekt", [Position(&[0], "a point geometry")]),
 ];
-
-fn at(rule: &str, f: &crate::xplan::Feature, what: String) -> Finding {
-    finding(
-        rule,
-        format!("{} {}: {what}", f.feature_type, f.gml_id),
-        vec![f.gml_id.clone()],
-        f.line,
-    )
-}
-
-/// A Bereich refers by gehoertZuPlan to exactly one instance of `plan`,
-/// which refers back to it by `bereich`.
-fn bereich_gehoert_zu_plan(c: &Ctx, rule: &str, bereich: &str, plan: &str) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for b in c.instances(bereich) {
-        let targets: Vec<&crate::xplan::Reference> = b
-            .references
-            .iter()
-            .filter(|r| r.property == "gehoertZuPlan")
-            .collect();
-        if targets.len() != 1 {
-            out.push(at(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan is given {} times, exactly one {plan} expected",
-                    targets.len()
-                ),
-            ));
-            continue;
-        }
-        let Some(p) = targets[0].local_target().and_then(|id| c.by_id.get(id)) else {
-            continue; // not in this document: XLink integrity reports it
-        };
-        if !is_a(c.codes, &p.feature_type, plan) {
-            out.push(at(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan refers to {} {}, not to an instance of {plan}",
-                    p.feature_type, p.gml_id
-                ),
-            ));
-        } else if !refs(p, "bereich").any(|id| id == b.gml_id) {
-            let mut f = at(
-                rule,
-                b,
-                format!(
-                    "gehoertZuPlan refers to {} {}, whose relation bereich does not refer back",
-                    p.feature_type, p.gml_id
-                ),
-            );
-            f.gml_ids.push(p.gml_id.clone());
-            out.push(f);
-        }
-    }
-    out
-}
-
-/// 6.1.3.2 (4.1): gehoertNachrichtlichZuBereich and gehoertZuSO_Bereich
-/// not both.
-fn so_nachrichtlich_und_originaer(c: &Ctx) -> Vec<Finding> {
-    c.instances("SO_Objekt")
-        .filter(|f| {
-            refs(f, "gehoertNachrichtlichZuBereich").next().is_some()
-                && refs(f, "gehoertZuSO_Bereich").next().is_some()
-        })
-        .map(|f| {
-            at(
-                "6.1.3.2",
-                f,
-                "gehoertNachrichtlichZuBereich and gehoertZuSO_Bereich are both set".into(),
-            )
-        })
-        .collect()
-}
 
 /// 6.1.3.4 to 6.1.3.16: `prop` of an SO_Objekt only when the object is
 /// part of a plan of class `plan` (found through its Bereich).
 fn only_in_plan(c: &Ctx, rule: &str, prop: &str, plan: &str) -> Vec<Finding> {
     c.instances("SO_Objekt")
-        .filter(|f| set(f.properties.get(prop)))
+        .filter(|f| set(&f.properties, prop))
         .filter_map(|f| {
-            let plans = plans_of(c, f);
+            let plans = plans_of(c, f, "XP_Plan");
             (!plans.is_empty() && !plans.iter().any(|p| is_a(c.codes, &p.feature_type, plan))).then(
                 || {
-                    let names: Vec<String> = plans
-                        .iter()
-                        .map(|p| format!("{} {}", p.feature_type, p.gml_id))
-                        .collect();
-                    at(
+                    on_feature(
                         rule,
                         f,
                         format!(
                             "{prop} is used, but the object belongs to {}, not to a {plan}",
-                            names.join(", ")
+                            named(&plans)
                         ),
                     )
                 },
             )
-        })
-        .collect()
-}
-
-/// ebene != 0 requires flaechenschluss == false (with `area_only`: when
-/// the position is an area).
-fn ebene_flaechenschluss(c: &Ctx, rule: &str, class: &str, area_only: bool) -> Vec<Finding> {
-    c.instances(class)
-        .filter(|f| {
-            let area = !area_only
-                || f.geometry("position")
-                    .is_some_and(|g| g.geometry.geometry.dimension() == 2);
-            let ebene = f.int("ebene").unwrap_or(0);
-            ebene != 0 && area && f.bool("flaechenschluss") == Some(true)
-        })
-        .map(|f| {
-            at(
-                rule,
-                f,
-                format!(
-                    "ebene is {} but flaechenschluss is true",
-                    f.int("ebene").unwrap_or(0)
-                ),
-            )
-        })
-        .collect()
-}
-
-/// 6.1.5.2: an SO_Geometrieobjekt with an area geometry has flaechenschluss.
-fn flaechenschluss_set(c: &Ctx) -> Vec<Finding> {
-    c.instances("SO_Geometrieobjekt")
-        .filter_map(|f| {
-            let g = f.geometry("position")?;
-            (g.geometry.geometry.dimension() == 2 && !set(f.properties.get("flaechenschluss")))
-                .then(|| {
-                    at(
-                        "6.1.5.2",
-                        f,
-                        format!(
-                            "position is a {}, but flaechenschluss is not set",
-                            g.geometry.geometry.kind()
-                        ),
-                    )
-                })
         })
         .collect()
 }

@@ -5,13 +5,15 @@
 //! version (a recommendation up to 5.4, unnumbered in 6.0); 2.1.1 and 2.1.5
 //! are enforced by the schema (GML profile) and the parser.
 
+use super::checks::T_BACK_REFS;
 use super::*;
-use crate::xplan::Feature;
-use serde_json::{Map, Value};
 
 type Obj = Map<String, Value>;
 
-const HOEHE: &[&str] = &["XP_Hoehenangabe"];
+const HOEHE_TYPE: &[&str] = &["XP_Hoehenangabe"];
+/// The values of XP_Hoehenangabe anywhere.
+const HOEHE: On = On::Data("*", HOEHE_TYPE);
+const BEZUGSPUNKT: &str = "Konsistenz der Attribute bezugspunkt und abweichenderBezugspunkt";
 const EXT_REF: &[&str] = &["XP_ExterneReferenz", "XP_SpezExterneReferenz"];
 const VERBUNDEN: &[&str] = &["XP_VerbundenerPlan", "XP_VerbundenerPlanBereich"];
 const GENER_ATTRIBUT: &[&str] = &[
@@ -28,156 +30,28 @@ const V53_60: &[Version] = &[V5_3, V5_4, V6_0];
 
 /// Rules of chapters 2.1 and 3 implemented as checks (the versions whose
 /// text has the rule under this number with this content).
+#[rustfmt::skip]
 pub(super) const RULES: &[CheckedRule] = &[
-    CheckedRule {
-        number: "2.1.2.1",
-        title: "Verwendung vorgegebenen URNs für das uom-Attribut von GML-MeasureType",
-        versions: &[V4_1, V5_0, V5_1],
-        check: |c| uom(c, false),
-    },
-    CheckedRule {
-        number: "2.1.2.1",
-        title: "Verwendung vorgegebenen URNs für das uom-Attribut von GML-MeasureType",
-        versions: &[V5_2, V5_3, V5_4, V6_0],
-        check: |c| uom(c, true),
-    },
-    CheckedRule {
-        number: "2.1.3.1",
-        title: "Angabe eines Standard CRS",
-        versions: V41_52,
-        check: |c| crs(c, false),
-    },
-    CheckedRule {
-        number: "2.1.3.1",
-        title: "Angabe eines Standard CRS",
-        versions: V53_60,
-        check: |c| crs(c, true),
-    },
-    CheckedRule {
-        number: "3.1.3.3",
-        title: "Rückwärts-Referenzen auf Plan-Bereiche",
-        versions: &[V4_1],
-        check: |c| {
-            back_refs(
-                c,
-                "3.1.3.3",
-                "XP_Bereich",
-                "nachrichtlich",
-                "gehoertNachrichtlichZuBereich",
-                true,
-            )
-        },
-    },
-    CheckedRule {
-        number: "3.2.1.2",
-        title: "Relationen von Plan- und Bereichsobjekten auf textliche Planinhalte",
-        versions: &[V6_0],
-        check: texte_plan_and_bereich,
-    },
-    CheckedRule {
-        number: "3.2.3.1",
-        title: "Konsistenz der verschiedenen Höhenangaben",
-        versions: V41_52,
-        check: |c| hoehe_combination(c, false),
-    },
-    CheckedRule {
-        number: "3.2.3.1",
-        title: "Konsistenz der verschiedenen Höhenangaben",
-        versions: V53_60,
-        check: |c| hoehe_combination(c, true),
-    },
-    CheckedRule {
-        number: "3.2.3.2",
-        title: "Verwendung von Höhenangaben, die sich auf eine Bezugshöhe beziehen, die auf Planebene definiert ist",
-        versions: ALL,
-        check: hoehe_bezugshoehe,
-    },
-    CheckedRule {
-        number: "3.2.3.3",
-        title: "Konsistenz der Attribute hoehenbezug und abweichenderHoehenbezug",
-        versions: ALL,
-        check: |c| {
-            data_check(c, "3.2.3.3", HOEHE, |_, o| {
-                pair(o, "hoehenbezug", "abweichenderHoehenbezug", Pair::Xor)
-            })
-        },
-    },
-    CheckedRule {
-        number: "3.2.3.4",
-        title: "Konsistenz der Attribute bezugspunkt und abweichenderBezugspunkt",
-        versions: &[V5_0],
-        check: |c| {
-            data_check(c, "3.2.3.4", HOEHE, |_, o| {
-                pair(o, "bezugspunkt", "abweichenderBezugspunkt", Pair::Xor)
-            })
-        },
-    },
-    CheckedRule {
-        number: "3.2.3.4",
-        title: "Konsistenz der Attribute bezugspunkt und abweichenderBezugspunkt",
-        versions: &[V5_1, V5_2, V5_3, V5_4, V6_0],
-        check: |c| {
-            data_check(c, "3.2.3.4", HOEHE, |_, o| {
-                pair(o, "bezugspunkt", "abweichenderBezugspunkt", Pair::NotBoth)
-            })
-        },
-    },
-    CheckedRule {
-        number: "3.2.3.5",
-        title: "Konsistenz der Attribute bezugspunkt und bezugspunktText",
-        versions: &[V6_0],
-        check: |c| {
-            data_check(c, "3.2.3.5", HOEHE, |_, o| {
-                pair(o, "bezugspunktText", "bezugspunkt", Pair::Implies)
-            })
-        },
-    },
-    CheckedRule {
-        number: "3.2.4.1",
-        title: "Verweis auf Dokumente",
-        versions: V4_5,
-        check: |c| dokument_ohne_georef(c, &["georefURL", "georefMimeType"]),
-    },
-    CheckedRule {
-        number: "3.2.4.1",
-        title: "Verweis auf Dokumente",
-        versions: &[V6_0],
-        check: |c| dokument_ohne_georef(c, &["georefURL"]),
-    },
-    CheckedRule {
-        number: "3.2.6.1",
-        title: "Gültiger Teststring im Attribut planName",
-        versions: V5_6,
-        check: |c| data_check(c, "3.2.6.1", VERBUNDEN, |_, o| empty_string(o, "planName")),
-    },
-    CheckedRule {
-        number: "3.2.6.3",
-        title: "Spezifikation des verbundenen Plans",
-        versions: V5_6,
-        check: |c| {
-            data_check(c, "3.2.6.3", VERBUNDEN, |_, o| {
-                pair(o, "verbundenerPlan", "planName", Pair::Xor)
-            })
-        },
-    },
-    CheckedRule {
-        number: "3.2.7.1",
-        title: "Gültiger Teststring im Attribut name",
-        versions: V5_6,
-        check: |c| data_check(c, "3.2.7.1", GENER_ATTRIBUT, |_, o| empty_string(o, "name")),
-    },
-    CheckedRule {
-        number: "3.3.1.1",
-        title: "Spezifikation des Fachobjekt-Attributs bei nicht-freien Präsentationsobjekten",
-        versions: &[V4_1],
-        check: praesentation_art,
-    },
-    CheckedRule {
-        number: "3.3.1.2",
-        title: "Konsistenz der Attribute art und index",
-        versions: V4_5,
-        check: praesentation_index,
-    },
+    CheckedRule { number: "2.1.2.1", title: "Verwendung vorgegebenen URNs für das uom-Attribut von GML-MeasureType", versions: &[V4_1, V5_0, V5_1], check: |c| uom(c, false) },
+    CheckedRule { number: "2.1.2.1", title: "Verwendung vorgegebenen URNs für das uom-Attribut von GML-MeasureType", versions: &[V5_2, V5_3, V5_4, V6_0], check: |c| uom(c, true) },
+    CheckedRule { number: "2.1.3.1", title: "Angabe eines Standard CRS", versions: V41_52, check: |c| crs(c, false) },
+    CheckedRule { number: "2.1.3.1", title: "Angabe eines Standard CRS", versions: V53_60, check: |c| crs(c, true) },
+    CheckedRule { number: "3.1.3.3", title: T_BACK_REFS, versions: &[V4_1], check: |c| back_refs(c, "3.1.3.3", "XP_Bereich", "nachrichtlich", "gehoertNachrichtlichZuBereich", true) },
+    CheckedRule { number: "3.2.1.2", title: "Relationen von Plan- und Bereichsobjekten auf textliche Planinhalte", versions: &[V6_0], check: texte_plan_and_bereich },
+    CheckedRule { number: "3.2.3.1", title: "Konsistenz der verschiedenen Höhenangaben", versions: V41_52, check: |c| hoehe_combination(c, false) },
+    CheckedRule { number: "3.2.3.1", title: "Konsistenz der verschiedenen Höhenangaben", versions: V53_60, check: |c| hoehe_combination(c, true) },
+    CheckedRule { number: "3.2.3.2", title: "Verwendung von Höhenangaben, die sich auf eine Bezugshöhe beziehen, die auf Planebene definiert ist", versions: ALL, check: hoehe_bezugshoehe },
+    rule!(PerProblem, "3.2.3.3", "Konsistenz der Attribute hoehenbezug und abweichenderHoehenbezug", ALL, HOEHE, [OneOf(&["hoehenbezug", "abweichenderHoehenbezug"])]),
+    rule!(PerProblem, "3.2.3.4", BEZUGSPUNKT, &[V5_0], HOEHE, [OneOf(&["bezugspunkt", "abweichenderBezugspunkt"])]),
+    rule!(PerProblem, "3.2.3.4", BEZUGSPUNKT, &[V5_1, V5_2, V5_3, V5_4, V6_0], HOEHE, [Exclusive(&["bezugspunkt"], &["abweichenderBezugspunkt"])]),
+    rule!(PerProblem, "3.2.3.5", "Konsistenz der Attribute bezugspunkt und bezugspunktText", &[V6_0], HOEHE, [Requires("bezugspunktText", &["bezugspunkt"])]),
+    CheckedRule { number: "3.2.4.1", title: "Verweis auf Dokumente", versions: V4_5, check: |c| dokument_ohne_georef(c, &["georefURL", "georefMimeType"]) },
+    CheckedRule { number: "3.2.4.1", title: "Verweis auf Dokumente", versions: &[V6_0], check: |c| dokument_ohne_georef(c, &["georefURL"]) },
+    CheckedRule { number: "3.2.6.1", title: "Gültiger Teststring im Attribut planName", versions: V5_6, check: |c| data_check(c, "3.2.6.1", VERBUNDEN, |_, o| empty_string(o, "planName")) },
+    rule!(PerProblem, "3.2.6.3", "Spezifikation des verbundenen Plans", V5_6, On::Data("*", VERBUNDEN), [OneOf(&["verbundenerPlan", "planName"])]),
+    CheckedRule { number: "3.2.7.1", title: "Gültiger Teststring im Attribut name", versions: V5_6, check: |c| data_check(c, "3.2.7.1", GENER_ATTRIBUT, |_, o| empty_string(o, "name")) },
+    CheckedRule { number: "3.3.1.1", title: "Spezifikation des Fachobjekt-Attributs bei nicht-freien Präsentationsobjekten", versions: &[V4_1], check: praesentation_art },
+    CheckedRule { number: "3.3.1.2", title: "Konsistenz der Attribute art und index", versions: V4_5, check: praesentation_index },
 ];
 
 /// The text of a simple value (a string, or the value of a measure or
@@ -211,69 +85,6 @@ fn show(v: Option<&Value>) -> String {
                 .to_string(),
         },
         Some(v) => v.to_string(),
-    }
-}
-
-/// How often a property is given.
-fn count(v: Option<&Value>) -> usize {
-    match v {
-        None => 0,
-        Some(Value::Array(a)) => a.len(),
-        Some(_) => 1,
-    }
-}
-
-/// Findings for the data type values of `types` anywhere in a feature on
-/// which `wrong` says what is wrong.
-fn data_check(
-    c: &Ctx,
-    rule: &str,
-    types: &[&str],
-    wrong: impl Fn(&Feature, &Obj) -> Option<String>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for f in &c.doc.features {
-        let mut vals = Vec::new();
-        for v in f.properties.values() {
-            data_values(v, &mut vals);
-        }
-        for o in vals {
-            let t = o.get("@type").and_then(Value::as_str).unwrap_or("");
-            if !types.contains(&t) {
-                continue;
-            }
-            if let Some(what) = wrong(f, o) {
-                out.push(finding(
-                    rule,
-                    format!("{} {}: {t} {what}", f.feature_type, f.gml_id),
-                    vec![f.gml_id.clone()],
-                    f.line,
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// How two attributes `a` and `b` may be combined.
-#[derive(Clone, Copy)]
-enum Pair {
-    /// exactly one of them is set
-    Xor,
-    /// not both are set
-    NotBoth,
-    /// `a` only with `b`
-    Implies,
-}
-
-fn pair(o: &Obj, a: &str, b: &str, kind: Pair) -> Option<String> {
-    let (x, y) = (set(o.get(a)), set(o.get(b)));
-    let (va, vb) = (show(o.get(a)), show(o.get(b)));
-    match kind {
-        Pair::Xor | Pair::NotBoth if x && y => Some(format!("has both {a} ({va}) and {b} ({vb})")),
-        Pair::Xor if !x && !y => Some(format!("has neither {a} nor {b}")),
-        Pair::Implies if x && !y => Some(format!("has {a} ({va}) but no {b}")),
-        _ => None,
     }
 }
 
@@ -382,12 +193,7 @@ fn uom(c: &Ctx, with_measure_type: bool) -> Vec<Finding> {
             &mut out,
         );
         if !out.is_empty() {
-            findings.push(finding(
-                "2.1.2.1",
-                format!("{} {}: {}", f.feature_type, f.gml_id, out.join("; ")),
-                vec![f.gml_id.clone()],
-                f.line,
-            ));
+            findings.push(on_feature("2.1.2.1", f, out.join("; ")));
         }
     }
     findings
@@ -498,46 +304,12 @@ fn crs(c: &Ctx, single: bool) -> Vec<Finding> {
     out
 }
 
-/// The plans a feature belongs to: those linked (by a reference in either
-/// direction) to a Bereich linked to the feature, or the feature's own
-/// Bereich; when none is found, every plan of the document.
-pub(super) fn plans_of<'c>(c: &'c Ctx, f: &Feature) -> Vec<&'c Feature> {
-    fn linked(a: &Feature, b: &Feature) -> bool {
-        let to = |x: &Feature, y: &Feature| {
-            x.references
-                .iter()
-                .any(|r| r.local_target() == Some(y.gml_id.as_str()))
-        };
-        to(a, b) || to(b, a)
-    }
-    let bereiche: Vec<&Feature> = c
-        .instances("XP_Bereich")
-        .filter(|b| b.gml_id == f.gml_id || linked(b, f))
-        .collect();
-    let plans: Vec<&Feature> = c
-        .instances("XP_Plan")
-        .filter(|p| p.gml_id == f.gml_id || bereiche.iter().any(|b| linked(p, b)))
-        .collect();
-    if plans.is_empty() {
-        c.instances("XP_Plan").collect()
-    } else {
-        plans
-    }
-}
-
-fn ids(fs: &[&Feature]) -> String {
-    fs.iter()
-        .map(|p| format!("{} {}", p.feature_type, p.gml_id))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// 3.2.1.2: no XP_TextAbschnitt is referred to by `texte` of both a plan
 /// and a Bereich.
 fn texte_plan_and_bereich(c: &Ctx) -> Vec<Finding> {
     let by = |class: &'static str, t: &Feature| -> Vec<&Feature> {
         c.instances(class)
-            .filter(|x| refs(x, "texte").any(|id| id == t.gml_id))
+            .filter(|x| x.refs("texte").any(|id| id == t.gml_id))
             .collect()
     };
     c.instances("XP_TextAbschnitt")
@@ -552,8 +324,8 @@ fn texte_plan_and_bereich(c: &Ctx) -> Vec<Finding> {
                         "{} {} is referred to by texte of the plan ({}) and of the Bereich ({})",
                         t.feature_type,
                         t.gml_id,
-                        ids(&plans),
-                        ids(&bereiche)
+                        named(&plans),
+                        named(&bereiche)
                     ),
                     gml_ids,
                     t.line,
@@ -568,12 +340,12 @@ fn texte_plan_and_bereich(c: &Ctx) -> Vec<Finding> {
 /// at least one height is given.
 fn hoehe_combination(c: &Ctx, new: bool) -> Vec<Finding> {
     const H: [&str; 4] = ["h", "hMin", "hMax", "hZwingend"];
-    data_check(c, "3.2.3.1", HOEHE, |f, o| {
-        let given: Vec<&str> = H.iter().copied().filter(|k| set(o.get(*k))).collect();
+    data_check(c, "3.2.3.1", HOEHE_TYPE, |f, o| {
+        let given: Vec<&str> = H.iter().copied().filter(|k| set(o, k)).collect();
         if given.is_empty() {
             return new.then(|| "has none of h, hMin, hMax, hZwingend".to_string());
         }
-        let bezug = set(o.get("bezugspunkt")) || (new && set(o.get("abweichenderBezugspunkt")));
+        let bezug = set(o, "bezugspunkt") || (new && set(o, "abweichenderBezugspunkt"));
         let (context, allowed): (&str, &[&[&str]]) = if bezug {
             (
                 "with a Bezugspunkt",
@@ -608,19 +380,17 @@ fn hoehe_combination(c: &Ctx, new: bool) -> Vec<Finding> {
 /// 3.2.3.2: a height relative to the Bezugshöhe (hoehenbezug 3000) needs
 /// the plan's bezugshoehe.
 fn hoehe_bezugshoehe(c: &Ctx) -> Vec<Finding> {
-    data_check(c, "3.2.3.2", HOEHE, |f, o| {
+    data_check(c, "3.2.3.2", HOEHE_TYPE, |f, o| {
         if text(o.get("hoehenbezug")).map(str::trim) != Some("3000") {
             return None;
         }
-        let plans = plans_of(c, f);
-        (!plans.is_empty() && plans.iter().all(|p| !set(p.properties.get("bezugshoehe")))).then(
-            || {
-                format!(
+        let plans = plans_of(c, f, "XP_Plan");
+        (!plans.is_empty() && plans.iter().all(|p| !set(&p.properties, "bezugshoehe"))).then(|| {
+            format!(
                 "has hoehenbezug 3000 (relativBezugshoehe), but the plan ({}) has no bezugshoehe",
-                ids(&plans)
+                named(&plans)
             )
-            },
-        )
+        })
     })
 }
 
@@ -632,29 +402,23 @@ fn dokument_ohne_georef(c: &Ctx, georef: &'static [&'static str]) -> Vec<Finding
         }
         let given: Vec<String> = georef
             .iter()
-            .filter(|k| set(o.get(**k)))
+            .filter(|k| set(o, k))
             .map(|k| format!("{k} ({})", show(o.get(*k))))
             .collect();
         (!given.is_empty()).then(|| format!("has art \"Dokument\" but {}", given.join(" and ")))
     })
 }
 
-/// 3.3.1.1 (4.1): a presentation object that shows a Fachobjekt names the
-/// attribute (art).
+/// 3.3.1.1 (4.1): a presentation object that shows a Fachobjekt (in this
+/// document) names the attribute (art).
 fn praesentation_art(c: &Ctx) -> Vec<Finding> {
     c.instances("XP_AbstraktesPraesentationsobjekt")
-        .filter(|f| {
-            refs(f, "dientZurDarstellungVon").next().is_some() && !set(f.properties.get("art"))
-        })
+        .filter(|f| f.refs("dientZurDarstellungVon").next().is_some() && !set(&f.properties, "art"))
         .map(|f| {
-            finding(
+            on_feature(
                 "3.3.1.1",
-                format!(
-                    "{} {}: dientZurDarstellungVon is set, art is not",
-                    f.feature_type, f.gml_id
-                ),
-                vec![f.gml_id.clone()],
-                f.line,
+                f,
+                "dientZurDarstellungVon is set, art is not".into(),
             )
         })
         .collect()
@@ -664,19 +428,13 @@ fn praesentation_art(c: &Ctx) -> Vec<Finding> {
 fn praesentation_index(c: &Ctx) -> Vec<Finding> {
     c.instances("XP_AbstraktesPraesentationsobjekt")
         .filter_map(|f| {
-            let (art, index) = (
-                count(f.properties.get("art")),
-                count(f.properties.get("index")),
-            );
+            let art = items(f.properties.get("art")).len();
+            let index = items(f.properties.get("index")).len();
             (art > 1 && index != art).then(|| {
-                finding(
+                on_feature(
                     "3.3.1.2",
-                    format!(
-                        "{} {}: art is given {art} times, index {index} times",
-                        f.feature_type, f.gml_id
-                    ),
-                    vec![f.gml_id.clone()],
-                    f.line,
+                    f,
+                    format!("art is given {art} times, index {index} times"),
                 )
             })
         })
