@@ -814,17 +814,7 @@ print(json.dumps({{"version": w.identification.version, "has": "xplan:BP_GruenFl
 "#,
         server.url("/wfs/51")
     );
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "OWSLib: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r: Value = common::python_json(&script);
     assert_eq!(
         r,
         serde_json::json!({"version": "1.1.0", "has": true,

@@ -185,17 +185,7 @@ print(json.dumps({{"title": wms.identification.title, "layers": len(names), "has
         s.url("/wms"),
         BP_BBOX
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "OWSLib: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r: serde_json::Value = common::python_json(&script);
     assert_eq!(r["has"], true, "{r}");
     assert_eq!(r["png"], true, "{r}");
     assert!(r["layers"].as_u64().unwrap() > 250, "{r}");

@@ -1877,23 +1877,7 @@ async fn capabilities(
         ],
     );
     x.push_str("    </fes:GeometryOperands>\n    <fes:SpatialOperators>\n");
-    named_elements(
-        &mut x,
-        "fes:SpatialOperator",
-        &[
-            "BBOX",
-            "Equals",
-            "Disjoint",
-            "Intersects",
-            "Touches",
-            "Crosses",
-            "Within",
-            "Contains",
-            "Overlaps",
-            "DWithin",
-            "Beyond",
-        ],
-    );
+    named_elements(&mut x, "fes:SpatialOperator", &SPATIAL_OPERATORS);
     x.push_str("    </fes:SpatialOperators>\n  </fes:Spatial_Capabilities>\n</fes:Filter_Capabilities>\n</wfs:WFS_Capabilities>\n");
     Ok(xml_response(x, "application/xml"))
 }
@@ -1907,6 +1891,21 @@ fn constraints(x: &mut String, indent: &str, tag: &str, list: &[(&str, &str)]) {
         );
     }
 }
+
+/// The spatial operators of the filters (FES 2.0 and FE 1.1 names alike).
+pub(super) const SPATIAL_OPERATORS: [&str; 11] = [
+    "BBOX",
+    "Equals",
+    "Disjoint",
+    "Intersects",
+    "Touches",
+    "Crosses",
+    "Within",
+    "Contains",
+    "Overlaps",
+    "DWithin",
+    "Beyond",
+];
 
 /// `<tag name="NAME"/>` lines (filter capabilities).
 fn named_elements(x: &mut String, tag: &str, names: &[&str]) {

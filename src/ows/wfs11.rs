@@ -179,19 +179,7 @@ pub fn capabilities(s: &Service) -> String {
         let _ = writeln!(x, "      <ogc:GeometryOperand>{g}</ogc:GeometryOperand>");
     }
     x.push_str("    </ogc:GeometryOperands>\n    <ogc:SpatialOperators>\n");
-    for op in [
-        "BBOX",
-        "Equals",
-        "Disjoint",
-        "Intersects",
-        "Touches",
-        "Crosses",
-        "Within",
-        "Contains",
-        "Overlaps",
-        "Beyond",
-        "DWithin",
-    ] {
+    for op in super::wfs::SPATIAL_OPERATORS {
         let _ = writeln!(x, "      <ogc:SpatialOperator name=\"{op}\"/>");
     }
     x.push_str("    </ogc:SpatialOperators>\n  </ogc:Spatial_Capabilities>\n  <ogc:Scalar_Capabilities>\n    <ogc:LogicalOperators/>\n    <ogc:ComparisonOperators>\n");

@@ -529,3 +529,21 @@ pub fn diff_share(a: &[[u8; 4]], b: &[[u8; 4]], tol: u8) -> f64 {
         .count();
     n as f64 / a.len() as f64
 }
+
+/// Runs a Python script (a client such as OWSLib) that prints one JSON
+/// value; asserts that it succeeds and returns the value.
+#[allow(dead_code)]
+pub fn python_json(script: &str) -> serde_json::Value {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
