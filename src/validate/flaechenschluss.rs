@@ -41,8 +41,9 @@ fn area_of(f: &Feature, property: &str) -> Option<geo::MultiPolygon<f64>> {
     to_geo_area(&f.geometry(property)?.geometry.geometry, CHORD)
 }
 
-/// Parts of `m` that survive a negative buffer of 1 mm.
-fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> {
+/// Parts of `m` that survive a negative buffer of 1 mm (also the overlap
+/// test of rule 4.5.2.4).
+pub(crate) fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> {
     m.0.iter()
         .filter(|p| p.unsigned_area() > 0.0 && !p.buffer(-SLIVER).0.is_empty())
         .cloned()

@@ -9,7 +9,7 @@
 use super::*;
 use crate::validate::geltungsbereich::CHORD;
 use crate::validate::geometry::to_geo_area;
-use geo::{Area, BooleanOps, BoundingRect, Buffer};
+use geo::{BooleanOps, BoundingRect};
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 
@@ -62,9 +62,6 @@ const ATTRIBUTES: [&str; 28] = [
     "GFGewerbe",
     "VF",
 ];
-
-/// Half the 2 mm identity tolerance (as 2.2.1.1).
-const SLIVER: f64 = 0.001;
 
 pub(super) const RULES: &[CheckedRule] = &[CheckedRule {
     number: "4.5.2.4",
@@ -165,12 +162,10 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
         .collect()
 }
 
-/// A common area of `a` and `b` that survives a negative buffer of 1 mm.
+/// A common area of `a` and `b` that survives a negative buffer of 1 mm
+/// (as the overlaps of the Flächenschluss check, 2.2.1.1).
 fn overlaps(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
-    a.intersection(b)
-        .0
-        .iter()
-        .any(|p| p.unsigned_area() > 0.0 && !p.buffer(-SLIVER).0.is_empty())
+    !crate::validate::flaechenschluss::significant(&a.intersection(b)).is_empty()
 }
 
 #[cfg(test)]
