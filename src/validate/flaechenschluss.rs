@@ -22,7 +22,7 @@ use super::{Finding, Level};
 use crate::xplan::{Document, Feature, PlanData, PlanType, Version};
 use geo::{Area, BooleanOps, BoundingRect, Buffer, Centroid, Intersects};
 use rayon::prelude::*;
-use rstar::{primitives::GeomWithData, primitives::Line, RTree, AABB};
+use rstar::primitives::Line;
 
 pub const RULE: &str = "2.2.1.1";
 /// Half the 2 mm identity tolerance: slivers thinner than this are ignored.
@@ -52,6 +52,115 @@ pub(crate) fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> 
 
 fn at(p: &geo::Polygon<f64>) -> Option<[f64; 2]> {
     p.centroid().map(|c| [c.x(), c.y()])
+}
+
+/// An area as i_overlay shapes (rings without the closing point).
+pub(crate) type Shapes = Vec<Vec<Vec<[f64; 2]>>>;
+
+pub(crate) fn shapes_of(m: &[geo::Polygon<f64>]) -> Shapes {
+    let ring = |r: &geo::LineString<f64>| -> Vec<[f64; 2]> {
+        let n = r.0.len().saturating_sub(usize::from(r.is_closed()));
+        r.0[..n].iter().map(|c| [c.x, c.y]).collect()
+    };
+    m.iter()
+        .map(|p| {
+            std::iter::once(ring(p.exterior()))
+                .chain(p.interiors().iter().map(ring))
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether the interiors of two areas meet (exact predicate on a grid far
+/// finer than the 1 mm sliver tolerance; no overlay is built).
+pub(crate) fn interiors_intersect(a: &Shapes, b: &Shapes) -> bool {
+    use i_overlay::core::{fill_rule::FillRule, solver::Solver};
+    use i_overlay::float::relate::FloatPredicateOverlay;
+    FloatPredicateOverlay::with_subj_and_clip_custom(a, b, FillRule::EvenOdd, Solver::default())
+        .interiors_intersect()
+}
+
+/// The common part of two intersecting rectangles.
+fn common(a: &geo::Rect<f64>, b: &geo::Rect<f64>) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) },
+        geo::coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) },
+    )
+}
+
+/// A rectangle grown by `d` on every side.
+pub(crate) fn grown(r: &geo::Rect<f64>, d: f64) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::coord! { x: r.min().x - d, y: r.min().y - d },
+        geo::coord! { x: r.max().x + d, y: r.max().y + d },
+    )
+}
+
+/// The parts of an area inside a rectangle (Sutherland–Hodgman per ring:
+/// the interior of the result is the interior of the area within the
+/// rectangle; edges along the rectangle's sides may be degenerate).
+pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
+    let (lo, hi) = (r.min(), r.max());
+    // the four half-planes: (axis, bound, keep the side below the bound)
+    let planes = [
+        (0, lo.x, false),
+        (0, hi.x, true),
+        (1, lo.y, false),
+        (1, hi.y, true),
+    ];
+    let clip_ring = |ring: &Vec<[f64; 2]>| -> Vec<[f64; 2]> {
+        let mut pts = ring.clone();
+        for &(axis, bound, below) in &planes {
+            if pts.is_empty() {
+                break;
+            }
+            let inside = |p: &[f64; 2]| {
+                if below {
+                    p[axis] <= bound
+                } else {
+                    p[axis] >= bound
+                }
+            };
+            let mut out = Vec::with_capacity(pts.len() + 4);
+            let mut prev = *pts.last().unwrap();
+            for &p in &pts {
+                let (pi, qi) = (inside(&prev), inside(&p));
+                if pi != qi {
+                    let t = (bound - prev[axis]) / (p[axis] - prev[axis]);
+                    let mut x = [
+                        prev[0] + t * (p[0] - prev[0]),
+                        prev[1] + t * (p[1] - prev[1]),
+                    ];
+                    x[axis] = bound;
+                    out.push(x);
+                }
+                if qi {
+                    out.push(p);
+                }
+                prev = p;
+            }
+            pts = out;
+        }
+        pts
+    };
+    s.iter()
+        .map(|shape| {
+            shape
+                .iter()
+                .map(clip_ring)
+                .filter(|r| r.len() >= 3)
+                .collect::<Vec<_>>()
+        })
+        .filter(|shape: &Vec<_>| !shape.is_empty())
+        .collect()
+}
+
+/// Whether area `a` lies within area `b` (boundaries may touch).
+pub(crate) fn within(a: &Shapes, b: &Shapes) -> bool {
+    use i_overlay::core::{fill_rule::FillRule, solver::Solver};
+    use i_overlay::float::relate::FloatPredicateOverlay;
+    FloatPredicateOverlay::with_subj_and_clip_custom(a, b, FillRule::EvenOdd, Solver::default())
+        .within()
 }
 
 /// Cascaded union (much faster than folding for thousands of areas).
@@ -94,9 +203,11 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
         if objects.is_empty() {
             continue;
         }
-        // 1. no overlaps (candidate pairs by bounding box)
+        // 1. no overlaps (candidate pairs by bounding box; the overlap is
+        // computed only where the interiors meet)
         let rects: Vec<Option<geo::Rect<f64>>> =
             objects.iter().map(|(_, m)| m.bounding_rect()).collect();
+        let shapes: Vec<Shapes> = objects.par_iter().map(|(_, m)| shapes_of(&m.0)).collect();
         let overlaps: Vec<Finding> = (0..objects.len())
             .into_par_iter()
             .flat_map_iter(|a| {
@@ -106,6 +217,10 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                         continue;
                     };
                     if !ra.intersects(&rb) {
+                        continue;
+                    }
+                    let r = grown(&common(&ra, &rb), 0.01);
+                    if !interiors_intersect(&clip(&shapes[a], &r), &clip(&shapes[b], &r)) {
                         continue;
                     }
                     let inter = objects[a].1.intersection(&objects[b].1);
@@ -256,6 +371,142 @@ fn in_force_together(a: &Feature, b: &Feature) -> Option<bool> {
     Some(!(ends_before(&ea, &sb) || ends_before(&eb, &sa)))
 }
 
+/// A uniform grid over line segments for "which segments pass within
+/// `margin` of this point": each cell lists the segments whose
+/// `margin`-neighbourhood meets it (column by column along the segment,
+/// not its whole bounding box). Far cheaper to build and ask than an
+/// R-tree for the many short edges of a plan.
+struct SegmentGrid {
+    x0: f64,
+    y0: f64,
+    cell: f64,
+    cols: usize,
+    rows: usize,
+    margin: f64,
+    /// Cell c lists items[start[c]..start[c + 1]].
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl SegmentGrid {
+    fn new(
+        segments: impl Iterator<Item = ([f64; 2], [f64; 2])> + Clone,
+        n: usize,
+        margin: f64,
+    ) -> SegmentGrid {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (a, b) in segments.clone() {
+            x0 = x0.min(a[0]).min(b[0]);
+            y0 = y0.min(a[1]).min(b[1]);
+            x1 = x1.max(a[0]).max(b[0]);
+            y1 = y1.max(a[1]).max(b[1]);
+        }
+        if n == 0 || !(x0 <= x1 && y0 <= y1) {
+            return SegmentGrid {
+                x0: 0.0,
+                y0: 0.0,
+                cell: 1.0,
+                cols: 1,
+                rows: 1,
+                margin,
+                start: vec![0, 0],
+                items: Vec::new(),
+            };
+        }
+        let (x0, y0) = (x0 - margin, y0 - margin);
+        let (w, h) = (x1 + margin - x0, y1 + margin - y0);
+        // about one cell per segment
+        let cell = ((w * h) / n as f64)
+            .sqrt()
+            .max(w.max(h) / 4096.0)
+            .max(4.0 * margin);
+        let cols = ((w / cell) as usize + 1).max(1);
+        let rows = ((h / cell) as usize + 1).max(1);
+        let mut grid = SegmentGrid {
+            x0,
+            y0,
+            cell,
+            cols,
+            rows,
+            margin,
+            start: vec![0; cols * rows + 1],
+            items: Vec::new(),
+        };
+        // counting sort: counts -> starts -> fill
+        let mut counts = vec![0u32; cols * rows];
+        for (a, b) in segments.clone() {
+            grid.cells_of(a, b, |c| counts[c] += 1);
+        }
+        let mut sum = 0u32;
+        for (c, n) in counts.iter().enumerate() {
+            grid.start[c] = sum;
+            sum += n;
+        }
+        grid.start[cols * rows] = sum;
+        let mut items = vec![0; sum as usize];
+        let mut fill = grid.start[..cols * rows].to_vec();
+        for (i, (a, b)) in segments.enumerate() {
+            grid.cells_of(a, b, |c| {
+                items[fill[c] as usize] = i as u32;
+                fill[c] += 1;
+            });
+        }
+        grid.items = items;
+        grid
+    }
+
+    fn col(&self, x: f64) -> usize {
+        (((x - self.x0) / self.cell).max(0.0) as usize).min(self.cols - 1)
+    }
+
+    fn row(&self, y: f64) -> usize {
+        (((y - self.y0) / self.cell).max(0.0) as usize).min(self.rows - 1)
+    }
+
+    /// Calls `f` with every cell the segment's margin-neighbourhood meets
+    /// (possibly a few more).
+    fn cells_of(&self, a: [f64; 2], b: [f64; 2], mut f: impl FnMut(usize)) {
+        let m = self.margin;
+        let (c0, c1) = (self.col(a[0].min(b[0]) - m), self.col(a[0].max(b[0]) + m));
+        for c in c0..=c1 {
+            // the part of the segment within this column (grown by the margin)
+            let (sx0, sx1) = (
+                self.x0 + c as f64 * self.cell - m,
+                self.x0 + (c + 1) as f64 * self.cell + m,
+            );
+            let (ylo, yhi) = if a[0] == b[0] {
+                (a[1].min(b[1]), a[1].max(b[1]))
+            } else {
+                let y_at = |x: f64| {
+                    let t = ((x - a[0]) / (b[0] - a[0])).clamp(0.0, 1.0);
+                    a[1] + t * (b[1] - a[1])
+                };
+                let (ya, yb) = (y_at(sx0), y_at(sx1));
+                (ya.min(yb), ya.max(yb))
+            };
+            for r in self.row(ylo - m)..=self.row(yhi + m) {
+                f(r * self.cols + c);
+            }
+        }
+    }
+
+    /// Indexes of the segments that may pass within the margin of `p`
+    /// (a segment can be listed twice).
+    fn near(&self, p: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        let m = self.margin;
+        let (c0, c1) = (self.col(p[0] - m), self.col(p[0] + m));
+        let (r0, r1) = (self.row(p[1] - m), self.row(p[1] + m));
+        (r0..=r1).flat_map(move |r| {
+            (c0..=c1).flat_map(move |c| {
+                let k = r * self.cols + c;
+                self.items[self.start[k] as usize..self.start[k + 1] as usize]
+                    .iter()
+                    .map(|&i| i as usize)
+            })
+        })
+    }
+}
+
 /// The control points of the rings of an areal geometry (arc points
 /// included: a neighbour sharing the arc has them too).
 fn control_points(g: &crate::gml::Geometry) -> Vec<[f64; 2]> {
@@ -277,6 +528,7 @@ fn control_points(g: &crate::gml::Geometry) -> Vec<[f64; 2]> {
 /// one finding per pair of objects, at the first such vertex.
 fn vertex_identity(doc: &Document, objects: &[(usize, geo::MultiPolygon<f64>)]) -> Vec<Finding> {
     use rstar::PointDistance;
+    let d2 = IDENTICAL * IDENTICAL;
     let points: Vec<Vec<[f64; 2]>> = objects
         .par_iter()
         .map(|(i, _)| {
@@ -286,51 +538,51 @@ fn vertex_identity(doc: &Document, objects: &[(usize, geo::MultiPolygon<f64>)]) 
                 .unwrap_or_default()
         })
         .collect();
-    let vertex_tree: RTree<GeomWithData<[f64; 2], usize>> = RTree::bulk_load(
-        points
+    // each object's control points sorted by x, for "has a vertex near"
+    let sorted: Vec<Vec<[f64; 2]>> = points
+        .par_iter()
+        .map(|ps| {
+            let mut ps = ps.clone();
+            ps.sort_unstable_by(|a, b| a[0].total_cmp(&b[0]));
+            ps
+        })
+        .collect();
+    let has_vertex_near = |k: usize, v: &[f64; 2]| {
+        let ps = &sorted[k];
+        let from = ps.partition_point(|p| p[0] < v[0] - IDENTICAL);
+        ps[from..]
             .iter()
-            .enumerate()
-            .flat_map(|(k, ps)| ps.iter().map(move |p| GeomWithData::new(*p, k)))
-            .collect(),
-    );
-    // the edges as drawn (arcs linearised)
-    let edge_tree: RTree<GeomWithData<Line<[f64; 2]>, usize>> = RTree::bulk_load(
-        objects
-            .iter()
-            .enumerate()
-            .flat_map(|(k, (_, m))| {
-                m.0.iter()
-                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                    .flat_map(|ring| ring.lines())
-                    .map(move |l| {
-                        GeomWithData::new(Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]), k)
-                    })
-            })
-            .collect(),
-    );
-    let d2 = IDENTICAL * IDENTICAL;
+            .take_while(|p| p[0] <= v[0] + IDENTICAL)
+            .any(|p| p.distance_2(v) < d2)
+    };
+    // the edges as drawn (arcs linearised), with their object
+    let edges: Vec<([f64; 2], [f64; 2], usize)> = objects
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (_, m))| {
+            m.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(|ring| ring.lines())
+                .map(move |l| ([l.start.x, l.start.y], [l.end.x, l.end.y], k))
+        })
+        .collect();
+    let grid = SegmentGrid::new(edges.iter().map(|e| (e.0, e.1)), edges.len(), IDENTICAL);
     (0..objects.len())
         .into_par_iter()
         .flat_map_iter(|a| {
             // other object -> (first vertex, number of vertices)
             let mut missing: Vec<(usize, [f64; 2], usize)> = Vec::new();
+            let mut near: Vec<usize> = Vec::new();
             for v in &points[a] {
-                let env = AABB::from_corners(
-                    [v[0] - IDENTICAL, v[1] - IDENTICAL],
-                    [v[0] + IDENTICAL, v[1] + IDENTICAL],
-                );
-                let mut near: Vec<usize> = edge_tree
-                    .locate_in_envelope_intersecting(&env)
-                    .filter(|e| e.data != a && e.geom().distance_2(v) < d2)
-                    .map(|e| e.data)
-                    .collect();
+                near.clear();
+                near.extend(grid.near(*v).filter_map(|i| {
+                    let (p, q, k) = edges[i];
+                    (k != a && Line::new(p, q).distance_2(v) < d2).then_some(k)
+                }));
                 near.sort_unstable();
                 near.dedup();
-                for b in near {
-                    let has_vertex = vertex_tree
-                        .locate_within_distance(*v, d2)
-                        .any(|p| p.data == b);
-                    if has_vertex {
+                for &b in &near {
+                    if has_vertex_near(b, v) {
                         continue;
                     }
                     match missing.iter_mut().find(|m| m.0 == b) {
@@ -373,9 +625,17 @@ mod tests {
     /// A plan 0..20 x 0..10 covered by a (0..10) and b (10..20); `a_extra`
     /// and `b_extra` are vertices on the shared edge x = 10.
     fn findings(a_extra: &str, b_extra: &str) -> Vec<Finding> {
+        findings_of(
+            &format!("0 0 10 0 {a_extra} 10 10 0 10 0 0"),
+            &format!("10 0 20 0 20 10 10 10 {b_extra} 10 0"),
+        )
+    }
+
+    /// The findings for a plan 0..20 x 0..10 with two objects a and b.
+    fn findings_of(a: &str, b: &str) -> Vec<Finding> {
         let ns = Version::V5_4.namespace();
-        let a = polygon("a", &format!("0 0 10 0 {a_extra} 10 10 0 10 0 0"));
-        let b = polygon("b", &format!("10 0 20 0 20 10 10 10 {b_extra} 10 0"));
+        let a = polygon("a", a);
+        let b = polygon("b", b);
         let gb = polygon("p", "0 0 20 0 20 10 0 10 0 0");
         let area = |id: &str, g: &str| {
             format!(
@@ -446,6 +706,145 @@ mod tests {
             date("2020-01-01")
         ));
         assert_eq!(in_force(&fp), InForce::Always);
+    }
+
+    #[test]
+    fn overlaps_are_found_where_interiors_meet_and_slivers_are_ignored() {
+        let overlap = |f: &[Finding]| f.iter().filter(|f| f.message.contains("overlap")).count();
+        // touching along x = 10: no overlap
+        assert_eq!(overlap(&findings("", "")), 0);
+        // b reaches 1 m into a
+        let f = findings_of("0 0 10 0 10 10 0 10 0 0", "9 0 20 0 20 10 9 10 9 0");
+        assert_eq!(overlap(&f), 1, "{f:?}");
+        assert_eq!(f[0].level, Level::Error);
+        assert!(f[0].message.contains("(10.000 m²)"), "{}", f[0].message);
+        // b reaches 0.5 mm into a: a sliver, ignored
+        let f = findings_of(
+            "0 0 10 0 10 10 0 10 0 0",
+            "9.9995 0 20 0 20 10 9.9995 10 9.9995 0",
+        );
+        assert_eq!(overlap(&f), 0, "{f:?}");
+        // a small square of b inside a, far from the rectangles' common edge
+        let f = findings_of(
+            "0 0 10 0 10 10 0 10 0 0",
+            "2 2 3 2 3 3 20 3 20 0 10 0 10 2.5 2 2.5 2 2",
+        );
+        assert_eq!(overlap(&f), 1, "{f:?}");
+    }
+
+    #[test]
+    fn clipping_keeps_the_area_inside_the_rectangle() {
+        use geo::{Area, BooleanOps};
+        // a square with a hole, clipped to a rectangle across the hole
+        let poly = geo::Polygon::new(
+            geo::LineString::from(vec![
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 10.0),
+                (0.0, 10.0),
+                (0.0, 0.0),
+            ]),
+            vec![geo::LineString::from(vec![
+                (4.0, 4.0),
+                (4.0, 6.0),
+                (6.0, 6.0),
+                (6.0, 4.0),
+                (4.0, 4.0),
+            ])],
+        );
+        let r = geo::Rect::new(
+            geo::coord! { x: 5.0, y: -1.0 },
+            geo::coord! { x: 12.0, y: 5.0 },
+        );
+        let clipped = clip(&shapes_of(std::slice::from_ref(&poly)), &r);
+        let as_geo = geo::MultiPolygon(
+            clipped
+                .iter()
+                .map(|s| {
+                    let ring = |r: &Vec<[f64; 2]>| {
+                        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+                    };
+                    geo::Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect())
+                })
+                .collect(),
+        );
+        let expected = poly.intersection(&r.to_polygon()).unsigned_area();
+        assert!((as_geo.unsigned_area() - expected).abs() < 1e-9);
+        assert!((expected - 24.0).abs() < 1e-9);
+        // the predicates on clipped shapes
+        let square = |x0: f64, y0: f64, d: f64| {
+            vec![vec![vec![
+                [x0, y0],
+                [x0 + d, y0],
+                [x0 + d, y0 + d],
+                [x0, y0 + d],
+            ]]]
+        };
+        assert!(within(
+            &square(1.0, 1.0, 1.0),
+            &clipped_or(&poly, 0.0, 0.0, 3.0)
+        ));
+        assert!(!within(
+            &square(4.5, 4.5, 1.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(interiors_intersect(
+            &square(9.0, 9.0, 2.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(!interiors_intersect(
+            &square(10.0, 0.0, 2.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(!interiors_intersect(
+            &square(4.5, 4.5, 1.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+    }
+
+    fn clipped_or(p: &geo::Polygon<f64>, x0: f64, y0: f64, d: f64) -> Shapes {
+        let r = geo::Rect::new(
+            geo::coord! { x: x0, y: y0 },
+            geo::coord! { x: x0 + d, y: y0 + d },
+        );
+        clip(&shapes_of(std::slice::from_ref(p)), &r)
+    }
+
+    #[test]
+    fn the_segment_grid_finds_every_segment_near_a_point() {
+        // a deterministic scatter of short and long segments
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let segs: Vec<([f64; 2], [f64; 2])> = (0..500)
+            .map(|i| {
+                let a = [next() * 1000.0, next() * 1000.0];
+                let len = if i % 10 == 0 { 400.0 } else { 5.0 };
+                let t = next() * std::f64::consts::TAU;
+                (a, [a[0] + len * t.cos(), a[1] + len * t.sin()])
+            })
+            .collect();
+        let grid = SegmentGrid::new(segs.iter().copied(), segs.len(), 0.5);
+        for _ in 0..2000 {
+            // points on or near segments, and anywhere
+            let (a, b) = segs[(next() * 500.0) as usize];
+            let t = next();
+            let p = [
+                a[0] + t * (b[0] - a[0]) + next() - 0.5,
+                a[1] + t * (b[1] - a[1]) + next() - 0.5,
+            ];
+            let found: std::collections::HashSet<usize> = grid.near(p).collect();
+            for (i, (a, b)) in segs.iter().enumerate() {
+                use rstar::PointDistance;
+                if Line::new(*a, *b).distance_2(&p) < 0.25 {
+                    assert!(found.contains(&i), "segment {i} near {p:?} missed");
+                }
+            }
+        }
     }
 
     #[test]

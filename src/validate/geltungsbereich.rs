@@ -8,6 +8,7 @@
 //! Not for BP_HoehenMass and BP_AbstandsMass, nor for presentation objects.
 //! Tolerance: the Geltungsbereich buffered by 2 mm.
 
+use super::flaechenschluss::{clip, grown, shapes_of, within, Shapes};
 use super::geometry::{to_geo, to_geo_area};
 use super::{Finding, Level};
 use crate::xplan::{Document, Feature, PlanData, Version};
@@ -68,6 +69,10 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
             .iter()
             .map(|a| a.and_then(|a| a.bounding_rect()))
             .collect();
+        let area_shapes: Vec<Shapes> = areas
+            .iter()
+            .map(|a| a.map(|a| shapes_of(&a.0)).unwrap_or_default())
+            .collect();
         let findings: Vec<Finding> = pd
             .members
             .par_iter()
@@ -122,10 +127,25 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                                 && b.max().y <= rect.max().y
                         });
                         let covered = in_rect
-                            && prepared[a]
-                                .get_or_insert_with(|| PreparedGeometry::from(area))
-                                .relate(&geom)
-                                .is_covers();
+                            && match (&geom, bbox) {
+                                // areas: exact predicate against the part of
+                                // the Geltungsbereich around the object
+                                (geo::Geometry::Polygon(p), Some(b)) => {
+                                    let r = grown(&b, 0.01);
+                                    within(
+                                        &shapes_of(std::slice::from_ref(p)),
+                                        &clip(&area_shapes[a], &r),
+                                    )
+                                }
+                                (geo::Geometry::MultiPolygon(m), Some(b)) => {
+                                    let r = grown(&b, 0.01);
+                                    within(&shapes_of(&m.0), &clip(&area_shapes[a], &r))
+                                }
+                                _ => prepared[a]
+                                    .get_or_insert_with(|| PreparedGeometry::from(area))
+                                    .relate(&geom)
+                                    .is_covers(),
+                            };
                         if !covered {
                             outside.push(what);
                         }

@@ -308,8 +308,8 @@ fn check_polygon(
         rings.collect(),
     );
     // geo's validation tests every pair of edges of a ring; a polygon
-    // without holes whose edges cannot meet needs none of it
-    let errors = if lin.len() == 1 && clearly_simple(&lin[0]) {
+    // whose edges cannot meet needs none of it
+    let errors = if clearly_valid(&lin) {
         Vec::new()
     } else {
         gp.validation_errors()
@@ -343,58 +343,131 @@ fn check_polygon(
     Some(gp)
 }
 
-/// Rings from this many points up are pre-checked (below, geo's pairwise
-/// test is cheap enough).
-const SIMPLE_CHECK_MIN_POINTS: usize = 32;
+/// Up to this many edges the boxes are compared pairwise; above, through
+/// an R-tree.
+const PAIRWISE_MAX_EDGES: usize = 48;
 
-/// True when no two edges of a closed ring can meet except consecutive
-/// ones at their common point: the bounding boxes of non-consecutive
-/// edges are disjoint (by more than a relative epsilon), and no edge turns
-/// back onto the one before (a spike). False means "maybe not simple":
-/// the exact test decides.
-fn clearly_simple(ring: &[Coord]) -> bool {
+/// True when the rings of a polygon are clearly valid: no two edges can
+/// meet except consecutive edges of one ring at their common point (the
+/// bounding boxes of all other pairs of edges are disjoint by more than a
+/// relative epsilon), no edge turns back onto the one before (a spike),
+/// and every interior ring lies inside the exterior ring and outside the
+/// other interior rings. False means "maybe not valid": geo's exact
+/// validation decides.
+fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
     use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
-    if ring.len() < SIMPLE_CHECK_MIN_POINTS || ring.first() != ring.last() {
+    if rings.is_empty() || rings.iter().any(|r| r.len() < 4 || r.first() != r.last()) {
         return false;
     }
-    let n = ring.len() - 1; // edges
-    let span = ring
+    let span = rings
         .iter()
+        .flatten()
         .fold(0.0f64, |m, c| m.max(c.x.abs()).max(c.y.abs()));
     let eps = span * 1e-12 + 1e-9;
-    for i in 0..n {
-        let (a, b, c) = (ring[i], ring[i + 1], ring[(i + 2 - 1) % n + 1]);
-        if a == b {
-            return false;
-        }
-        // a spike: c goes back along a-b (sine of the turn about 0, cosine < 0)
-        let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - b.x, c.y - b.y);
-        let lengths = ux.hypot(uy) * vx.hypot(vy);
-        if (ux * vy - uy * vx).abs() <= 1e-9 * lengths && ux * vx + uy * vy < 0.0 {
-            return false;
+    // edges as (ring, index in ring, box)
+    let mut edges: Vec<(usize, usize, [f64; 4])> = Vec::new();
+    for (k, ring) in rings.iter().enumerate() {
+        let n = ring.len() - 1;
+        for i in 0..n {
+            let (a, b, c) = (ring[i], ring[i + 1], ring[(i + 2 - 1) % n + 1]);
+            if a == b {
+                return false;
+            }
+            // a spike: c goes back along a-b (sine of the turn about 0, cosine < 0)
+            let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - b.x, c.y - b.y);
+            let lengths = ux.hypot(uy) * vx.hypot(vy);
+            if (ux * vy - uy * vx).abs() <= 1e-9 * lengths && ux * vx + uy * vy < 0.0 {
+                return false;
+            }
+            edges.push((
+                k,
+                i,
+                [
+                    a.x.min(b.x) - eps,
+                    a.y.min(b.y) - eps,
+                    a.x.max(b.x) + eps,
+                    a.y.max(b.y) + eps,
+                ],
+            ));
         }
     }
-    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = (0..n)
-        .map(|i| {
-            let (a, b) = (ring[i], ring[i + 1]);
-            GeomWithData::new(
-                Rectangle::from_corners(
-                    [a.x.min(b.x) - eps, a.y.min(b.y) - eps],
-                    [a.x.max(b.x) + eps, a.y.max(b.y) + eps],
-                ),
-                i,
-            )
+    let segment = |e: &(usize, usize, [f64; 4])| (rings[e.0][e.1], rings[e.0][e.1 + 1]);
+    // may edges e and f meet, other than at the point consecutive edges share?
+    let may_meet = |e: &(usize, usize, [f64; 4]), f: &(usize, usize, [f64; 4])| {
+        if e.0 == f.0 {
+            let n = rings[e.0].len() - 1;
+            if e.1 == f.1 || e.1 == (f.1 + 1) % n || f.1 == (e.1 + 1) % n {
+                return false;
+            }
+        }
+        let (a, b) = (&e.2, &f.2);
+        if !(a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]) {
+            return false;
+        }
+        // the boxes meet: apart when one segment lies strictly on one side
+        // of the other's line (exact orientation test)
+        let (p, q) = (segment(e), segment(f));
+        !(strictly_one_side(p, q) || strictly_one_side(q, p))
+    };
+    let separate = if edges.len() <= PAIRWISE_MAX_EDGES {
+        edges
+            .iter()
+            .enumerate()
+            .all(|(i, e)| edges[i + 1..].iter().all(|f| !may_meet(e, f)))
+    } else {
+        let tree = RTree::bulk_load(
+            edges
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    GeomWithData::new(
+                        Rectangle::from_corners([e.2[0], e.2[1]], [e.2[2], e.2[3]]),
+                        i,
+                    )
+                })
+                .collect(),
+        );
+        edges.iter().all(|e| {
+            let env = AABB::from_corners([e.2[0], e.2[1]], [e.2[2], e.2[3]]);
+            tree.locate_in_envelope_intersecting(&env)
+                .all(|o: &GeomWithData<Rectangle<[f64; 2]>, usize>| !may_meet(e, &edges[o.data]))
         })
-        .collect();
-    let tree = RTree::bulk_load(boxes.clone());
-    boxes.iter().all(|e| {
-        let i = e.data;
-        let env: AABB<[f64; 2]> = rstar::RTreeObject::envelope(e.geom());
-        tree.locate_in_envelope_intersecting(&env).all(|o| {
-            let j = o.data;
-            j == i || j == (i + 1) % n || i == (j + 1) % n
-        })
+    };
+    if !separate {
+        return false;
+    }
+    // the rings do not meet: each interior ring is inside the exterior and
+    // outside the others when one of its points is
+    rings[1..].iter().enumerate().all(|(i, hole)| {
+        let p = hole[0];
+        inside_ring(p, &rings[0])
+            && rings[1..]
+                .iter()
+                .enumerate()
+                .all(|(j, other)| j == i || !inside_ring(p, other))
     })
+}
+
+/// Whether both ends of segment `q` lie strictly on the same side of the
+/// line through segment `p`.
+fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    let g = |c: Coord| geo::coord! { x: c.x, y: c.y };
+    let a = RobustKernel::orient2d(g(p.0), g(p.1), g(q.0));
+    let b = RobustKernel::orient2d(g(p.0), g(p.1), g(q.1));
+    a != Orientation::Collinear && a == b
+}
+
+/// Whether a point that is not on the ring lies inside it (crossing number).
+fn inside_ring(p: Coord, ring: &[Coord]) -> bool {
+    let mut inside = false;
+    for w in ring.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x) {
+            inside = !inside;
+        }
+    }
+    inside
 }
 
 fn role_name(r: &geo::algorithm::validation::RingRole) -> String {
@@ -459,15 +532,22 @@ mod simple_ring_tests {
     }
 
     #[test]
-    fn only_rings_whose_edges_cannot_meet_are_clearly_simple() {
+    fn only_polygons_whose_edges_cannot_meet_are_clearly_valid() {
         let c = circle(64, 565_000.0, 5_940_000.0);
-        assert!(clearly_simple(&c));
-        // small rings always go to the exact test
-        assert!(!clearly_simple(&circle(16, 0.0, 0.0)));
+        assert!(clearly_valid(std::slice::from_ref(&c)));
+        assert!(clearly_valid(&[circle(16, 0.0, 0.0)]));
+        // a triangle and a square
+        let tri = vec![
+            Coord::new(0.0, 0.0),
+            Coord::new(1.0, 0.0),
+            Coord::new(0.0, 1.0),
+            Coord::new(0.0, 0.0),
+        ];
+        assert!(clearly_valid(&[tri]));
         // point 40 (at 225°) moved out beyond the far side: its edges cross the ring
         let mut eight = c.clone();
         eight[40] = Coord::new(565_000.0 + 11.0, 5_940_000.0);
-        assert!(!clearly_simple(&eight));
+        assert!(!clearly_valid(&[eight.clone()]));
         // a spike back along the previous edge
         let mut spike = c.clone();
         let (a, b) = (spike[10], spike[11]);
@@ -475,14 +555,43 @@ mod simple_ring_tests {
             12,
             Coord::new(a.x + (b.x - a.x) * 0.5, a.y + (b.y - a.y) * 0.5),
         );
-        assert!(!clearly_simple(&spike));
+        assert!(!clearly_valid(&[spike]));
         // a repeated point
         let mut twice = c.clone();
         twice.insert(5, c[5]);
-        assert!(!clearly_simple(&twice));
-        // and geo agrees where we say "simple"
+        assert!(!clearly_valid(&[twice]));
+        // holes: inside and apart is valid; outside the exterior, inside
+        // another hole or touching the exterior is for the exact test
+        let outer = circle(64, 0.0, 0.0);
+        let hole = |x: f64, y: f64| {
+            let mut h: Vec<Coord> = circle(8, 0.0, 0.0)
+                .iter()
+                .map(|p| Coord::new(x + p.x / 10.0, y + p.y / 10.0))
+                .collect();
+            h.reverse();
+            h
+        };
+        assert!(clearly_valid(&[
+            outer.clone(),
+            hole(-3.0, 0.0),
+            hole(3.0, 0.0)
+        ]));
+        assert!(!clearly_valid(&[outer.clone(), hole(30.0, 0.0)]));
+        let big: Vec<Coord> = circle(8, 0.0, 0.0)
+            .iter()
+            .map(|p| Coord::new(p.x / 2.0, p.y / 2.0))
+            .rev()
+            .collect();
+        assert!(!clearly_valid(&[outer.clone(), big, hole(0.5, 0.0)]));
+        assert!(!clearly_valid(&[outer.clone(), hole(9.5, 0.0)]));
+        // and geo agrees where we say "valid"
         let gp = geo::Polygon::new(geo_line(&c), vec![]);
         assert!(gp.validation_errors().is_empty());
+        let gh = geo::Polygon::new(
+            geo_line(&outer),
+            vec![geo_line(&hole(-3.0, 0.0)), geo_line(&hole(3.0, 0.0))],
+        );
+        assert!(gh.validation_errors().is_empty());
         let ge = geo::Polygon::new(geo_line(&eight), vec![]);
         assert!(!ge.validation_errors().is_empty());
     }

@@ -179,9 +179,15 @@ pub fn validate_text(
         let text = source.clone();
         (
             v,
-            std::thread::spawn(move || schemas.validate(v, text.as_bytes(), 1000)),
+            std::thread::spawn(move || {
+                let t = std::time::Instant::now();
+                let r = schemas.validate(v, text.as_bytes(), 1000);
+                tracing::debug!("validation: schema validated in {:?}", t.elapsed());
+                r
+            }),
         )
     });
+    let started = std::time::Instant::now();
     let doc = match crate::xplan::parse_shared(source) {
         Ok(d) => d,
         Err(e) => {
@@ -206,21 +212,28 @@ pub fn validate_text(
     };
     report.version = Some(doc.version);
     report.crs = doc.srs_name.clone();
+    tracing::debug!("validation: parsed in {:?}", started.elapsed());
     let (geometric, semantic) = rayon::join(
         || {
             if opts.skip_geometric {
                 None
             } else {
+                let t = std::time::Instant::now();
                 let mut f = geometry::check_geometries(&doc, opts.skip_laufrichtung);
                 f.extend(geometry::check_xlinks(&doc));
+                tracing::debug!("validation: 2.2.2.1 and XLinks in {:?}", t.elapsed());
                 if !opts.skip_geltungsbereich || !opts.skip_flaechenschluss {
                     match crate::xplan::split_plans(&doc) {
                         Ok(plans) => {
                             if !opts.skip_geltungsbereich {
+                                let t = std::time::Instant::now();
                                 f.extend(geltungsbereich::check(&doc, &plans));
+                                tracing::debug!("validation: 2.2.3.1 in {:?}", t.elapsed());
                             }
                             if !opts.skip_flaechenschluss {
+                                let t = std::time::Instant::now();
                                 f.extend(flaechenschluss::check(&doc, &plans));
+                                tracing::debug!("validation: 2.2.1.1 in {:?}", t.elapsed());
                             }
                         }
                         Err(e) => f.push(Finding {
@@ -238,8 +251,16 @@ pub fn validate_text(
         },
         // the rules run before the syntax is known to be valid: the
         // results are dropped when it is not
-        || (!opts.skip_semantic).then(|| semantic::check(&doc)),
+        || {
+            (!opts.skip_semantic).then(|| {
+                let t = std::time::Instant::now();
+                let r = semantic::check(&doc);
+                tracing::debug!("validation: conformance rules in {:?}", t.elapsed());
+                r
+            })
+        },
     );
+    tracing::debug!("validation: checks done after {:?}", started.elapsed());
     let xsd_result = match early {
         Some((v, h)) if v == doc.version => h.join().unwrap_or(Err(xsd::XsdError::Panicked)),
         other => {
@@ -249,6 +270,7 @@ pub fn validate_text(
             schemas.validate(doc.version, doc.source.as_bytes(), 1000)
         }
     };
+    tracing::debug!("validation: schema done after {:?}", started.elapsed());
     let xsd_messages = xsd_result.map_err(|e| XplanError::Structure(e.to_string()))?;
     report.result.syntaktisch = Section::executed(
         xsd_messages
