@@ -175,138 +175,144 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
     } else {
         Level::Warning
     };
+    // plans in parallel (a document may hold many), each in parallel inside
+    plans
+        .par_iter()
+        .map(|pd| check_plan(doc, pd, gap_level))
+        .collect::<Vec<_>>()
+        .concat()
+}
+
+fn check_plan(doc: &Document, pd: &PlanData, gap_level: Level) -> Vec<Finding> {
     let mut out = Vec::new();
-    for pd in plans {
-        let plan = &doc.features[pd.plan];
-        if pd.plan_type == PlanType::LP
-            || plan.refs("aendertPlan").next().is_some()
-            || plan.properties.contains_key("aendertPlan")
-        {
-            continue;
-        }
-        let exempt_bereich = |id: &str| {
-            pd.bereiche.iter().any(|&b| {
-                let f = &doc.features[b];
-                f.gml_id == id
-                    && (matches!(f.int("bedeutung"), Some(1800) | Some(2000))
-                        || f.properties.contains_key("aendertPlanBereich"))
-            })
-        };
-        // All Flächenschlussobjekte; those of exempt Bereiche (1800/2000)
-        // count for their own Bereich only, not for the plan.
-        let objects: Vec<(usize, geo::MultiPolygon<f64>)> = pd
-            .members
-            .par_iter()
-            .filter(|&&i| i != pd.plan && !pd.bereiche.contains(&i))
-            .filter_map(|&i| is_flaechenschluss_object(&doc.features[i]).map(|m| (i, m)))
-            .collect();
-        if objects.is_empty() {
-            continue;
-        }
-        // 1. no overlaps (candidate pairs by bounding box; the overlap is
-        // computed only where the interiors meet)
-        let rects: Vec<Option<geo::Rect<f64>>> =
-            objects.iter().map(|(_, m)| m.bounding_rect()).collect();
-        let shapes: Vec<Shapes> = objects.par_iter().map(|(_, m)| shapes_of(&m.0)).collect();
-        let overlaps: Vec<Finding> = (0..objects.len())
-            .into_par_iter()
-            .flat_map_iter(|a| {
-                let mut found = Vec::new();
-                for b in a + 1..objects.len() {
-                    let (Some(ra), Some(rb)) = (rects[a], rects[b]) else {
-                        continue;
-                    };
-                    if !ra.intersects(&rb) {
-                        continue;
-                    }
-                    let r = grown(&common(&ra, &rb), 0.01);
-                    if !interiors_intersect(&clip(&shapes[a], &r), &clip(&shapes[b], &r)) {
-                        continue;
-                    }
-                    let inter = objects[a].1.intersection(&objects[b].1);
-                    if let Some(p) = significant(&inter).first() {
-                        let (fa, fb) = (&doc.features[objects[a].0], &doc.features[objects[b].0]);
-                        let (level, why) = match in_force_together(fa, fb) {
-                            Some(true) => (Level::Error, ""),
-                            Some(false) => continue,
-                            None => (
-                                Level::Warning,
-                                ": their startBedingung/endeBedingung may keep them from being in force at the same time, which the document does not decide (no absolute dates)",
-                            ),
-                        };
-                        found.push(Finding {
-                            rule: RULE.into(),
-                            level,
-                            message: format!(
-                                "Flächenschlussobjekte {} '{}' and {} '{}' overlap ({:.3} m²){why}",
-                                fa.feature_type,
-                                fa.gml_id,
-                                fb.feature_type,
-                                fb.gml_id,
-                                inter.unsigned_area()
-                            ),
-                            gml_ids: vec![fa.gml_id.clone(), fb.gml_id.clone()],
-                            line: Some(fa.line),
-                            location: at(p),
-                        });
-                    }
+    let plan = &doc.features[pd.plan];
+    if pd.plan_type == PlanType::LP
+        || plan.refs("aendertPlan").next().is_some()
+        || plan.properties.contains_key("aendertPlan")
+    {
+        return out;
+    }
+    let exempt_bereich = |id: &str| {
+        pd.bereiche.iter().any(|&b| {
+            let f = &doc.features[b];
+            f.gml_id == id
+                && (matches!(f.int("bedeutung"), Some(1800) | Some(2000))
+                    || f.properties.contains_key("aendertPlanBereich"))
+        })
+    };
+    // All Flächenschlussobjekte; those of exempt Bereiche (1800/2000)
+    // count for their own Bereich only, not for the plan.
+    let objects: Vec<(usize, geo::MultiPolygon<f64>)> = pd
+        .members
+        .par_iter()
+        .filter(|&&i| i != pd.plan && !pd.bereiche.contains(&i))
+        .filter_map(|&i| is_flaechenschluss_object(&doc.features[i]).map(|m| (i, m)))
+        .collect();
+    if objects.is_empty() {
+        return out;
+    }
+    // 1. no overlaps (candidate pairs by bounding box; the overlap is
+    // computed only where the interiors meet)
+    let rects: Vec<Option<geo::Rect<f64>>> =
+        objects.iter().map(|(_, m)| m.bounding_rect()).collect();
+    let shapes: Vec<Shapes> = objects.par_iter().map(|(_, m)| shapes_of(&m.0)).collect();
+    let overlaps: Vec<Finding> = (0..objects.len())
+        .into_par_iter()
+        .flat_map_iter(|a| {
+            let mut found = Vec::new();
+            for b in a + 1..objects.len() {
+                let (Some(ra), Some(rb)) = (rects[a], rects[b]) else {
+                    continue;
+                };
+                if !ra.intersects(&rb) {
+                    continue;
                 }
-                found
-            })
-            .collect();
-        out.extend(overlaps);
-        // 2. identical vertices where the objects touch
-        out.extend(vertex_identity(doc, &objects));
-        // 3. coverage of the plan's and the Bereiche's Geltungsbereich
-        let for_plan: Vec<&geo::MultiPolygon<f64>> = objects
+                let r = grown(&common(&ra, &rb), 0.01);
+                if !interiors_intersect(&clip(&shapes[a], &r), &clip(&shapes[b], &r)) {
+                    continue;
+                }
+                let inter = objects[a].1.intersection(&objects[b].1);
+                if let Some(p) = significant(&inter).first() {
+                    let (fa, fb) = (&doc.features[objects[a].0], &doc.features[objects[b].0]);
+                    let (level, why) = match in_force_together(fa, fb) {
+                        Some(true) => (Level::Error, ""),
+                        Some(false) => continue,
+                        None => (
+                            Level::Warning,
+                            ": their startBedingung/endeBedingung may keep them from being in force at the same time, which the document does not decide (no absolute dates)",
+                        ),
+                    };
+                    found.push(Finding {
+                        rule: RULE.into(),
+                        level,
+                        message: format!(
+                            "Flächenschlussobjekte {} '{}' and {} '{}' overlap ({:.3} m²){why}",
+                            fa.feature_type,
+                            fa.gml_id,
+                            fb.feature_type,
+                            fb.gml_id,
+                            inter.unsigned_area()
+                        ),
+                        gml_ids: vec![fa.gml_id.clone(), fb.gml_id.clone()],
+                        line: Some(fa.line),
+                        location: at(p),
+                    });
+                }
+            }
+            found
+        })
+        .collect();
+    out.extend(overlaps);
+    // 2. identical vertices where the objects touch
+    out.extend(vertex_identity(doc, &objects));
+    // 3. coverage of the plan's and the Bereiche's Geltungsbereich
+    let for_plan: Vec<&geo::MultiPolygon<f64>> = objects
+        .iter()
+        .filter(|(i, _)| !pd.bereich_of.get(i).is_some_and(|b| exempt_bereich(b)))
+        .map(|(_, m)| m)
+        .collect();
+    let mut targets: Vec<(&Feature, geo::MultiPolygon<f64>, geo::MultiPolygon<f64>)> = Vec::new();
+    if let Some(gb) = area_of(plan, "raeumlicherGeltungsbereich") {
+        if !for_plan.is_empty() {
+            targets.push((plan, gb, union_of(&for_plan)));
+        }
+    }
+    for &b in &pd.bereiche {
+        let f = &doc.features[b];
+        let Some(gb) = area_of(f, "geltungsbereich") else {
+            continue;
+        };
+        let mine: Vec<&geo::MultiPolygon<f64>> = objects
             .iter()
-            .filter(|(i, _)| !pd.bereich_of.get(i).is_some_and(|b| exempt_bereich(b)))
+            .filter(|(i, _)| pd.bereich_of.get(i) == Some(&f.gml_id))
             .map(|(_, m)| m)
             .collect();
-        let mut targets: Vec<(&Feature, geo::MultiPolygon<f64>, geo::MultiPolygon<f64>)> =
-            Vec::new();
-        if let Some(gb) = area_of(plan, "raeumlicherGeltungsbereich") {
-            if !for_plan.is_empty() {
-                targets.push((plan, gb, union_of(&for_plan)));
-            }
+        if mine.is_empty() {
+            continue;
         }
-        for &b in &pd.bereiche {
-            let f = &doc.features[b];
-            let Some(gb) = area_of(f, "geltungsbereich") else {
-                continue;
-            };
-            let mine: Vec<&geo::MultiPolygon<f64>> = objects
-                .iter()
-                .filter(|(i, _)| pd.bereich_of.get(i) == Some(&f.gml_id))
-                .map(|(_, m)| m)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            targets.push((f, gb, union_of(&mine)));
-        }
-        for (owner, gb, covered) in targets {
-            let overhangs = significant(&covered.difference(&gb))
-                .into_iter()
-                .map(|p| (p, "extend beyond"));
-            let gaps = significant(&gb.difference(&covered))
-                .into_iter()
-                .map(|p| (p, "leave a gap in"));
-            for (part, what) in overhangs.chain(gaps) {
-                out.push(Finding {
-                    rule: RULE.into(),
-                    level: gap_level,
-                    message: format!(
-                        "the Flächenschlussobjekte {what} the Geltungsbereich of {} '{}' ({:.3} m²)",
-                        owner.feature_type,
-                        owner.gml_id,
-                        part.unsigned_area()
-                    ),
-                    gml_ids: vec![owner.gml_id.clone()],
-                    line: Some(owner.line),
-                    location: at(&part),
-                });
-            }
+        targets.push((f, gb, union_of(&mine)));
+    }
+    for (owner, gb, covered) in targets {
+        let overhangs = significant(&covered.difference(&gb))
+            .into_iter()
+            .map(|p| (p, "extend beyond"));
+        let gaps = significant(&gb.difference(&covered))
+            .into_iter()
+            .map(|p| (p, "leave a gap in"));
+        for (part, what) in overhangs.chain(gaps) {
+            out.push(Finding {
+                rule: RULE.into(),
+                level: gap_level,
+                message: format!(
+                    "the Flächenschlussobjekte {what} the Geltungsbereich of {} '{}' ({:.3} m²)",
+                    owner.feature_type,
+                    owner.gml_id,
+                    part.unsigned_area()
+                ),
+                gml_ids: vec![owner.gml_id.clone()],
+                line: Some(owner.line),
+                location: at(&part),
+            });
         }
     }
     out

@@ -218,47 +218,12 @@ pub fn validate_text(
             if opts.skip_geometric {
                 None
             } else {
-                let t = std::time::Instant::now();
-                let mut f = geometry::check_geometries(&doc, opts.skip_laufrichtung);
-                f.extend(geometry::check_xlinks(&doc));
-                tracing::debug!("validation: 2.2.2.1 and XLinks in {:?}", t.elapsed());
-                if !opts.skip_geltungsbereich || !opts.skip_flaechenschluss {
-                    match crate::xplan::split_plans(&doc) {
-                        Ok(plans) => {
-                            if !opts.skip_geltungsbereich {
-                                let t = std::time::Instant::now();
-                                f.extend(geltungsbereich::check(&doc, &plans));
-                                tracing::debug!("validation: 2.2.3.1 in {:?}", t.elapsed());
-                            }
-                            if !opts.skip_flaechenschluss {
-                                let t = std::time::Instant::now();
-                                f.extend(flaechenschluss::check(&doc, &plans));
-                                tracing::debug!("validation: 2.2.1.1 in {:?}", t.elapsed());
-                            }
-                        }
-                        Err(e) => f.push(Finding {
-                            rule: "Struktur".into(),
-                            level: Level::Error,
-                            message: e.to_string(),
-                            gml_ids: vec![],
-                            line: None,
-                            location: None,
-                        }),
-                    }
-                }
-                Some(f)
+                Some(geometric_checks(&doc, opts))
             }
         },
         // the rules run before the syntax is known to be valid: the
         // results are dropped when it is not
-        || {
-            (!opts.skip_semantic).then(|| {
-                let t = std::time::Instant::now();
-                let r = semantic::check(&doc);
-                tracing::debug!("validation: conformance rules in {:?}", t.elapsed());
-                r
-            })
-        },
+        || (!opts.skip_semantic).then(|| timed("conformance rules", || semantic::check(&doc))),
     );
     tracing::debug!("validation: checks done after {:?}", started.elapsed());
     let xsd_result = match early {
@@ -331,6 +296,61 @@ pub fn validate_text(
     .iter()
     .all(|s| s.valid != Some(false));
     Ok((report, Some(doc)))
+}
+
+/// Runs `f`, logging its time at debug level.
+fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let r = f();
+    tracing::debug!("validation: {what} in {:?}", t.elapsed());
+    r
+}
+
+/// The geometric checks, side by side: 2.2.2.1 and the XLinks, 2.2.3.1
+/// and 2.2.1.1.
+fn geometric_checks(doc: &crate::xplan::Document, opts: &Options) -> Vec<Finding> {
+    let (mut f, per_plan) = rayon::join(
+        || {
+            timed("2.2.2.1 and XLinks", || {
+                let mut f = geometry::check_geometries(doc, opts.skip_laufrichtung);
+                f.extend(geometry::check_xlinks(doc));
+                f
+            })
+        },
+        || {
+            if opts.skip_geltungsbereich && opts.skip_flaechenschluss {
+                return Vec::new();
+            }
+            match crate::xplan::split_plans(doc) {
+                Ok(plans) => {
+                    let (mut g, fs) = rayon::join(
+                        || {
+                            (!opts.skip_geltungsbereich)
+                                .then(|| timed("2.2.3.1", || geltungsbereich::check(doc, &plans)))
+                                .unwrap_or_default()
+                        },
+                        || {
+                            (!opts.skip_flaechenschluss)
+                                .then(|| timed("2.2.1.1", || flaechenschluss::check(doc, &plans)))
+                                .unwrap_or_default()
+                        },
+                    );
+                    g.extend(fs);
+                    g
+                }
+                Err(e) => vec![Finding {
+                    rule: "Struktur".into(),
+                    level: Level::Error,
+                    message: e.to_string(),
+                    gml_ids: vec![],
+                    line: None,
+                    location: None,
+                }],
+            }
+        },
+    );
+    f.extend(per_plan);
+    f
 }
 
 /// All referenzURL / georefURL values; relative ones are looked up in the
