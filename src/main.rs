@@ -470,7 +470,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &input.attachments,
                         &opts,
                     )
-                    .map(|(report, _)| report)
+                    .map(|(report, doc)| {
+                        // freeing a large document takes a while: not on
+                        // the way to the report
+                        std::thread::spawn(move || drop(doc));
+                        report
+                    })
                 })
                 .await?;
                 match result {

@@ -35,6 +35,75 @@ const EXEMPT: &[&str] = &[
     "XP_Praesentationsobjekt",
 ];
 
+/// The lines (and points, as one-point lines) of a geometry.
+fn polylines(g: &geo::Geometry<f64>) -> Vec<Vec<[f64; 2]>> {
+    let line = |l: &geo::LineString<f64>| l.0.iter().map(|c| [c.x, c.y]).collect();
+    match g {
+        geo::Geometry::Point(p) => vec![vec![[p.x(), p.y()]]],
+        geo::Geometry::MultiPoint(ps) => ps.iter().map(|p| vec![[p.x(), p.y()]]).collect(),
+        geo::Geometry::LineString(l) => vec![line(l)],
+        geo::Geometry::MultiLineString(ls) => ls.iter().map(line).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// True when every line (or point) lies in the interior of the area: no
+/// part of it can meet the area's boundary (exact orientation tests) and
+/// its first point is inside. False means "maybe not".
+fn clearly_inside(lines: &[Vec<[f64; 2]>], area: &Shapes) -> bool {
+    use super::geometry::strictly_one_side;
+    let rings = area.iter().flatten();
+    let c = |p: &[f64; 2]| crate::gml::Coord { x: p[0], y: p[1] };
+    let edges: Vec<([f64; 2], [f64; 2])> = rings
+        .clone()
+        .flat_map(|r| (0..r.len()).map(move |i| (r[i], r[(i + 1) % r.len()])))
+        .collect();
+    let boxes_meet = |a: &([f64; 2], [f64; 2]), b: &([f64; 2], [f64; 2])| {
+        a.0[0].min(a.1[0]) <= b.0[0].max(b.1[0])
+            && b.0[0].min(b.1[0]) <= a.0[0].max(a.1[0])
+            && a.0[1].min(a.1[1]) <= b.0[1].max(b.1[1])
+            && b.0[1].min(b.1[1]) <= a.0[1].max(a.1[1])
+    };
+    for line in lines {
+        let Some(first) = line.first() else {
+            return false;
+        };
+        let segments: Vec<([f64; 2], [f64; 2])> = if line.len() == 1 {
+            vec![(*first, *first)]
+        } else {
+            line.windows(2).map(|w| (w[0], w[1])).collect()
+        };
+        for s in &segments {
+            for e in &edges {
+                if boxes_meet(s, e)
+                    && !(strictly_one_side((c(&e.0), c(&e.1)), (c(&s.0), c(&s.1)))
+                        || (s.0 != s.1
+                            && strictly_one_side((c(&s.0), c(&s.1)), (c(&e.0), c(&e.1)))))
+                {
+                    return false;
+                }
+            }
+        }
+        // even-odd crossing number over all rings
+        let inside = rings.clone().fold(false, |inside, r| {
+            (0..r.len()).fold(inside, |inside, i| {
+                let (a, b) = (r[i], r[(i + 1) % r.len()]);
+                if (a[1] > first[1]) != (b[1] > first[1])
+                    && first[0] < a[0] + (first[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+                {
+                    !inside
+                } else {
+                    inside
+                }
+            })
+        });
+        if !inside {
+            return false;
+        }
+    }
+    !lines.is_empty()
+}
+
 /// A Geltungsbereich buffered by the tolerance.
 fn area(f: &Feature, property: &str) -> Option<geo::MultiPolygon<f64>> {
     let mp = to_geo_area(&f.geometry(property)?.geometry.geometry, CHORD)?;
@@ -142,10 +211,19 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                                         let r = grown(&b, 0.01);
                                         within(&shapes_of(&m.0), &clip(&area_shapes[a], &r))
                                     }
-                                    _ => prepared[a]
-                                        .get_or_insert_with(|| PreparedGeometry::from(area))
-                                        .relate(&geom)
-                                        .is_covers(),
+                                    // lines and points: clearly inside, or the
+                                    // exact relate decides
+                                    (_, Some(b)) => {
+                                        let r = grown(&b, 0.01);
+                                        clearly_inside(
+                                            &polylines(&geom),
+                                            &clip(&area_shapes[a], &r),
+                                        ) || prepared[a]
+                                            .get_or_insert_with(|| PreparedGeometry::from(area))
+                                            .relate(&geom)
+                                            .is_covers()
+                                    }
+                                    _ => false,
                                 };
                             if !covered {
                                 outside.push(what);
@@ -182,4 +260,46 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
         })
         .collect::<Vec<_>>()
         .concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_points_clearly_inside_an_area() {
+        // a square 0..10 with a hole 4..6
+        let area: Shapes = vec![vec![
+            vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]],
+            vec![[4.0, 4.0], [4.0, 6.0], [6.0, 6.0], [6.0, 4.0]],
+        ]];
+        let inside = |lines: &[Vec<[f64; 2]>]| clearly_inside(lines, &area);
+        assert!(inside(&[vec![[1.0, 1.0], [3.0, 1.0], [3.0, 8.0]]]));
+        assert!(inside(&[vec![[1.0, 1.0]], vec![[9.0, 9.0]]]));
+        // in the hole, outside, crossing the boundary or the hole, on the boundary
+        assert!(!inside(&[vec![[5.0, 5.0]]]));
+        assert!(!inside(&[vec![[11.0, 5.0]]]));
+        assert!(!inside(&[vec![[1.0, 1.0], [11.0, 1.0]]]));
+        assert!(!inside(&[vec![[1.0, 5.0], [9.0, 5.0]]]));
+        assert!(!inside(&[vec![[0.0, 5.0]]]));
+        assert!(!inside(&[vec![[1.0, 10.0], [2.0, 9.0]]]));
+        assert!(!inside(&[]));
+        // clipping the area around the line keeps the answer
+        let r = geo::Rect::new(
+            geo::coord! { x: 0.99, y: 0.99 },
+            geo::coord! { x: 3.01, y: 8.01 },
+        );
+        assert!(clearly_inside(
+            &[vec![[1.0, 1.0], [3.0, 1.0], [3.0, 8.0]]],
+            &clip(&area, &r)
+        ));
+        let r = geo::Rect::new(
+            geo::coord! { x: 4.49, y: 4.49 },
+            geo::coord! { x: 5.51, y: 5.51 },
+        );
+        assert!(!clearly_inside(
+            &[vec![[4.5, 4.5], [5.5, 5.5]]],
+            &clip(&area, &r)
+        ));
+    }
 }

@@ -450,7 +450,7 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
 
 /// Whether both ends of segment `q` lie strictly on the same side of the
 /// line through segment `p`.
-fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
+pub(crate) fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
     use geo::kernels::{Kernel, Orientation, RobustKernel};
     let g = |c: Coord| geo::coord! { x: c.x, y: c.y };
     let a = RobustKernel::orient2d(g(p.0), g(p.1), g(q.0));

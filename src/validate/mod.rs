@@ -325,14 +325,18 @@ fn geometric_checks(doc: &crate::xplan::Document, opts: &Options) -> Vec<Finding
                 Ok(plans) => {
                     let (mut g, fs) = rayon::join(
                         || {
-                            (!opts.skip_geltungsbereich)
-                                .then(|| timed("2.2.3.1", || geltungsbereich::check(doc, &plans)))
-                                .unwrap_or_default()
+                            if opts.skip_geltungsbereich {
+                                Vec::new()
+                            } else {
+                                timed("2.2.3.1", || geltungsbereich::check(doc, &plans))
+                            }
                         },
                         || {
-                            (!opts.skip_flaechenschluss)
-                                .then(|| timed("2.2.1.1", || flaechenschluss::check(doc, &plans)))
-                                .unwrap_or_default()
+                            if opts.skip_flaechenschluss {
+                                Vec::new()
+                            } else {
+                                timed("2.2.1.1", || flaechenschluss::check(doc, &plans))
+                            }
                         },
                     );
                     g.extend(fs);
