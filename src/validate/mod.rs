@@ -212,7 +212,11 @@ pub fn validate_text(
     };
     report.version = Some(doc.version);
     report.crs = doc.srs_name.clone();
-    tracing::debug!("validation: parsed in {:?}", started.elapsed());
+    tracing::debug!(
+        "validation: parsed in {:?} (rss {} MiB)",
+        started.elapsed(),
+        rss_mib()
+    );
     let (geometric, semantic) = rayon::join(
         || {
             if opts.skip_geometric {
@@ -298,11 +302,24 @@ pub fn validate_text(
     Ok((report, Some(doc)))
 }
 
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 4096
+        / (1 << 20)
+}
+
 /// Runs `f`, logging its time at debug level.
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let t = std::time::Instant::now();
     let r = f();
-    tracing::debug!("validation: {what} in {:?}", t.elapsed());
+    tracing::debug!(
+        "validation: {what} in {:?} (rss {} MiB)",
+        t.elapsed(),
+        rss_mib()
+    );
     r
 }
 

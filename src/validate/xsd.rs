@@ -67,7 +67,12 @@ extern "C" {
         sax: *mut c_void,
         user: *mut c_void,
     ) -> c_int;
-    fn xmlParserInputBufferCreateMem(mem: *const c_char, size: c_int, enc: c_int) -> *mut c_void;
+    fn xmlParserInputBufferCreateIO(
+        read: ReadCallback,
+        close: CloseCallback,
+        ctx: *mut c_void,
+        enc: c_int,
+    ) -> *mut c_void;
     fn xmlSchemaSetValidOptions(ctxt: *mut c_void, options: c_int) -> c_int;
 }
 
@@ -131,6 +136,30 @@ fn init_libxml(catalog: &Path) {
 struct Collector {
     messages: Vec<XsdMessage>,
     limit: usize,
+}
+
+type ReadCallback = unsafe extern "C" fn(*mut c_void, *mut c_char, c_int) -> c_int;
+type CloseCallback = unsafe extern "C" fn(*mut c_void) -> c_int;
+
+/// The unread rest of a document that libxml2 pulls through `read_chunk`.
+struct MemReader<'a> {
+    rest: &'a [u8],
+}
+
+/// xmlInputReadCallback: copies up to `len` bytes; 0 at the end.
+unsafe extern "C" fn read_chunk(ctx: *mut c_void, buffer: *mut c_char, len: c_int) -> c_int {
+    // SAFETY: ctx is the MemReader passed to xmlParserInputBufferCreateIO,
+    // alive for the whole validation; buffer has room for len bytes.
+    let reader = unsafe { &mut *(ctx as *mut MemReader) };
+    let n = reader.rest.len().min(len.max(0) as usize);
+    unsafe { std::ptr::copy_nonoverlapping(reader.rest.as_ptr(), buffer as *mut u8, n) };
+    reader.rest = &reader.rest[n..];
+    n as c_int
+}
+
+/// xmlInputCloseCallback: nothing to release (the reader lives on the stack).
+unsafe extern "C" fn close_reader(_ctx: *mut c_void) -> c_int {
+    0
 }
 
 unsafe extern "C" fn collect(user: *mut c_void, err: *mut XmlError) {
@@ -253,14 +282,14 @@ impl SchemaSet {
         limit: usize,
     ) -> Result<Vec<XsdMessage>, XsdError> {
         let schema = self.schema(version)?;
-        let len = c_int::try_from(doc.len()).map_err(|_| XsdError::TooLarge(doc.len()))?;
+        c_int::try_from(doc.len()).map_err(|_| XsdError::TooLarge(doc.len()))?;
         let mut col = Collector {
             messages: Vec::new(),
             limit: limit.max(1),
         };
         // SAFETY: a fresh validation context per document; the input buffer
-        // is consumed (and freed) by xmlSchemaValidateStream; `doc` and the
-        // collector outlive the call.
+        // is consumed (and freed) by xmlSchemaValidateStream; `doc` (read in
+        // place, never written) and the collector outlive the call.
         let rc = unsafe {
             let vctxt = xmlSchemaNewValidCtxt(schema.0);
             if vctxt.is_null() {
@@ -275,7 +304,15 @@ impl SchemaSet {
                 collect,
                 &mut col as *mut Collector as *mut c_void,
             );
-            let input = xmlParserInputBufferCreateMem(doc.as_ptr() as *const c_char, len, 0);
+            // libxml2 pulls the document in chunks (CreateMem would copy
+            // all of it; 2.9's CreateStatic misreads large documents)
+            let mut reader = MemReader { rest: doc };
+            let input = xmlParserInputBufferCreateIO(
+                read_chunk,
+                close_reader,
+                &mut reader as *mut MemReader as *mut c_void,
+                0,
+            );
             let rc = if input.is_null() {
                 -1
             } else {
