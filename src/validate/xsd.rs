@@ -281,7 +281,9 @@ impl SchemaSet {
         doc: &[u8],
         limit: usize,
     ) -> Result<Vec<XsdMessage>, XsdError> {
+        let t = std::time::Instant::now();
         let schema = self.schema(version)?;
+        tracing::debug!("schema of {version} ready in {:?}", t.elapsed());
         c_int::try_from(doc.len()).map_err(|_| XsdError::TooLarge(doc.len()))?;
         let mut col = Collector {
             messages: Vec::new(),

@@ -603,17 +603,30 @@ pub fn sniff_version(source: &str) -> Option<Version> {
     let mut from = 0;
     let root_end = loop {
         let i = from + head[from..].find('<')?;
-        if head[i + 1..].starts_with(['?', '!']) {
-            from = i + 1;
-            continue;
-        }
-        break i + head[i..].find('>')?;
+        let rest = &head[i..];
+        // skip comments (which may hold '<'), processing instructions and
+        // the doctype
+        let skip = if rest.starts_with("<!--") {
+            rest.find("-->").map(|e| e + 3)
+        } else if rest.starts_with("<?") {
+            rest.find("?>").map(|e| e + 2)
+        } else if rest.starts_with("<!") {
+            rest.find('>').map(|e| e + 1)
+        } else {
+            break i + rest.find('>')?;
+        };
+        from = i + skip?;
     };
     let mut found = None;
     for (i, _) in head[..root_end].match_indices("http://www.xplanung.de/xplangml/") {
         let rest = &head[i..];
-        let uri = &rest[..rest.find(['"', '\'']).unwrap_or(rest.len())];
-        let v = Version::ALL.into_iter().find(|v| v.namespace() == uri)?;
+        // a namespace, or the first half of a schemaLocation pair
+        let uri = &rest[..rest
+            .find(['"', '\'', ' ', '\t', '\n', '\r'])
+            .unwrap_or(rest.len())];
+        let Some(v) = Version::ALL.into_iter().find(|v| v.namespace() == uri) else {
+            continue;
+        };
         if found.is_some_and(|f| f != v) {
             return None;
         }
@@ -922,6 +935,20 @@ mod tests {
             None
         );
         assert_eq!(sniff_version(""), None);
+        // a comment with '<' before the root
+        assert_eq!(
+            sniff_version(
+                "<?xml version=\"1.0\"?><!-- <<DataType>> x -->\n<XPlanAuszug xmlns=\"http://www.xplanung.de/xplangml/6/0\">"
+            ),
+            Some(Version::V6_0)
+        );
+        // a schemaLocation pair names the namespace once more
+        assert_eq!(
+            sniff_version(
+                r#"<XPlanAuszug xmlns="http://www.xplanung.de/xplangml/4/1" xsi:schemaLocation="http://www.xplanung.de/xplangml/4/1 ../schemas/XPlanung-Operationen.xsd">"#
+            ),
+            Some(Version::V4_1)
+        );
     }
 
     const DOC: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
