@@ -739,6 +739,17 @@ mod tests {
     }
 
     #[test]
+    fn extreme_coordinates_neither_panic_nor_hang() {
+        for big in ["1e300", "1e15", "1e-300", "-1e300"] {
+            let f = findings_of(
+                &format!("0 0 {big} 0 {big} 10 0 10 0 0"),
+                &format!("5 0 20 0 20 {big} 5 {big} 5 0"),
+            );
+            assert!(!f.is_empty(), "{big}: {f:?}");
+        }
+    }
+
+    #[test]
     fn clipping_keeps_the_area_inside_the_rectangle() {
         use geo::{Area, BooleanOps};
         // a square with a hole, clipped to a rectangle across the hole
