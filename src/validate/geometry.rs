@@ -531,6 +531,53 @@ mod simple_ring_tests {
         r
     }
 
+    /// On every polygon of the fixture plans: where the pre-check says
+    /// "clearly valid", geo's full validation agrees.
+    #[test]
+    fn the_pre_check_agrees_with_geo_on_the_fixture_plans() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans");
+        let (mut clear, mut total) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let input = crate::xplan::read_input(&path, &crate::xplan::Limits::default()).unwrap();
+            let Ok(doc) = crate::xplan::parse_document(input.gml) else {
+                continue;
+            };
+            for g in doc.features.iter().flat_map(|f| &f.geometries) {
+                let polygons: &[Polygon] = match &g.geometry.geometry {
+                    Geometry::Polygon(p) => std::slice::from_ref(p),
+                    Geometry::MultiSurface(ps) => ps,
+                    _ => &[],
+                };
+                for p in polygons {
+                    let lin: Vec<Vec<Coord>> = p
+                        .rings()
+                        .map(|r| linearize_curve(r, CHECK_CHORD_ERROR))
+                        .collect();
+                    total += 1;
+                    // (geo's test is quadratic: the largest rings are left
+                    // to the synthetic tests above, debug builds are slow)
+                    if !clearly_valid(&lin) {
+                        continue;
+                    }
+                    clear += 1;
+                    if lin.iter().map(Vec::len).sum::<usize>() <= 200 {
+                        let mut rings = lin.iter().map(|r| geo_line(r));
+                        let gp = geo::Polygon::new(rings.next().unwrap(), rings.collect());
+                        assert!(
+                            gp.validation_errors().is_empty(),
+                            "{}: {:?}",
+                            path.display(),
+                            gp.validation_errors()
+                        );
+                    }
+                }
+            }
+        }
+        // most real polygons take the fast path
+        assert!(total > 1000 && clear * 10 > total * 9, "{clear} of {total}");
+    }
+
     #[test]
     fn only_polygons_whose_edges_cannot_meet_are_clearly_valid() {
         let c = circle(64, 565_000.0, 5_940_000.0);
