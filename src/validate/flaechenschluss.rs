@@ -71,13 +71,24 @@ pub(crate) fn shapes_of(m: &[geo::Polygon<f64>]) -> Shapes {
         .collect()
 }
 
-/// Whether the interiors of two areas meet (exact predicate on a grid far
-/// finer than the 1 mm sliver tolerance; no overlay is built).
-pub(crate) fn interiors_intersect(a: &Shapes, b: &Shapes) -> bool {
+/// i_overlay's exact predicates on two areas (even-odd fill, on an integer
+/// grid far finer than the 1 mm sliver tolerance; no overlay is built).
+fn predicates(
+    a: &Shapes,
+    b: &Shapes,
+) -> i_overlay::float::relate::FloatPredicateOverlay<[f64; 2], f64> {
     use i_overlay::core::{fill_rule::FillRule, solver::Solver};
-    use i_overlay::float::relate::FloatPredicateOverlay;
-    FloatPredicateOverlay::with_subj_and_clip_custom(a, b, FillRule::EvenOdd, Solver::default())
-        .interiors_intersect()
+    i_overlay::float::relate::FloatPredicateOverlay::with_subj_and_clip_custom(
+        a,
+        b,
+        FillRule::EvenOdd,
+        Solver::default(),
+    )
+}
+
+/// Whether the interiors of two areas meet.
+pub(crate) fn interiors_intersect(a: &Shapes, b: &Shapes) -> bool {
+    predicates(a, b).interiors_intersect()
 }
 
 /// The common part of two intersecting rectangles.
@@ -157,10 +168,7 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
 
 /// Whether area `a` lies within area `b` (boundaries may touch).
 pub(crate) fn within(a: &Shapes, b: &Shapes) -> bool {
-    use i_overlay::core::{fill_rule::FillRule, solver::Solver};
-    use i_overlay::float::relate::FloatPredicateOverlay;
-    FloatPredicateOverlay::with_subj_and_clip_custom(a, b, FillRule::EvenOdd, Solver::default())
-        .within()
+    predicates(a, b).within()
 }
 
 /// Cascaded union (much faster than folding for thousands of areas).
