@@ -17,7 +17,7 @@
 //! already treat points closer than 2 mm as identical.
 
 use super::geltungsbereich::CHORD;
-use super::geometry::to_geo_area;
+use super::geometry::{clip, grown, interiors_intersect, shapes_of, to_geo_area, Shapes};
 use super::{Finding, Level};
 use crate::xplan::{Document, Feature, PlanData, PlanType, Version};
 use geo::{Area, BooleanOps, BoundingRect, Buffer, Centroid, Intersects};
@@ -54,121 +54,12 @@ fn at(p: &geo::Polygon<f64>) -> Option<[f64; 2]> {
     p.centroid().map(|c| [c.x(), c.y()])
 }
 
-/// An area as i_overlay shapes (rings without the closing point).
-pub(crate) type Shapes = Vec<Vec<Vec<[f64; 2]>>>;
-
-pub(crate) fn shapes_of(m: &[geo::Polygon<f64>]) -> Shapes {
-    let ring = |r: &geo::LineString<f64>| -> Vec<[f64; 2]> {
-        let n = r.0.len().saturating_sub(usize::from(r.is_closed()));
-        r.0[..n].iter().map(|c| [c.x, c.y]).collect()
-    };
-    m.iter()
-        .map(|p| {
-            std::iter::once(ring(p.exterior()))
-                .chain(p.interiors().iter().map(ring))
-                .collect()
-        })
-        .collect()
-}
-
-/// i_overlay's exact predicates on two areas (even-odd fill, on an integer
-/// grid far finer than the 1 mm sliver tolerance; no overlay is built).
-fn predicates(
-    a: &Shapes,
-    b: &Shapes,
-) -> i_overlay::float::relate::FloatPredicateOverlay<[f64; 2], f64> {
-    use i_overlay::core::{fill_rule::FillRule, solver::Solver};
-    i_overlay::float::relate::FloatPredicateOverlay::with_subj_and_clip_custom(
-        a,
-        b,
-        FillRule::EvenOdd,
-        Solver::default(),
-    )
-}
-
-/// Whether the interiors of two areas meet.
-pub(crate) fn interiors_intersect(a: &Shapes, b: &Shapes) -> bool {
-    predicates(a, b).interiors_intersect()
-}
-
 /// The common part of two intersecting rectangles.
 fn common(a: &geo::Rect<f64>, b: &geo::Rect<f64>) -> geo::Rect<f64> {
     geo::Rect::new(
         geo::coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) },
         geo::coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) },
     )
-}
-
-/// A rectangle grown by `d` on every side.
-pub(crate) fn grown(r: &geo::Rect<f64>, d: f64) -> geo::Rect<f64> {
-    geo::Rect::new(
-        geo::coord! { x: r.min().x - d, y: r.min().y - d },
-        geo::coord! { x: r.max().x + d, y: r.max().y + d },
-    )
-}
-
-/// The parts of an area inside a rectangle (Sutherland–Hodgman per ring:
-/// the interior of the result is the interior of the area within the
-/// rectangle; edges along the rectangle's sides may be degenerate).
-pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
-    let (lo, hi) = (r.min(), r.max());
-    // the four half-planes: (axis, bound, keep the side below the bound)
-    let planes = [
-        (0, lo.x, false),
-        (0, hi.x, true),
-        (1, lo.y, false),
-        (1, hi.y, true),
-    ];
-    let clip_ring = |ring: &Vec<[f64; 2]>| -> Vec<[f64; 2]> {
-        let mut pts = ring.clone();
-        for &(axis, bound, below) in &planes {
-            if pts.is_empty() {
-                break;
-            }
-            let inside = |p: &[f64; 2]| {
-                if below {
-                    p[axis] <= bound
-                } else {
-                    p[axis] >= bound
-                }
-            };
-            let mut out = Vec::with_capacity(pts.len() + 4);
-            let mut prev = *pts.last().unwrap();
-            for &p in &pts {
-                let (pi, qi) = (inside(&prev), inside(&p));
-                if pi != qi {
-                    let t = (bound - prev[axis]) / (p[axis] - prev[axis]);
-                    let mut x = [
-                        prev[0] + t * (p[0] - prev[0]),
-                        prev[1] + t * (p[1] - prev[1]),
-                    ];
-                    x[axis] = bound;
-                    out.push(x);
-                }
-                if qi {
-                    out.push(p);
-                }
-                prev = p;
-            }
-            pts = out;
-        }
-        pts
-    };
-    s.iter()
-        .map(|shape| {
-            shape
-                .iter()
-                .map(clip_ring)
-                .filter(|r| r.len() >= 3)
-                .collect::<Vec<_>>()
-        })
-        .filter(|shape: &Vec<_>| !shape.is_empty())
-        .collect()
-}
-
-/// Whether area `a` lies within area `b` (boundaries may touch).
-pub(crate) fn within(a: &Shapes, b: &Shapes) -> bool {
-    predicates(a, b).within()
 }
 
 /// Cascaded union (much faster than folding for thousands of areas).
@@ -755,84 +646,6 @@ mod tests {
             );
             assert!(!f.is_empty(), "{big}: {f:?}");
         }
-    }
-
-    #[test]
-    fn clipping_keeps_the_area_inside_the_rectangle() {
-        use geo::{Area, BooleanOps};
-        // a square with a hole, clipped to a rectangle across the hole
-        let poly = geo::Polygon::new(
-            geo::LineString::from(vec![
-                (0.0, 0.0),
-                (10.0, 0.0),
-                (10.0, 10.0),
-                (0.0, 10.0),
-                (0.0, 0.0),
-            ]),
-            vec![geo::LineString::from(vec![
-                (4.0, 4.0),
-                (4.0, 6.0),
-                (6.0, 6.0),
-                (6.0, 4.0),
-                (4.0, 4.0),
-            ])],
-        );
-        let r = geo::Rect::new(
-            geo::coord! { x: 5.0, y: -1.0 },
-            geo::coord! { x: 12.0, y: 5.0 },
-        );
-        let clipped = clip(&shapes_of(std::slice::from_ref(&poly)), &r);
-        let as_geo = geo::MultiPolygon(
-            clipped
-                .iter()
-                .map(|s| {
-                    let ring = |r: &Vec<[f64; 2]>| {
-                        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
-                    };
-                    geo::Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect())
-                })
-                .collect(),
-        );
-        let expected = poly.intersection(&r.to_polygon()).unsigned_area();
-        assert!((as_geo.unsigned_area() - expected).abs() < 1e-9);
-        assert!((expected - 24.0).abs() < 1e-9);
-        // the predicates on clipped shapes
-        let square = |x0: f64, y0: f64, d: f64| {
-            vec![vec![vec![
-                [x0, y0],
-                [x0 + d, y0],
-                [x0 + d, y0 + d],
-                [x0, y0 + d],
-            ]]]
-        };
-        assert!(within(
-            &square(1.0, 1.0, 1.0),
-            &clipped_or(&poly, 0.0, 0.0, 3.0)
-        ));
-        assert!(!within(
-            &square(4.5, 4.5, 1.0),
-            &shapes_of(std::slice::from_ref(&poly))
-        ));
-        assert!(interiors_intersect(
-            &square(9.0, 9.0, 2.0),
-            &shapes_of(std::slice::from_ref(&poly))
-        ));
-        assert!(!interiors_intersect(
-            &square(10.0, 0.0, 2.0),
-            &shapes_of(std::slice::from_ref(&poly))
-        ));
-        assert!(!interiors_intersect(
-            &square(4.5, 4.5, 1.0),
-            &shapes_of(std::slice::from_ref(&poly))
-        ));
-    }
-
-    fn clipped_or(p: &geo::Polygon<f64>, x0: f64, y0: f64, d: f64) -> Shapes {
-        let r = geo::Rect::new(
-            geo::coord! { x: x0, y: y0 },
-            geo::coord! { x: x0 + d, y: y0 + d },
-        );
-        clip(&shapes_of(std::slice::from_ref(p)), &r)
     }
 
     #[test]

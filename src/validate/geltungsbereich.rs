@@ -8,9 +8,11 @@
 //! Not for BP_HoehenMass and BP_AbstandsMass, nor for presentation objects.
 //! Tolerance: the Geltungsbereich buffered by 2 mm.
 
-use super::flaechenschluss::{clip, grown, shapes_of, within, Shapes};
-use super::geometry::{to_geo, to_geo_area};
+use super::geometry::{
+    clip, grown, ray_crosses, segments_may_meet, shapes_of, to_geo, to_geo_area, within, Shapes,
+};
 use super::{Finding, Level};
+use crate::gml::Coord;
 use crate::xplan::{Document, Feature, PlanData, Version};
 use geo::indexed::PreparedGeometry;
 use geo::{BoundingRect, Buffer, Relate};
@@ -51,53 +53,35 @@ fn polylines(g: &geo::Geometry<f64>) -> Vec<Vec<[f64; 2]>> {
 /// part of it can meet the area's boundary (exact orientation tests) and
 /// its first point is inside. False means "maybe not".
 fn clearly_inside(lines: &[Vec<[f64; 2]>], area: &Shapes) -> bool {
-    use super::geometry::strictly_one_side;
-    let rings = area.iter().flatten();
-    let c = |p: &[f64; 2]| crate::gml::Coord { x: p[0], y: p[1] };
-    let edges: Vec<([f64; 2], [f64; 2])> = rings
-        .clone()
-        .flat_map(|r| (0..r.len()).map(move |i| (r[i], r[(i + 1) % r.len()])))
+    let c = |p: &[f64; 2]| Coord { x: p[0], y: p[1] };
+    let edges: Vec<(Coord, Coord)> = area
+        .iter()
+        .flatten()
+        .flat_map(|r| (0..r.len()).map(move |i| (c(&r[i]), c(&r[(i + 1) % r.len()]))))
         .collect();
-    let boxes_meet = |a: &([f64; 2], [f64; 2]), b: &([f64; 2], [f64; 2])| {
-        a.0[0].min(a.1[0]) <= b.0[0].max(b.1[0])
-            && b.0[0].min(b.1[0]) <= a.0[0].max(a.1[0])
-            && a.0[1].min(a.1[1]) <= b.0[1].max(b.1[1])
-            && b.0[1].min(b.1[1]) <= a.0[1].max(a.1[1])
-    };
     for line in lines {
-        let Some(first) = line.first() else {
+        let Some(first) = line.first().map(c) else {
             return false;
         };
-        let segments: Vec<([f64; 2], [f64; 2])> = if line.len() == 1 {
-            vec![(*first, *first)]
+        let segments: Vec<(Coord, Coord)> = if line.len() == 1 {
+            vec![(first, first)]
         } else {
-            line.windows(2).map(|w| (w[0], w[1])).collect()
+            line.windows(2).map(|w| (c(&w[0]), c(&w[1]))).collect()
         };
-        for s in &segments {
-            for e in &edges {
-                if boxes_meet(s, e)
-                    && !(strictly_one_side((c(&e.0), c(&e.1)), (c(&s.0), c(&s.1)))
-                        || (s.0 != s.1
-                            && strictly_one_side((c(&s.0), c(&s.1)), (c(&e.0), c(&e.1)))))
-                {
-                    return false;
-                }
-            }
+        if segments
+            .iter()
+            .any(|s| edges.iter().any(|e| segments_may_meet(*s, *e)))
+        {
+            return false;
         }
         // even-odd crossing number over all rings
-        let inside = rings.clone().fold(false, |inside, r| {
-            (0..r.len()).fold(inside, |inside, i| {
-                let (a, b) = (r[i], r[(i + 1) % r.len()]);
-                if (a[1] > first[1]) != (b[1] > first[1])
-                    && first[0] < a[0] + (first[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
-                {
-                    !inside
-                } else {
-                    inside
-                }
-            })
-        });
-        if !inside {
+        if edges
+            .iter()
+            .filter(|e| ray_crosses(first, e.0, e.1))
+            .count()
+            % 2
+            == 0
+        {
             return false;
         }
     }

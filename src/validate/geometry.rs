@@ -348,9 +348,9 @@ fn check_polygon(
 const PAIRWISE_MAX_EDGES: usize = 48;
 
 /// True when the rings of a polygon are clearly valid: no two edges can
-/// meet except consecutive edges of one ring at their common point (the
-/// bounding boxes of all other pairs of edges are disjoint by more than a
-/// relative epsilon), no edge turns back onto the one before (a spike),
+/// meet except consecutive edges of one ring at their common point
+/// ([`segments_may_meet`] for all other pairs of edges whose boxes
+/// touch), no edge turns back onto the one before (a spike),
 /// and every interior ring lies inside the exterior ring and outside the
 /// other interior rings. False means "maybe not valid": geo's exact
 /// validation decides.
@@ -359,11 +359,6 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
     if rings.is_empty() || rings.iter().any(|r| r.len() < 4 || r.first() != r.last()) {
         return false;
     }
-    let span = rings
-        .iter()
-        .flatten()
-        .fold(0.0f64, |m, c| m.max(c.x.abs()).max(c.y.abs()));
-    let eps = span * 1e-12 + 1e-9;
     // edges as (ring, index in ring, box)
     let mut edges: Vec<(usize, usize, [f64; 4])> = Vec::new();
     for (k, ring) in rings.iter().enumerate() {
@@ -382,12 +377,7 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
             edges.push((
                 k,
                 i,
-                [
-                    a.x.min(b.x) - eps,
-                    a.y.min(b.y) - eps,
-                    a.x.max(b.x) + eps,
-                    a.y.max(b.y) + eps,
-                ],
+                [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)],
             ));
         }
     }
@@ -400,14 +390,7 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
                 return false;
             }
         }
-        let (a, b) = (&e.2, &f.2);
-        if !(a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]) {
-            return false;
-        }
-        // the boxes meet: apart when one segment lies strictly on one side
-        // of the other's line (exact orientation test)
-        let (p, q) = (segment(e), segment(f));
-        !(strictly_one_side(p, q) || strictly_one_side(q, p))
+        segments_may_meet(segment(e), segment(f))
     };
     let separate = if edges.len() <= PAIRWISE_MAX_EDGES {
         edges
@@ -448,9 +431,20 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
     })
 }
 
+/// Whether two segments (a point when both ends are equal) may meet:
+/// their boxes touch and neither lies strictly on one side of the other's
+/// line (exact orientation tests). False means they are certainly apart.
+pub(crate) fn segments_may_meet(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
+    let boxes_touch = p.0.x.min(p.1.x) <= q.0.x.max(q.1.x)
+        && q.0.x.min(q.1.x) <= p.0.x.max(p.1.x)
+        && p.0.y.min(p.1.y) <= q.0.y.max(q.1.y)
+        && q.0.y.min(q.1.y) <= p.0.y.max(p.1.y);
+    boxes_touch && !(strictly_one_side(p, q) || strictly_one_side(q, p))
+}
+
 /// Whether both ends of segment `q` lie strictly on the same side of the
-/// line through segment `p`.
-pub(crate) fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
+/// line through segment `p` (never for a point `p`).
+fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
     use geo::kernels::{Kernel, Orientation, RobustKernel};
     let g = |c: Coord| geo::coord! { x: c.x, y: c.y };
     let a = RobustKernel::orient2d(g(p.0), g(p.1), g(q.0));
@@ -458,16 +452,128 @@ pub(crate) fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
     a != Orientation::Collinear && a == b
 }
 
+/// Whether the ray from `p` towards +x crosses the edge a-b (even-odd
+/// counting: a point not on a ring is inside when the count is odd).
+pub(crate) fn ray_crosses(p: Coord, a: Coord, b: Coord) -> bool {
+    (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x)
+}
+
 /// Whether a point that is not on the ring lies inside it (crossing number).
 fn inside_ring(p: Coord, ring: &[Coord]) -> bool {
-    let mut inside = false;
-    for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x) {
-            inside = !inside;
+    ring.windows(2)
+        .filter(|w| ray_crosses(p, w[0], w[1]))
+        .count()
+        % 2
+        == 1
+}
+
+/// An area as i_overlay shapes (rings without the closing point).
+pub(crate) type Shapes = Vec<Vec<Vec<[f64; 2]>>>;
+
+pub(crate) fn shapes_of(m: &[geo::Polygon<f64>]) -> Shapes {
+    let ring = |r: &geo::LineString<f64>| -> Vec<[f64; 2]> {
+        let n = r.0.len().saturating_sub(usize::from(r.is_closed()));
+        r.0[..n].iter().map(|c| [c.x, c.y]).collect()
+    };
+    m.iter()
+        .map(|p| {
+            std::iter::once(ring(p.exterior()))
+                .chain(p.interiors().iter().map(ring))
+                .collect()
+        })
+        .collect()
+}
+
+/// i_overlay's exact predicates on two areas (even-odd fill, on an integer
+/// grid far finer than the 1 mm sliver tolerance; no overlay is built).
+fn predicates(
+    a: &Shapes,
+    b: &Shapes,
+) -> i_overlay::float::relate::FloatPredicateOverlay<[f64; 2], f64> {
+    use i_overlay::core::{fill_rule::FillRule, solver::Solver};
+    i_overlay::float::relate::FloatPredicateOverlay::with_subj_and_clip_custom(
+        a,
+        b,
+        FillRule::EvenOdd,
+        Solver::default(),
+    )
+}
+
+/// Whether the interiors of two areas meet.
+pub(crate) fn interiors_intersect(a: &Shapes, b: &Shapes) -> bool {
+    predicates(a, b).interiors_intersect()
+}
+
+/// A rectangle grown by `d` on every side.
+pub(crate) fn grown(r: &geo::Rect<f64>, d: f64) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::coord! { x: r.min().x - d, y: r.min().y - d },
+        geo::coord! { x: r.max().x + d, y: r.max().y + d },
+    )
+}
+
+/// The parts of an area inside a rectangle (Sutherland–Hodgman per ring:
+/// the interior of the result is the interior of the area within the
+/// rectangle; edges along the rectangle's sides may be degenerate).
+pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
+    let (lo, hi) = (r.min(), r.max());
+    // the four half-planes: (axis, bound, keep the side below the bound)
+    let planes = [
+        (0, lo.x, false),
+        (0, hi.x, true),
+        (1, lo.y, false),
+        (1, hi.y, true),
+    ];
+    let clip_ring = |ring: &Vec<[f64; 2]>| -> Vec<[f64; 2]> {
+        let mut pts = ring.clone();
+        for &(axis, bound, below) in &planes {
+            if pts.is_empty() {
+                break;
+            }
+            let inside = |p: &[f64; 2]| {
+                if below {
+                    p[axis] <= bound
+                } else {
+                    p[axis] >= bound
+                }
+            };
+            let mut out = Vec::with_capacity(pts.len() + 4);
+            let mut prev = *pts.last().unwrap();
+            for &p in &pts {
+                let (pi, qi) = (inside(&prev), inside(&p));
+                if pi != qi {
+                    let t = (bound - prev[axis]) / (p[axis] - prev[axis]);
+                    let mut x = [
+                        prev[0] + t * (p[0] - prev[0]),
+                        prev[1] + t * (p[1] - prev[1]),
+                    ];
+                    x[axis] = bound;
+                    out.push(x);
+                }
+                if qi {
+                    out.push(p);
+                }
+                prev = p;
+            }
+            pts = out;
         }
-    }
-    inside
+        pts
+    };
+    s.iter()
+        .map(|shape| {
+            shape
+                .iter()
+                .map(clip_ring)
+                .filter(|r| r.len() >= 3)
+                .collect::<Vec<_>>()
+        })
+        .filter(|shape: &Vec<_>| !shape.is_empty())
+        .collect()
+}
+
+/// Whether area `a` lies within area `b` (boundaries may touch).
+pub(crate) fn within(a: &Shapes, b: &Shapes) -> bool {
+    predicates(a, b).within()
 }
 
 fn role_name(r: &geo::algorithm::validation::RingRole) -> String {
@@ -556,7 +662,7 @@ mod simple_ring_tests {
                         .collect();
                     total += 1;
                     // (geo's test is quadratic: the largest rings are left
-                    // to the synthetic tests above, debug builds are slow)
+                    // to the synthetic tests below, debug builds are slow)
                     if !clearly_valid(&lin) {
                         continue;
                     }
@@ -576,6 +682,84 @@ mod simple_ring_tests {
         }
         // most real polygons take the fast path
         assert!(total > 1000 && clear * 10 > total * 9, "{clear} of {total}");
+    }
+
+    #[test]
+    fn clipping_keeps_the_area_inside_the_rectangle() {
+        use geo::{Area, BooleanOps};
+        // a square with a hole, clipped to a rectangle across the hole
+        let poly = geo::Polygon::new(
+            geo::LineString::from(vec![
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 10.0),
+                (0.0, 10.0),
+                (0.0, 0.0),
+            ]),
+            vec![geo::LineString::from(vec![
+                (4.0, 4.0),
+                (4.0, 6.0),
+                (6.0, 6.0),
+                (6.0, 4.0),
+                (4.0, 4.0),
+            ])],
+        );
+        let r = geo::Rect::new(
+            geo::coord! { x: 5.0, y: -1.0 },
+            geo::coord! { x: 12.0, y: 5.0 },
+        );
+        let clipped = clip(&shapes_of(std::slice::from_ref(&poly)), &r);
+        let as_geo = geo::MultiPolygon(
+            clipped
+                .iter()
+                .map(|s| {
+                    let ring = |r: &Vec<[f64; 2]>| {
+                        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+                    };
+                    geo::Polygon::new(ring(&s[0]), s[1..].iter().map(ring).collect())
+                })
+                .collect(),
+        );
+        let expected = poly.intersection(&r.to_polygon()).unsigned_area();
+        assert!((as_geo.unsigned_area() - expected).abs() < 1e-9);
+        assert!((expected - 24.0).abs() < 1e-9);
+        // the predicates on clipped shapes
+        let square = |x0: f64, y0: f64, d: f64| {
+            vec![vec![vec![
+                [x0, y0],
+                [x0 + d, y0],
+                [x0 + d, y0 + d],
+                [x0, y0 + d],
+            ]]]
+        };
+        assert!(within(
+            &square(1.0, 1.0, 1.0),
+            &clipped_or(&poly, 0.0, 0.0, 3.0)
+        ));
+        assert!(!within(
+            &square(4.5, 4.5, 1.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(interiors_intersect(
+            &square(9.0, 9.0, 2.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(!interiors_intersect(
+            &square(10.0, 0.0, 2.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+        assert!(!interiors_intersect(
+            &square(4.5, 4.5, 1.0),
+            &shapes_of(std::slice::from_ref(&poly))
+        ));
+    }
+
+    fn clipped_or(p: &geo::Polygon<f64>, x0: f64, y0: f64, d: f64) -> Shapes {
+        let r = geo::Rect::new(
+            geo::coord! { x: x0, y: y0 },
+            geo::coord! { x: x0 + d, y: y0 + d },
+        );
+        clip(&shapes_of(std::slice::from_ref(p)), &r)
     }
 
     #[test]

@@ -180,10 +180,9 @@ pub fn validate_text(
         (
             v,
             std::thread::spawn(move || {
-                let t = std::time::Instant::now();
-                let r = schemas.validate(v, text.as_bytes(), 1000);
-                tracing::debug!("validation: schema validated in {:?}", t.elapsed());
-                r
+                timed("schema validation", || {
+                    schemas.validate(v, text.as_bytes(), 1000)
+                })
             }),
         )
     });

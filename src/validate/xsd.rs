@@ -290,8 +290,8 @@ impl SchemaSet {
             limit: limit.max(1),
         };
         // SAFETY: a fresh validation context per document; the input buffer
-        // is consumed (and freed) by xmlSchemaValidateStream; `doc` (read in
-        // place, never written) and the collector outlive the call.
+        // is consumed (and freed) by xmlSchemaValidateStream; the reader
+        // over `doc` and the collector outlive the call.
         let rc = unsafe {
             let vctxt = xmlSchemaNewValidCtxt(schema.0);
             if vctxt.is_null() {
