@@ -263,6 +263,13 @@ impl Writer<'_> {
 /// Appends `v` with `decimals` digits after the point, trailing zeros and a
 /// trailing `.` trimmed, and never `-0`.
 pub fn push_number(out: &mut String, v: f64, decimals: usize) {
+    if !push_number_fast(out, v, decimals) {
+        push_number_fmt(out, v, decimals);
+    }
+}
+
+/// [`push_number`] by the standard formatting.
+fn push_number_fmt(out: &mut String, v: f64, decimals: usize) {
     let start = out.len();
     let _ = write!(out, "{v:.decimals$}");
     if decimals > 0 && out.as_bytes()[start..].contains(&b'.') {
@@ -275,6 +282,83 @@ pub fn push_number(out: &mut String, v: f64, decimals: usize) {
     if &out[start..] == "-0" {
         out.truncate(start);
         out.push('0');
+    }
+}
+
+/// [`push_number`] by integer arithmetic (coordinates are most of large
+/// GeoJSON and GML responses): `v` scaled by 10^decimals and rounded,
+/// when that is exactly what formatting rounds to. False (nothing written)
+/// when the scaled value is too large or too close to a half for the
+/// product's rounding error (below 10^-6 here) to be ruled out.
+fn push_number_fast(out: &mut String, v: f64, decimals: usize) -> bool {
+    const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let Some(&scale) = POW10.get(decimals) else {
+        return false;
+    };
+    let scaled = v.abs() * scale;
+    // below 10^12 the product's error (half an ulp, < 1.3 * 10^-4) is
+    // smaller than the distance kept from a half
+    if scaled.is_nan() || scaled >= 1.0e12 {
+        return false;
+    }
+    let floor = scaled.floor();
+    let frac = scaled - floor;
+    if (frac - 0.5).abs() < 1e-3 {
+        return false;
+    }
+    let n = floor as u64 + u64::from(frac > 0.5);
+    if n == 0 {
+        out.push('0');
+        return true;
+    }
+    if v < 0.0 {
+        out.push('-');
+    }
+    let unit = 10u64.pow(decimals as u32);
+    let (int, mut fraction) = (n / unit, n % unit);
+    let mut buf = itoa_buf(int);
+    out.push_str(buf.as_str());
+    if fraction > 0 {
+        let mut digits = decimals;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        out.push('.');
+        buf = itoa_buf(fraction);
+        for _ in buf.as_str().len()..digits {
+            out.push('0');
+        }
+        out.push_str(buf.as_str());
+    }
+    true
+}
+
+/// Decimal digits of a u64 without the formatting machinery.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        // only ASCII digits are written
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
+}
+
+fn itoa_buf(mut n: u64) -> Digits {
+    let mut d = Digits {
+        buf: [b'0'; 20],
+        start: 20,
+    };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return d;
+        }
     }
 }
 
@@ -574,6 +658,45 @@ fn write_envelope(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_numbers_equal_formatted_ones() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut fast_used = 0;
+        for i in 0..200_000u32 {
+            let r = next();
+            let v = match i % 4 {
+                // geographic, projected, small, any bit pattern
+                0 => (r % 360_000_000_000) as f64 / 1e9 - 180.0,
+                1 => (r % 10_000_000_000) as f64 / 997.0,
+                2 => ((r % 2_000_001) as f64 - 1e6) * 1e-9,
+                _ => f64::from_bits(r),
+            };
+            for d in [0, 1, 3, 8, 9] {
+                let (mut a, mut b) = (String::new(), String::new());
+                if push_number_fast(&mut a, v, d) {
+                    fast_used += 1;
+                    push_number_fmt(&mut b, v, d);
+                    assert_eq!(a, b, "{v:e} with {d} decimals");
+                }
+            }
+        }
+        assert!(fast_used > 500_000, "{fast_used}");
+        let mut s = String::new();
+        for (v, d) in [(0.5, 0), (1.5, 0), (2.5, 0), (-0.0004, 3), (0.125, 2)] {
+            s.clear();
+            push_number(&mut s, v, d);
+            let mut e = String::new();
+            push_number_fmt(&mut e, v, d);
+            assert_eq!(s, e);
+        }
+    }
 
     fn c(x: f64, y: f64) -> Coord {
         Coord::new(x, y)
