@@ -366,6 +366,15 @@ async fn manager_api_with_roles_municipalities_and_audit() {
         gf.contains("<xplan:untergangsDatum>2040-12-31</xplan:untergangsDatum>"),
         "{gf}"
     );
+    // GeoJSON writes the properties flattened at import: the edit rewrote them
+    let gj = json(&s.get(
+        "/wfs/54?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=xplan:BP_Plan&OUTPUTFORMAT=application/geo%2Bjson",
+    ));
+    let p = &gj["features"][0]["properties"];
+    assert_eq!(p["untergangsDatum"], "2040-12-31", "{gj}");
+    assert_eq!(p["beschreibung"], "geändert", "{gj}");
+    assert_eq!(p["name"], "Baakenhafen Nord & Süd", "{gj}");
+    assert!(p["rechtsstand_label"].is_string(), "{gj}");
 
     // documents and archive
     // BPlan001_5-4 comes without attachments

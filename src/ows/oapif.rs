@@ -7,6 +7,7 @@
 use super::{base_url, cql2, fes, on_cpu, urlencode, wfs, xml_escape, OwsError, OwsState};
 use crate::store::features::{Columns, FeatureQuery, Filter, Prop};
 use crate::xplan::codelists::CodeLists;
+use crate::xplan::flat::Labels;
 use crate::xplan::Version;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -745,7 +746,7 @@ async fn items(
         let frame = wfs::geojson_frame(&state, c.version, ir.out_srid, ir.lat_lon).await?;
         let cols = Columns {
             xml: false,
-            properties: true,
+            geojson: true,
             wkb: true,
         };
         if fmt == Fmt::Html {
@@ -761,7 +762,7 @@ async fn items(
                 .map_err(wfs::store_err)?;
             let f2 = frame.clone();
             let features = on_cpu(move || -> Result<Vec<Value>, String> {
-                let mut labels = wfs::Labels::new();
+                let mut labels = Labels::new();
                 rows.iter()
                     .map(|r| {
                         let mut s = String::new();
@@ -932,7 +933,7 @@ async fn item(
         };
         let cols = Columns {
             xml: false,
-            properties: true,
+            geojson: true,
             wkb: true,
         };
         let rows = state
@@ -946,7 +947,7 @@ async fn item(
         let frame = wfs::geojson_frame(&state, c.version, out_srid, lat_lon).await?;
         let mut f: Value = on_cpu(move || -> Result<Value, String> {
             let mut s = String::new();
-            frame.geojson_feature(&row, true, &mut s, &mut wfs::Labels::new())?;
+            frame.geojson_feature(&row, true, &mut s, &mut Labels::new())?;
             serde_json::from_str(s.trim()).map_err(|e| e.to_string())
         })
         .await?

@@ -16,11 +16,12 @@ use crate::store::features::{
     Batch, CmpOp, Columns, FeatureQuery, FeatureRow, Filter, Prop, WfsPlan,
 };
 use crate::xplan::codelists::CodeLists;
+use crate::xplan::flat::{push_json_string, write_flat, Labels};
 use crate::xplan::Version;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -828,7 +829,12 @@ impl Frame {
             out.push_str(",\"xpPlanName\":");
             push_json_string(out, &p.name);
         }
-        if let Some(p) = row.properties.as_deref() {
+        if let Some(flat) = row.flat.as_deref() {
+            if !flat.is_empty() {
+                out.push(',');
+                out.push_str(flat);
+            }
+        } else if let Some(p) = row.properties.as_deref() {
             let mut first = false;
             let mut prefix = String::new();
             write_flat(
@@ -846,228 +852,8 @@ impl Frame {
     }
 }
 
-/// Enumerations of owner type -> property, looked up once per batch.
-#[derive(Default)]
-pub(super) struct Labels<'a>(HashMap<String, HashMap<String, Option<&'a Enumeration>>>);
-
-/// Code -> label of one enumeration.
-type Enumeration = HashMap<String, String>;
-
-impl<'a> Labels<'a> {
-    pub(super) fn new() -> Self {
-        Labels::default()
-    }
-
-    fn of(
-        &mut self,
-        codes: &'a CodeLists,
-        owner: &str,
-        prop: &str,
-    ) -> Option<&'a HashMap<String, String>> {
-        if let Some(e) = self.0.get(owner).and_then(|m| m.get(prop)) {
-            return *e;
-        }
-        let e = codes.enumeration(owner, prop);
-        self.0
-            .entry(owner.to_string())
-            .or_default()
-            .insert(prop.to_string(), e);
-        e
-    }
-}
-
-/// Writes a JSON string literal (runs without escapes copied at once).
-pub(super) fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        if b != b'"' && b != b'\\' && b >= 0x20 {
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            c => {
-                let _ = write!(out, "\\u{:04x}", c);
-            }
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-/// Writes the members of the flattened properties object (as [`flatten`]
-/// makes them) straight from the stored JSON text into `out`: scalars are
-/// copied as they are written (already valid JSON), only nested objects
-/// are parsed, nothing is built for the output.
-#[allow(clippy::too_many_arguments)]
-fn write_flat<'a>(
-    raw: &str,
-    prefix: &mut String,
-    owner: &str,
-    codes: &'a CodeLists,
-    labels: &mut Labels<'a>,
-    out: &mut String,
-    first: &mut bool,
-) -> Result<(), String> {
-    use serde_json::value::RawValue;
-    use std::borrow::Cow;
-    let o: std::collections::BTreeMap<Cow<str>, &RawValue> =
-        serde_json::from_str(raw).map_err(|e| format!("stored properties: {e}"))?;
-    let own_type: Option<Cow<str>> = o
-        .get("@type")
-        .and_then(|t| serde_json::from_str(t.get()).ok());
-    let owner = own_type.as_deref().unwrap_or(owner);
-    let member = |out: &mut String, first: &mut bool, key: &str, v: &str| {
-        if !*first {
-            out.push(',');
-        }
-        *first = false;
-        push_json_string(out, key);
-        out.push(':');
-        out.push_str(v);
-    };
-    for (k, v) in &o {
-        if k == "@type" {
-            continue;
-        }
-        let len = prefix.len();
-        if !prefix.is_empty() {
-            prefix.push('.');
-        }
-        prefix.push_str(k);
-        let text = v.get();
-        match text.as_bytes().first() {
-            Some(b'{') => write_flat(text, prefix, owner, codes, labels, out, first)?,
-            Some(b'[') => {
-                let items: Vec<&RawValue> =
-                    serde_json::from_str(text).map_err(|e| format!("stored properties: {e}"))?;
-                if items.iter().any(|i| i.get().starts_with('{')) {
-                    // repeated data types: one array per sub-property
-                    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-                    let mut parent = Map::new();
-                    parent.insert(k.to_string(), value);
-                    let mut one = Map::new();
-                    flatten(&parent, &prefix[..len], owner, codes, labels, &mut one);
-                    for (ck, cv) in &one {
-                        member(out, first, ck, &cv.to_string());
-                    }
-                } else {
-                    member(out, first, prefix, text);
-                    if let Some(en) = labels.of(codes, owner, k) {
-                        let ls: Vec<&String> = items
-                            .iter()
-                            .filter_map(|i| serde_json::from_str::<Cow<str>>(i.get()).ok())
-                            .filter_map(|c| en.get(c.trim()))
-                            .collect();
-                        if !ls.is_empty() {
-                            let key = format!("{prefix}_label");
-                            member(
-                                out,
-                                first,
-                                &key,
-                                &Value::from(ls.into_iter().cloned().collect::<Vec<_>>())
-                                    .to_string(),
-                            );
-                        }
-                    }
-                }
-            }
-            _ => {
-                member(out, first, prefix, text);
-                if text.starts_with('"') {
-                    if let Some(en) = labels.of(codes, owner, k) {
-                        if let Some(l) = serde_json::from_str::<Cow<str>>(text)
-                            .ok()
-                            .and_then(|c| en.get(c.trim()))
-                        {
-                            let key = format!("{prefix}_label");
-                            let mut lj = String::with_capacity(l.len() + 2);
-                            push_json_string(&mut lj, l);
-                            member(out, first, &key, &lj);
-                        }
-                    }
-                }
-            }
-        }
-        prefix.truncate(len);
-    }
-    Ok(())
-}
-
 fn has_geometry(xml: &str) -> bool {
     xml.contains(":pos") || xml.contains("<pos")
-}
-
-/// Flattens nested data types into "prop.sub" keys (repeated values as
-/// arrays) and adds "<prop>_label" for coded values with a readable label.
-fn flatten<'a>(
-    o: &Map<String, Value>,
-    prefix: &str,
-    owner: &str,
-    codes: &'a CodeLists,
-    labels: &mut Labels<'a>,
-    out: &mut Map<String, Value>,
-) {
-    let owner = o.get("@type").and_then(Value::as_str).unwrap_or(owner);
-    for (k, v) in o {
-        if k == "@type" {
-            continue;
-        }
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            Value::Object(inner) => flatten(inner, &key, owner, codes, labels, out),
-            Value::Array(a) if a.iter().any(Value::is_object) => {
-                let mut cols: Map<String, Value> = Map::new();
-                for e in a {
-                    let mut one = Map::new();
-                    match e {
-                        Value::Object(inner) => {
-                            flatten(inner, &key, owner, codes, labels, &mut one)
-                        }
-                        other => {
-                            one.insert(key.clone(), other.clone());
-                        }
-                    }
-                    for (ck, cv) in one {
-                        match cols.entry(ck).or_insert_with(|| Value::Array(vec![])) {
-                            Value::Array(col) => col.push(cv),
-                            _ => unreachable!("columns are arrays"),
-                        }
-                    }
-                }
-                out.extend(cols);
-            }
-            other => {
-                let en = labels.of(codes, owner, k);
-                let label = |s: &str| en.and_then(|e| e.get(s.trim())).cloned();
-                let l = match other {
-                    Value::String(s) => label(s).map(Value::String),
-                    Value::Array(a) => {
-                        let ls: Vec<Value> = a
-                            .iter()
-                            .filter_map(|x| x.as_str().and_then(label).map(Value::String))
-                            .collect();
-                        (!ls.is_empty()).then_some(Value::Array(ls))
-                    }
-                    _ => None,
-                };
-                out.insert(key.clone(), other.clone());
-                if let Some(l) = l {
-                    out.insert(format!("{key}_label"), l);
-                }
-            }
-        }
-    }
 }
 
 /// Namespace declarations of the collection root (all plans' bindings that
@@ -1231,7 +1017,7 @@ async fn get_feature(
     });
     let cols = Columns {
         xml: format == Format::Gml,
-        properties: format == Format::GeoJson,
+        geojson: format == Format::GeoJson,
         wkb: format == Format::GeoJson,
     };
 
@@ -2446,75 +2232,6 @@ mod tests {
         assert_eq!(
             scope_for_alias("wfs41").unwrap().statuses[0],
             "festgestellt"
-        );
-    }
-
-    #[test]
-    fn flattened_properties_with_labels() {
-        let codes = CodeLists::of(Version::V5_4);
-        let o: Value = serde_json::json!({
-            "besondereArtDerBaulNutzung": "1200",
-            "gemeinde": [{"@type": "XP_Gemeinde", "ags": "1"}, {"@type": "XP_Gemeinde", "ags": "2"}],
-            "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3"},
-        });
-        let mut out = Map::new();
-        flatten(
-            o.as_object().unwrap(),
-            "",
-            "BP_BaugebietsTeilFlaeche",
-            &codes,
-            &mut Labels::new(),
-            &mut out,
-        );
-        assert_eq!(out["besondereArtDerBaulNutzung"], "1200");
-        assert!(out["besondereArtDerBaulNutzung_label"]
-            .as_str()
-            .unwrap()
-            .contains("Wohngebiet"));
-        assert_eq!(out["gemeinde.ags"], serde_json::json!(["1", "2"]));
-        assert_eq!(out["hoehenangabe.h"], "3");
-    }
-
-    #[test]
-    fn direct_writing_equals_the_flattened_map() {
-        let codes = CodeLists::of(Version::V5_4);
-        let o: Value = serde_json::json!({
-            "besondereArtDerBaulNutzung": "1200",
-            "allgArtDerBaulNutzung": ["1000", "2000"],
-            "text": "a \"quoted\" \\ text\nline",
-            "gemeinde": [{"@type": "XP_Gemeinde", "ags": "1"}, {"@type": "XP_Gemeinde", "ags": "2", "gemeindeName": "B"}],
-            "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3", "hoehenbezug": "1000"},
-            "nordwinkel": {"uom": "grad", "value": "0.5"},
-        });
-        let mut want = Map::new();
-        flatten(
-            o.as_object().unwrap(),
-            "",
-            "BP_BaugebietsTeilFlaeche",
-            &codes,
-            &mut Labels::new(),
-            &mut want,
-        );
-        let mut out = String::from("{");
-        let mut first = true;
-        write_flat(
-            &o.to_string(),
-            &mut String::new(),
-            "BP_BaugebietsTeilFlaeche",
-            &codes,
-            &mut Labels::new(),
-            &mut out,
-            &mut first,
-        )
-        .unwrap();
-        out.push('}');
-        let got: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(got, Value::Object(want));
-        assert!(got["hoehenangabe.hoehenbezug_label"].is_string(), "{got}");
-        assert_eq!(
-            got["allgArtDerBaulNutzung_label"].as_array().unwrap().len(),
-            2,
-            "{got}"
         );
     }
 

@@ -69,14 +69,6 @@ impl BinaryCopy {
         }
     }
 
-    /// jsonb in binary form: version byte 1, then the JSON text.
-    pub fn jsonb(&mut self, json: &[u8]) {
-        self.buf
-            .extend_from_slice(&((json.len() + 1) as i32).to_be_bytes());
-        self.buf.push(1);
-        self.buf.extend_from_slice(json);
-    }
-
     /// Overwrites an i64 value written earlier at `offset` (the value's
     /// first byte, after its length).
     pub fn patch_i64(&mut self, offset: usize, v: i64) {

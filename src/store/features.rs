@@ -131,7 +131,9 @@ pub struct FeatureQuery {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Columns {
     pub xml: bool,
-    pub properties: bool,
+    /// The properties for GeoJSON: the flattened members stored at import
+    /// (`FeatureRow::flat`), the properties' JSON for rows without them.
+    pub geojson: bool,
     /// WKB of the linearised geometry (storage CRS).
     pub wkb: bool,
 }
@@ -144,6 +146,8 @@ pub struct FeatureRow {
     pub feature_type: String,
     pub xml: Option<String>,
     pub properties: Option<String>,
+    /// The flattened GeoJSON members written at import (see `xplan::flat`).
+    pub flat: Option<String>,
     pub wkb: Option<Vec<u8>>,
 }
 
@@ -264,15 +268,16 @@ fn plan_column(p: &Prop) -> Option<&'static str> {
     }
 }
 
-/// `jsonb_path_exists(f.properties, <path ? (predicate)>, <vars>, true)`.
+/// `jsonb_path_exists(f.properties::jsonb, <path ? (predicate)>, <vars>, true)`
+/// (properties are stored as json: one cast per row).
 fn push_json_exists(
     qb: &mut QueryBuilder<'_, Postgres>,
     steps: &[String],
     predicate: Option<&str>,
     vars: serde_json::Value,
 ) {
+    qb.push("jsonb_path_exists(f.properties::jsonb, ");
     let Some(p) = predicate else {
-        qb.push("jsonb_path_exists(f.properties, ");
         qb.push_bind(json_path(steps));
         qb.push("::jsonpath)");
         return;
@@ -280,21 +285,12 @@ fn push_json_exists(
     // a measure (<xplan:GRZ uom="..">0.4</..>) is stored as {"uom", "value"}:
     // its value is compared
     let base = json_path(steps);
-    qb.push("(");
-    for (i, path) in [base.clone(), format!("{base}.\"value\"")]
-        .iter()
-        .enumerate()
-    {
-        if i > 0 {
-            qb.push(" OR ");
-        }
-        qb.push("jsonb_path_exists(f.properties, ");
-        qb.push_bind(format!("{path} ? ({p})"));
-        qb.push("::jsonpath, ");
-        qb.push_bind(vars.clone());
-        qb.push("::jsonb, true)");
-    }
-    qb.push(")");
+    qb.push_bind(format!(
+        "$ ? (exists({base} ? ({p})) || exists({base}.\"value\" ? ({p})))"
+    ));
+    qb.push("::jsonpath, ");
+    qb.push_bind(vars);
+    qb.push("::jsonb, true)");
 }
 
 fn push_text_cmp(
@@ -565,7 +561,7 @@ fn push_sort_key(qb: &mut QueryBuilder<'_, Postgres>, p: &Prop, desc: bool) {
         Prop::Path(steps) => {
             // numbers numerically first, then everything as text
             let value = |qb: &mut QueryBuilder<'_, Postgres>| {
-                qb.push("(jsonb_path_query_first(f.properties, ");
+                qb.push("(jsonb_path_query_first(f.properties::jsonb, ");
                 qb.push_bind(json_path(steps));
                 qb.push("::jsonpath) #>> '{}')");
             };
@@ -605,8 +601,8 @@ fn select_range<'a>(
     } else {
         ", NULL::text AS xml"
     });
-    qb.push(if cols.properties {
-        ", f.properties::text AS props"
+    qb.push(if cols.geojson {
+        ", CASE WHEN f.geojson_properties IS NULL THEN f.properties::text END AS props"
     } else {
         ", NULL::text AS props"
     });
@@ -614,6 +610,11 @@ fn select_range<'a>(
         ", ST_AsBinary(f.geom_lin) AS wkb"
     } else {
         ", NULL::bytea AS wkb"
+    });
+    qb.push(if cols.geojson {
+        ", f.geojson_properties AS flat"
+    } else {
+        ", NULL::text AS flat"
     });
     push_from_where(&mut qb, q);
     if let Some((t, p)) = &range.0 {
@@ -657,6 +658,7 @@ fn row_of(r: &sqlx::postgres::PgRow) -> FeatureRow {
         xml: r.get(3),
         properties: r.get(4),
         wkb: r.get(5),
+        flat: r.get(6),
     }
 }
 

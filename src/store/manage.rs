@@ -213,13 +213,24 @@ impl Store {
             .ok_or_else(|| StoreError::Invalid(format!("unknown version {version}")))?;
         let new_xml = crate::xplan::edit::apply(&xml, &mut props, version, &plan_class, changes)
             .map_err(StoreError::Invalid)?;
+        let json = props.to_string();
+        let codes = crate::xplan::codelists::CodeLists::of(version);
+        let flat = crate::xplan::flat::members(
+            &json,
+            &plan_class,
+            &codes,
+            &mut crate::xplan::flat::Labels::new(),
+        )
+        .map_err(StoreError::Invalid)?;
         sqlx::query(
-            "UPDATE features SET xml = $3, properties = $4 WHERE plan_id = $1 AND gml_id = $2",
+            "UPDATE features SET xml = $3, properties = $4::json, geojson_properties = $5
+             WHERE plan_id = $1 AND gml_id = $2",
         )
         .bind(id)
         .bind(&gml_id)
         .bind(&new_xml)
-        .bind(&props)
+        .bind(&json)
+        .bind(&flat)
         .execute(&mut *tx)
         .await?;
         let text = |k: &str| props.get(k).and_then(|v| v.as_str()).map(str::to_string);

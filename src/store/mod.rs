@@ -379,7 +379,7 @@ impl Store {
         let mut copy = conn
             .copy_in_raw(
                 "COPY features (plan_id, seq, gml_id, feature_type, bereich_gml_id, ebene, rechtscharakter,
-                    flaechenschluss, geom_property, geom_kind, properties, geom, geom_lin, xml)
+                    flaechenschluss, geom_property, geom_kind, properties, geojson_properties, geom, geom_lin, xml)
                  FROM STDIN (FORMAT binary)",
             )
             .await?;
@@ -774,7 +774,8 @@ impl Preparer {
                 .unwrap_or(storage_srid);
 
             // Feature rows, in parallel chunks, then concatenated.
-            const FIELDS: i16 = 14;
+            const FIELDS: i16 = 15;
+            let codes = &*crate::xplan::codelists::CodeLists::of(doc.version);
             let chunks: Vec<Result<RowChunk, StoreError>> = pd
                 .members
                 .par_chunks(256)
@@ -783,6 +784,7 @@ impl Preparer {
                     let mut out = BinaryCopy::new(FIELDS, chunk.len() * 2048);
                     let mut offsets = Vec::with_capacity(chunk.len());
                     let mut bbox = Bbox::empty();
+                    let mut labels = crate::xplan::flat::Labels::new();
                     for (k, &i) in chunk.iter().enumerate() {
                         let f = &doc.features[i];
                         out.row();
@@ -798,8 +800,15 @@ impl Preparer {
                         let g = f.primary_geometry();
                         out.text(g.map(|g| g.property.as_str()));
                         out.text(g.map(|g| g.geometry.geometry.kind()));
-                        let json = serde_json::to_vec(&f.properties).expect("JSON of a map");
-                        out.jsonb(&json);
+                        // json in binary form is its text
+                        let json = serde_json::to_string(&f.properties).expect("JSON of a map");
+                        out.text(Some(&json));
+                        let flat =
+                            crate::xplan::flat::members(&json, &f.feature_type, codes, &mut labels)
+                                .map_err(|m| {
+                                    StoreError::Invalid(format!("properties of {}: {m}", f.gml_id))
+                                })?;
+                        out.text(Some(&flat));
                         match g {
                             Some(g) => {
                                 let srid = srid_of(&g.geometry, doc_srid).unwrap_or(plan_srid);

@@ -4,6 +4,7 @@ pub mod archive;
 pub mod codelists;
 pub mod document;
 pub mod edit;
+pub mod flat;
 pub mod plan;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
