@@ -532,37 +532,53 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 b
             };
             let mut failed = 0;
-            for f in &files {
-                bar.set_message(f.display().to_string());
-                let result = async {
-                    let path = f.clone();
-                    let vopts = skip.options();
+            // Reading, parsing and validating a file is CPU work that does
+            // not need the database: the next file's runs while the current
+            // one is written (at most two documents in memory).
+            let read = |path: PathBuf| {
+                let vopts = skip.options();
+                tokio::task::spawn_blocking(move || {
+                    let input = read_input(&path, &limits)?;
                     // One parse: the validator's document is the one stored.
-                    let (doc, attachments, name) = tokio::task::spawn_blocking(move || {
-                        let input = read_input(&path, &limits)?;
-                        let doc = if skip_validation {
-                            xplanserver::xplan::parse_document(input.gml)?
-                        } else {
-                            let (report, doc) = xplanserver::validate::validate_text(
-                                &input.source_name,
-                                input.gml,
-                                &input.attachments,
-                                &vopts,
-                            )?;
-                            match doc {
-                                Some(d) if report.valid => d,
-                                _ => anyhow::bail!(
-                                    "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
-                                    first_error(&report)
-                                ),
-                            }
-                        };
-                        Ok::<_, anyhow::Error>((doc, input.attachments, input.source_name))
-                    })
-                    .await??;
-                    Ok::<_, anyhow::Error>(store.import_document(doc, attachments, name, &opts).await?)
+                    let doc = if skip_validation {
+                        xplanserver::xplan::parse_document(input.gml)?
+                    } else {
+                        let (report, doc) = xplanserver::validate::validate_text(
+                            &input.source_name,
+                            input.gml,
+                            &input.attachments,
+                            &vopts,
+                        )?;
+                        match doc {
+                            Some(d) if report.valid => d,
+                            _ => anyhow::bail!(
+                                "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
+                                first_error(&report)
+                            ),
+                        }
+                    };
+                    Ok::<_, anyhow::Error>((doc, input.attachments, input.source_name))
+                })
+            };
+            let mut next = files.first().map(|f| read(f.clone()));
+            for (i, f) in files.iter().enumerate() {
+                bar.set_message(f.display().to_string());
+                let current = next.take();
+                let result = async {
+                    let (doc, attachments, name) = match current {
+                        Some(task) => task.await??,
+                        None => anyhow::bail!("no reader for {}", f.display()),
+                    };
+                    next = files.get(i + 1).map(|f| read(f.clone()));
+                    Ok::<_, anyhow::Error>(
+                        store.import_document(doc, attachments, name, &opts).await?,
+                    )
                 }
                 .await;
+                if next.is_none() {
+                    // the current file failed before the next one was started
+                    next = files.get(i + 1).map(|f| read(f.clone()));
+                }
                 match result {
                     Ok(r) => {
                         for id in &r.plan_ids {
