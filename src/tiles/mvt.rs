@@ -16,6 +16,7 @@
 //! exterior followed by its holes.
 
 use crate::gml::wkb::Paths;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// The usual extent of a tile, in tile units.
@@ -41,71 +42,72 @@ pub enum GeomType {
 }
 
 /// A feature attribute value. Integers are written as `uint_value` when
-/// not negative, else as `sint_value`.
+/// not negative, else as `sint_value`. Strings are borrowed from the map
+/// data where they can be (no allocation per feature and attribute).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    String(String),
+pub enum Value<'a> {
+    String(Cow<'a, str>),
     Int(i64),
     Double(f64),
     Bool(bool),
 }
 
-impl From<&str> for Value {
-    fn from(v: &str) -> Self {
-        Value::String(v.to_string())
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::String(Cow::Borrowed(v))
     }
 }
 
-impl From<String> for Value {
+impl From<String> for Value<'_> {
     fn from(v: String) -> Self {
-        Value::String(v)
+        Value::String(Cow::Owned(v))
     }
 }
 
-impl From<i64> for Value {
+impl From<i64> for Value<'_> {
     fn from(v: i64) -> Self {
         Value::Int(v)
     }
 }
 
-impl From<i32> for Value {
+impl From<i32> for Value<'_> {
     fn from(v: i32) -> Self {
         Value::Int(v.into())
     }
 }
 
-impl From<f64> for Value {
+impl From<f64> for Value<'_> {
     fn from(v: f64) -> Self {
         Value::Double(v)
     }
 }
 
-impl From<bool> for Value {
+impl From<bool> for Value<'_> {
     fn from(v: bool) -> Self {
         Value::Bool(v)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Feature {
+pub struct Feature<'a> {
     pub id: Option<u64>,
     /// Encoded commands, as from [`encode_geometry`].
     pub geometry: Vec<u32>,
     pub geom_type: GeomType,
     /// Attributes; a key repeated within one feature is written once (the
     /// first value wins), as the spec wants unique key indices.
-    pub properties: Vec<(String, Value)>,
+    pub properties: Vec<(&'a str, Value<'a>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Layer {
+pub struct Layer<'a> {
     pub name: String,
     /// Tile units per tile side, usually [`DEFAULT_EXTENT`].
     pub extent: u32,
-    pub features: Vec<Feature>,
+    pub features: Vec<Feature<'a>>,
 }
 
-impl Layer {
+impl Layer<'_> {
     pub fn new(name: impl Into<String>) -> Self {
         Layer {
             name: name.into(),
@@ -805,7 +807,7 @@ enum ValueKey<'a> {
     B(bool),
 }
 
-fn value_key(v: &Value) -> ValueKey<'_> {
+fn value_key<'a>(v: &'a Value<'_>) -> ValueKey<'a> {
     match v {
         Value::String(s) => ValueKey::S(s),
         Value::Int(i) => ValueKey::I(*i),
@@ -814,7 +816,7 @@ fn value_key(v: &Value) -> ValueKey<'_> {
     }
 }
 
-fn write_value(out: &mut Vec<u8>, v: &Value) {
+fn write_value(out: &mut Vec<u8>, v: &Value<'_>) {
     match v {
         Value::String(s) => bytes_field(out, 1, s.as_bytes()),
         Value::Double(d) => {
@@ -837,10 +839,10 @@ fn write_value(out: &mut Vec<u8>, v: &Value) {
 }
 
 /// The layer's protobuf, None when it has no feature with geometry.
-fn write_layer(layer: &Layer) -> Option<Vec<u8>> {
+fn write_layer(layer: &Layer<'_>) -> Option<Vec<u8>> {
     let mut keys: Vec<&str> = Vec::new();
     let mut key_ix: HashMap<&str, u32> = HashMap::new();
-    let mut values: Vec<&Value> = Vec::new();
+    let mut values: Vec<&Value<'_>> = Vec::new();
     let mut value_ix: HashMap<ValueKey, u32> = HashMap::new();
     let mut features = Vec::new();
     let (mut f, mut tags, mut buf, mut used) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -851,7 +853,7 @@ fn write_layer(layer: &Layer) -> Option<Vec<u8>> {
         tags.clear();
         used.clear();
         for (k, v) in &feat.properties {
-            let ki = *key_ix.entry(k.as_str()).or_insert_with(|| {
+            let ki = *key_ix.entry(k).or_insert_with(|| {
                 keys.push(k);
                 keys.len() as u32 - 1
             });
@@ -904,7 +906,7 @@ fn write_layer(layer: &Layer) -> Option<Vec<u8>> {
 /// layer with version 2, name, features, keys and values (deduplicated per
 /// layer, in order of first use) and extent. Features without geometry
 /// and layers without features are left out (an empty tile is zero bytes).
-pub fn encode_tile(layers: &[Layer]) -> Vec<u8> {
+pub fn encode_tile(layers: &[Layer<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for layer in layers {
         if let Some(l) = write_layer(layer) {
@@ -1010,7 +1012,7 @@ mod tests {
         version: u64,
         extent: u64,
         keys: Vec<String>,
-        values: Vec<Value>,
+        values: Vec<Value<'static>>,
         features: Vec<DFeature>,
     }
 
@@ -1022,11 +1024,11 @@ mod tests {
         geometry: Vec<u32>,
     }
 
-    fn decode_value(b: &[u8]) -> Value {
+    fn decode_value(b: &[u8]) -> Value<'static> {
         let f = fields(b);
         assert_eq!(f.len(), 1, "a value has exactly one field");
         match &f[0] {
-            (1, Field::Bytes(s)) => Value::String(String::from_utf8(s.to_vec()).unwrap()),
+            (1, Field::Bytes(s)) => Value::from(String::from_utf8(s.to_vec()).unwrap()),
             (2, Field::Fixed32(v)) => Value::Double(f64::from(f32::from_bits(*v))),
             (3, Field::Fixed64(v)) => Value::Double(f64::from_bits(*v)),
             (4, Field::Varint(v)) => Value::Int(*v as i64),
@@ -1078,7 +1080,7 @@ mod tests {
         layers
     }
 
-    fn props(l: &DLayer, f: &DFeature) -> Vec<(String, Value)> {
+    fn props(l: &DLayer, f: &DFeature) -> Vec<(String, Value<'static>)> {
         f.tags
             .chunks(2)
             .map(|t| {
@@ -1673,12 +1675,16 @@ mod tests {
 
     // --------------------------------------------------------------- tiles
 
-    fn feature(id: Option<u64>, g: (GeomType, Vec<u32>), props: Vec<(&str, Value)>) -> Feature {
+    fn feature<'a>(
+        id: Option<u64>,
+        g: (GeomType, Vec<u32>),
+        props: Vec<(&'a str, Value<'a>)>,
+    ) -> Feature<'a> {
         Feature {
             id,
             geom_type: g.0,
             geometry: g.1,
-            properties: props.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            properties: props,
         }
     }
 

@@ -48,7 +48,8 @@ pub fn mvt_tile(
     let wanted = crate::render::layer_mask(layers, styles.layers.len());
     let mut out: BTreeMap<u32, Vec<(crate::render::style::ZGroup, i64, i32, Feature)>> =
         BTreeMap::new();
-    for (rank, p) in maps.snapshot().iter().enumerate() {
+    let plans = maps.snapshot();
+    for (rank, p) in plans.iter().enumerate() {
         let Some(pb) = p.bbox else { continue };
         if pb[0] > qb[2] || pb[2] < qb[0] || pb[1] > qb[3] || pb[3] < qb[1] {
             continue;
@@ -75,20 +76,18 @@ pub fn mvt_tile(
             };
             let class = crate::render::data_layer_type(&styles, f);
             let rule = crate::render::rule_of(&styles, class, f);
-            let mut props: Vec<(String, Value)> = vec![
-                ("gml_id".into(), Value::from(&*f.gml_id)),
-                ("class".into(), Value::from(class)),
-                ("plan_id".into(), Value::Int(p.info.id)),
-                ("plan".into(), Value::from(p.info.name.as_str())),
-                ("status".into(), Value::from(p.info.status.as_str())),
-                ("style".into(), Value::from(rule.title.as_str())),
-                (
-                    "rule".into(),
-                    Value::Int(f.rule.map(i64::from).unwrap_or(-1)),
-                ),
-            ];
+            let mut props: Vec<(&str, Value)> = Vec::with_capacity(10 + f.codes.len());
+            props.extend([
+                ("gml_id", Value::from(&*f.gml_id)),
+                ("class", Value::from(class)),
+                ("plan_id", Value::Int(p.info.id)),
+                ("plan", Value::from(p.info.name.as_str())),
+                ("status", Value::from(p.info.status.as_str())),
+                ("style", Value::from(rule.title.as_str())),
+                ("rule", Value::Int(f.rule.map(i64::from).unwrap_or(-1))),
+            ]);
             for (k, v) in f.codes.iter() {
-                props.push((k.to_string(), Value::from(&**v)));
+                props.push((&**k, Value::from(&**v)));
             }
             if let Some(l) = &f.label {
                 let text = match &l.kind {
@@ -99,8 +98,8 @@ pub fn mvt_tile(
                         .collect::<Vec<_>>()
                         .join("\n"),
                 };
-                props.push(("label".into(), Value::from(text)));
-                props.push(("rotation".into(), Value::Double(f64::from(l.rotation))));
+                props.push(("label", Value::from(text)));
+                props.push(("rotation", Value::Double(f64::from(l.rotation))));
             }
             out.entry(f.layer).or_default().push((
                 f.z,
