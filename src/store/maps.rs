@@ -42,7 +42,7 @@ impl Store {
                     ST_AsBinary(CASE WHEN geom IS NOT NULL AND ST_HasArc(geom)
                         THEN ST_Transform(ST_CurveToLine(geom, {MAP_CHORD_ERROR}, 1, 1), ST_SRID(geom_lin))
                         ELSE geom_lin END) AS wkb
-             FROM features WHERE plan_id = $1"
+             FROM features WHERE plan_id = $1 ORDER BY seq"
         );
         let mut rows = sqlx::query(&sql).bind(plan_id).fetch(&self.pool);
         let mut out = Vec::new();

@@ -773,24 +773,38 @@ impl Preparer {
                 })
                 .unwrap_or(storage_srid);
 
-            // Feature rows, in parallel chunks, then concatenated.
+            // Feature rows, in parallel chunks, then concatenated. Rows are
+            // written grouped by feature type (`seq` keeps the document
+            // order): a layer's rows then share heap pages, and reading a
+            // whole layer (WFS, features_type_idx) touches a fraction of
+            // the pages it would in document order.
             const FIELDS: i16 = 15;
             let codes = &*crate::xplan::codelists::CodeLists::of(doc.version);
-            let chunks: Vec<Result<RowChunk, StoreError>> = pd
+            let mut order: Vec<(i32, usize)> = pd
                 .members
-                .par_chunks(256)
+                .iter()
                 .enumerate()
-                .map(|(ci, chunk)| {
+                .map(|(seq, &i)| (seq as i32, i))
+                .collect();
+            order.sort_by(|a, b| {
+                doc.features[a.1]
+                    .feature_type
+                    .cmp(&doc.features[b.1].feature_type)
+                    .then(a.0.cmp(&b.0))
+            });
+            let chunks: Vec<Result<RowChunk, StoreError>> = order
+                .par_chunks(256)
+                .map(|chunk| {
                     let mut out = BinaryCopy::new(FIELDS, chunk.len() * 2048);
                     let mut offsets = Vec::with_capacity(chunk.len());
                     let mut bbox = Bbox::empty();
                     let mut labels = crate::xplan::flat::Labels::new();
-                    for (k, &i) in chunk.iter().enumerate() {
+                    for &(seq, i) in chunk {
                         let f = &doc.features[i];
                         out.row();
                         offsets.push(out.len() + 4);
                         out.i64(0);
-                        out.i32(Some((ci * 256 + k) as i32));
+                        out.i32(Some(seq));
                         out.text(Some(&f.gml_id));
                         out.text(Some(&f.feature_type));
                         out.text(pd.bereich_of.get(&i).map(String::as_str));
