@@ -426,6 +426,20 @@ mod tests {
     use super::*;
     use crate::xplan::Version;
 
+    /// The properties of a BP_BaugebietsTeilFlaeche flattened into a map.
+    fn flattened(o: &Value, codes: &CodeLists) -> Map<String, Value> {
+        let mut out = Map::new();
+        flatten(
+            o.as_object().unwrap(),
+            "",
+            "BP_BaugebietsTeilFlaeche",
+            codes,
+            &mut Labels::new(),
+            &mut out,
+        );
+        out
+    }
+
     #[test]
     fn flattened_properties_with_labels() {
         let codes = CodeLists::of(Version::V5_4);
@@ -434,15 +448,7 @@ mod tests {
             "gemeinde": [{"@type": "XP_Gemeinde", "ags": "1"}, {"@type": "XP_Gemeinde", "ags": "2"}],
             "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3"},
         });
-        let mut out = Map::new();
-        flatten(
-            o.as_object().unwrap(),
-            "",
-            "BP_BaugebietsTeilFlaeche",
-            &codes,
-            &mut Labels::new(),
-            &mut out,
-        );
+        let out = flattened(&o, &codes);
         assert_eq!(out["besondereArtDerBaulNutzung"], "1200");
         assert!(out["besondereArtDerBaulNutzung_label"]
             .as_str()
@@ -463,15 +469,7 @@ mod tests {
             "hoehenangabe": {"@type": "XP_Hoehenangabe", "h": "3", "hoehenbezug": "1000"},
             "nordwinkel": {"uom": "grad", "value": "0.5"},
         });
-        let mut want = Map::new();
-        flatten(
-            o.as_object().unwrap(),
-            "",
-            "BP_BaugebietsTeilFlaeche",
-            &codes,
-            &mut Labels::new(),
-            &mut want,
-        );
+        let want = flattened(&o, &codes);
         let mut out = String::from("{");
         let mut first = true;
         write_flat(
