@@ -469,6 +469,18 @@ async fn wfs_filters_paging_stored_queries_and_exceptions() {
         .as_f64()
         .unwrap();
     assert!((9.0..11.0).contains(&lon), "lon first: {lon}");
+    // rows imported before geojson_properties existed (NULL) are flattened
+    // from their properties per request: the same features result
+    let stored = sqlx::query(
+        "UPDATE features SET geojson_properties = NULL WHERE feature_type = 'BP_GruenFlaeche'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored.rows_affected(), 54);
+    let r2 = server.get(&format!("{base}&REQUEST=GetFeature&TYPENAMES=xplan:BP_GruenFlaeche&OUTPUTFORMAT=application/geo%2Bjson"));
+    let fc2: Value = serde_json::from_slice(&r2.body).unwrap();
+    assert_eq!(fc2["features"], fc["features"]);
 
     // GetPropertyValue
     let r = server.get(&format!(
