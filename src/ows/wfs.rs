@@ -16,7 +16,7 @@ use crate::store::features::{
     Batch, CmpOp, Columns, FeatureQuery, FeatureRow, Filter, Prop, WfsPlan,
 };
 use crate::xplan::codelists::CodeLists;
-use crate::xplan::flat::{push_json_string, write_flat, Labels};
+use crate::xplan::flat::{push_json_string, write_members, Labels};
 use crate::xplan::Version;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -835,17 +835,7 @@ impl Frame {
                 out.push_str(flat);
             }
         } else if let Some(p) = row.properties.as_deref() {
-            let mut first = false;
-            let mut prefix = String::new();
-            write_flat(
-                p,
-                &mut prefix,
-                &row.feature_type,
-                &self.codes,
-                labels,
-                out,
-                &mut first,
-            )?;
+            write_members(p, &row.feature_type, &self.codes, labels, out, false)?;
         }
         out.push_str("}}");
         Ok(())

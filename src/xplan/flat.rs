@@ -84,17 +84,29 @@ pub fn members<'a>(
     labels: &mut Labels<'a>,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(raw.len() + raw.len() / 2);
-    let mut first = true;
+    write_members(raw, feature_type, codes, labels, &mut out, true)?;
+    Ok(out)
+}
+
+/// Appends the flattened members of a feature's stored properties to
+/// `out`, each after a comma unless `first` (for the first member written).
+pub fn write_members<'a>(
+    raw: &str,
+    feature_type: &str,
+    codes: &'a CodeLists,
+    labels: &mut Labels<'a>,
+    out: &mut String,
+    mut first: bool,
+) -> Result<(), String> {
     write_flat(
         raw,
         &mut String::new(),
         feature_type,
         codes,
         labels,
-        &mut out,
+        out,
         &mut first,
-    )?;
-    Ok(out)
+    )
 }
 
 /// Writes the members of the flattened properties object (as [`flatten`]
@@ -102,7 +114,7 @@ pub fn members<'a>(
 /// copied as they are written (already valid JSON), only nested objects
 /// are parsed, nothing is built for the output.
 #[allow(clippy::too_many_arguments)]
-pub fn write_flat<'a>(
+fn write_flat<'a>(
     raw: &str,
     prefix: &mut String,
     owner: &str,
@@ -112,13 +124,11 @@ pub fn write_flat<'a>(
     first: &mut bool,
 ) -> Result<(), String> {
     use serde_json::value::RawValue;
-    let mut o = match scan_members(raw) {
-        Some(o) => o,
-        None => {
-            let Members(o) =
-                serde_json::from_str(raw).map_err(|e| format!("stored properties: {e}"))?;
-            o.into_iter().map(|(k, v)| (k, v.get())).collect()
-        }
+    let Some(mut o) = scan_members(raw) else {
+        // serde_json names what is wrong with the text
+        serde_json::from_str::<serde::de::IgnoredAny>(raw)
+            .map_err(|e| format!("stored properties: {e}"))?;
+        return Err("stored properties: not a JSON object".into());
     };
     // members in key order (as written at import; rows stored as jsonb by
     // older versions come in jsonb's order)
@@ -207,13 +217,10 @@ pub fn write_flat<'a>(
     Ok(())
 }
 
-/// The members of a JSON object in their order, keys borrowed from the
-/// text where they have no escapes, values as raw JSON.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a serde_json::value::RawValue)>);
-
-/// The members of a JSON object by a plain scan of the text (stored
-/// properties are valid JSON; keys are XML names): None for anything else
-/// (escaped keys, unexpected bytes), which then goes to serde_json.
+/// The members of a JSON object in their order by a plain scan of the
+/// text: keys (borrowed unless escaped) and values as raw JSON. Stored
+/// properties are valid JSON (the json column and serde_json's output), so
+/// the scan only finds the bounds; None when the text is not one object.
 fn scan_members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     let b = raw.as_bytes();
     let ws = |i: &mut usize| {
@@ -253,9 +260,11 @@ fn scan_members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
         }
         let key_end = string_end(i)?;
         let key = &raw[i + 1..key_end - 1];
-        if key.contains('\\') {
-            return None;
-        }
+        let key = if key.contains('\\') {
+            Cow::Owned(serde_json::from_str::<String>(&raw[i..key_end]).ok()?)
+        } else {
+            Cow::Borrowed(key)
+        };
         i = key_end;
         ws(&mut i);
         if b.get(i) != Some(&b':') {
@@ -296,7 +305,7 @@ fn scan_members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
         if i == start {
             return None;
         }
-        members.push((Cow::Borrowed(key), &raw[start..i]));
+        members.push((key, &raw[start..i]));
         ws(&mut i);
         match b.get(i)? {
             b',' => i += 1,
@@ -307,51 +316,6 @@ fn scan_members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
             }
             _ => return None,
         }
-    }
-}
-
-/// A string borrowed from the JSON text where it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<Members<'de>, A::Error> {
-                let mut v = Vec::with_capacity(8);
-                while let Some((Key(k), raw)) = m.next_entry()? {
-                    v.push((k, raw));
-                }
-                Ok(Members(v))
-            }
-        }
-        d.deserialize_map(V)
     }
 }
 
@@ -502,16 +466,33 @@ mod tests {
             r#"{"a":"q\"uote\\","b":["x,y","z"],"c":{"uom":"grad","value":"0.0"}}"#,
             "{\n\t\"k\" :\r\n \"v\" ,\"l\":[]\n}",
         ];
-        for o in objects {
+        for o in objects
+            .into_iter()
+            .chain([r#"{"a\"b": 1, "c\u0064": [2]}"#])
+        {
             let scanned = scan_members(o).unwrap_or_else(|| panic!("{o}"));
-            let Members(parsed) = serde_json::from_str(o).unwrap();
-            let parsed: Vec<(Cow<str>, &str)> =
-                parsed.into_iter().map(|(k, v)| (k, v.get())).collect();
-            assert_eq!(scanned, parsed, "{o}");
+            // the same keys, each with the same value
+            let parsed: Vec<(String, Value)> = serde_json::from_str::<serde_json::Value>(o)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .clone()
+                .into_iter()
+                .collect();
+            let mut keys: Vec<&str> = scanned.iter().map(|(k, _)| k.as_ref()).collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                parsed.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                "{o}"
+            );
+            for (k, v) in &scanned {
+                let want = &parsed.iter().find(|(pk, _)| pk == k).unwrap().1;
+                assert_eq!(&serde_json::from_str::<Value>(v).unwrap(), want, "{o}: {k}");
+            }
         }
-        // escaped keys and anything that is not one object go to serde_json
+        // anything that is not one object
         for o in [
-            r#"{"a\"b": 1}"#,
             r#"[1]"#,
             r#"{"a": 1} x"#,
             r#"{"a" 1}"#,
