@@ -43,7 +43,7 @@ fn area_of(f: &Feature, property: &str) -> Option<geo::MultiPolygon<f64>> {
 
 /// Parts of `m` that survive a negative buffer of 1 mm (also the overlap
 /// test of rule 4.5.2.4).
-pub(crate) fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> {
+fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> {
     m.0.iter()
         .filter(|p| p.unsigned_area() > 0.0 && !p.buffer(-SLIVER).0.is_empty())
         .cloned()
@@ -52,6 +52,31 @@ pub(crate) fn significant(m: &geo::MultiPolygon<f64>) -> Vec<geo::Polygon<f64>> 
 
 fn at(p: &geo::Polygon<f64>) -> Option<[f64; 2]> {
     p.centroid().map(|c| [c.x(), c.y()])
+}
+
+/// An area with its i_overlay shapes and bounding box, for
+/// [`significant_overlap`].
+pub(crate) type AreaRef<'a> = (&'a geo::MultiPolygon<f64>, &'a Shapes, geo::Rect<f64>);
+
+/// The common area of `a` and `b` when a part of it survives a negative
+/// buffer of 1 mm: the intersection and its first such part. The
+/// intersection is computed only where the interiors meet (exact test on
+/// both areas clipped to their common box grown by 1 cm): most pairs whose
+/// boxes touch only share boundaries.
+pub(crate) fn significant_overlap(
+    a: AreaRef,
+    b: AreaRef,
+) -> Option<(geo::MultiPolygon<f64>, geo::Polygon<f64>)> {
+    if !a.2.intersects(&b.2) {
+        return None;
+    }
+    let r = grown(&common(&a.2, &b.2), 0.01);
+    if !interiors_intersect(&clip(a.1, &r), &clip(b.1, &r)) {
+        return None;
+    }
+    let inter = a.0.intersection(b.0);
+    let first = significant(&inter).into_iter().next()?;
+    Some((inter, first))
 }
 
 /// The common part of two intersecting rectangles.
@@ -123,15 +148,10 @@ fn check_plan(doc: &Document, pd: &PlanData, gap_level: Level) -> Vec<Finding> {
                 let (Some(ra), Some(rb)) = (rects[a], rects[b]) else {
                     continue;
                 };
-                if !ra.intersects(&rb) {
-                    continue;
-                }
-                let r = grown(&common(&ra, &rb), 0.01);
-                if !interiors_intersect(&clip(&shapes[a], &r), &clip(&shapes[b], &r)) {
-                    continue;
-                }
-                let inter = objects[a].1.intersection(&objects[b].1);
-                if let Some(p) = significant(&inter).first() {
+                if let Some((inter, p)) = significant_overlap(
+                    (&objects[a].1, &shapes[a], ra),
+                    (&objects[b].1, &shapes[b], rb),
+                ) {
                     let (fa, fb) = (&doc.features[objects[a].0], &doc.features[objects[b].0]);
                     let (level, why) = match in_force_together(fa, fb) {
                         Some(true) => (Level::Error, ""),
@@ -154,7 +174,7 @@ fn check_plan(doc: &Document, pd: &PlanData, gap_level: Level) -> Vec<Finding> {
                         ),
                         gml_ids: vec![fa.gml_id.clone(), fb.gml_id.clone()],
                         line: Some(fa.line),
-                        location: at(p),
+                        location: at(&p),
                     });
                 }
             }

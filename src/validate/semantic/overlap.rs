@@ -7,9 +7,10 @@
 //! only share edges or differ by slivers do not count.
 
 use super::*;
+use crate::validate::flaechenschluss::significant_overlap;
 use crate::validate::geltungsbereich::CHORD;
-use crate::validate::geometry::to_geo_area;
-use geo::{BooleanOps, BoundingRect};
+use crate::validate::geometry::{shapes_of, to_geo_area, Shapes};
+use geo::BoundingRect;
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 
@@ -86,7 +87,14 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
             .and_then(|g| to_geo_area(&g.geometry.geometry, CHORD))
     };
     // the overlapping side: only objects with one of the attributes set
-    let others: Vec<(&crate::xplan::Feature, Vec<&str>, geo::MultiPolygon<f64>)> = c
+    type Other<'a> = (
+        &'a crate::xplan::Feature,
+        Vec<&'a str>,
+        geo::MultiPolygon<f64>,
+        Shapes,
+        geo::Rect<f64>,
+    );
+    let others: Vec<Other> = c
         .doc
         .features
         .par_iter()
@@ -96,7 +104,9 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
             if attrs.is_empty() {
                 return None;
             }
-            Some((f, attrs, area(f)?))
+            let g = area(f)?;
+            let (shapes, rect) = (shapes_of(&g.0), g.bounding_rect()?);
+            Some((f, attrs, g, shapes, rect))
         })
         .collect();
     if others.is_empty() {
@@ -106,12 +116,11 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
         others
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, _, g))| {
-                let r = g.bounding_rect()?;
-                Some(GeomWithData::new(
+            .map(|(i, (_, _, _, _, r))| {
+                GeomWithData::new(
                     Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
                     i,
-                ))
+                )
             })
             .collect(),
     );
@@ -128,6 +137,7 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
             let Some(r) = g.bounding_rect() else {
                 return out;
             };
+            let shapes = shapes_of(&g.0);
             let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
             let mut hits: Vec<usize> = tree
                 .locate_in_envelope_intersecting(&env)
@@ -135,13 +145,17 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
                 .collect();
             hits.sort_unstable();
             for i in hits {
-                let (o, o_attrs, og) = &others[i];
+                let (o, o_attrs, og, o_shapes, o_rect) = &others[i];
                 let both: Vec<&str> = attrs
                     .iter()
                     .copied()
                     .filter(|a| o_attrs.contains(a))
                     .collect();
-                if both.is_empty() || !overlaps(&g, og) {
+                // a common area surviving a negative buffer of 1 mm, as the
+                // overlaps of the Flächenschluss check (2.2.1.1)
+                if both.is_empty()
+                    || significant_overlap((&g, &shapes, r), (og, o_shapes, *o_rect)).is_none()
+                {
                     continue;
                 }
                 out.push(finding(
@@ -160,12 +174,6 @@ fn double_attributes(c: &Ctx) -> Vec<Finding> {
             out
         })
         .collect()
-}
-
-/// A common area of `a` and `b` that survives a negative buffer of 1 mm
-/// (as the overlaps of the Flächenschluss check, 2.2.1.1).
-fn overlaps(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
-    !crate::validate::flaechenschluss::significant(&a.intersection(b)).is_empty()
 }
 
 #[cfg(test)]
