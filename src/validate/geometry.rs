@@ -525,6 +525,21 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
         (1, hi.y, true),
     ];
     let clip_ring = |ring: &Vec<[f64; 2]>| -> Vec<[f64; 2]> {
+        // rings wholly inside or wholly beyond a side come out unchanged or
+        // empty: no need to clip them point by point
+        let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for p in ring {
+            for k in 0..2 {
+                min[k] = min[k].min(p[k]);
+                max[k] = max[k].max(p[k]);
+            }
+        }
+        if max[0] < lo.x || min[0] > hi.x || max[1] < lo.y || min[1] > hi.y {
+            return Vec::new();
+        }
+        if min[0] >= lo.x && max[0] <= hi.x && min[1] >= lo.y && max[1] <= hi.y {
+            return ring.clone();
+        }
         let mut pts = ring.clone();
         for &(axis, bound, below) in &planes {
             if pts.is_empty() {
