@@ -284,6 +284,8 @@ impl SchemaSet {
         let t = std::time::Instant::now();
         let schema = self.schema(version)?;
         tracing::debug!("schema of {version} ready in {:?}", t.elapsed());
+        // the size limit of schema validation: libxml2 2.9's input buffer
+        // functions take int lengths
         c_int::try_from(doc.len()).map_err(|_| XsdError::TooLarge(doc.len()))?;
         let mut col = Collector {
             messages: Vec::new(),

@@ -598,24 +598,20 @@ pub fn sniff_version(source: &str) -> Option<Version> {
     while !source.is_char_boundary(end) {
         end -= 1;
     }
-    let head = &source[..end];
-    // the root start tag: after the prolog, comments and PIs
+    let head = source[..end].trim_start_matches('\u{feff}');
+    // the root start tag: after the prolog, comments (which may hold '<'),
+    // processing instructions and the doctype
     let mut from = 0;
     let root_end = loop {
-        let i = from + head[from..].find('<')?;
-        let rest = &head[i..];
-        // skip comments (which may hold '<'), processing instructions and
-        // the doctype
-        let skip = if rest.starts_with("<!--") {
-            rest.find("-->").map(|e| e + 3)
-        } else if rest.starts_with("<?") {
-            rest.find("?>").map(|e| e + 2)
-        } else if rest.starts_with("<!") {
-            rest.find('>').map(|e| e + 1)
-        } else {
-            break i + rest.find('>')?;
-        };
-        from = i + skip?;
+        from = skip_misc(head, from, head.len())?;
+        if head[from..].starts_with("<!") {
+            from += head[from..].find('>')? + 1;
+            continue;
+        }
+        if !head[from..].starts_with('<') {
+            return None;
+        }
+        break tag_end(head.as_bytes(), from)?;
     };
     let mut found = None;
     for (i, _) in head[..root_end].match_indices("http://www.xplanung.de/xplangml/") {
@@ -948,6 +944,13 @@ mod tests {
                 r#"<XPlanAuszug xmlns="http://www.xplanung.de/xplangml/4/1" xsi:schemaLocation="http://www.xplanung.de/xplangml/4/1 ../schemas/XPlanung-Operationen.xsd">"#
             ),
             Some(Version::V4_1)
+        );
+        // a '>' in a quoted attribute value, a doctype and a byte order mark
+        assert_eq!(
+            sniff_version(
+                "\u{feff}<!DOCTYPE x><XPlanAuszug a=\"b>c\" xmlns=\"http://www.xplanung.de/xplangml/5/4\">"
+            ),
+            Some(Version::V5_4)
         );
     }
 
