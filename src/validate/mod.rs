@@ -301,13 +301,16 @@ pub fn validate_text(
     Ok((report, Some(doc)))
 }
 
+/// The resident memory of the process (0 where /proc has no VmRSS).
 fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
+    std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .and_then(|s| {
+            let kb = s.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+            kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+        })
         .unwrap_or(0)
-        * 4096
-        / (1 << 20)
+        / 1024
 }
 
 /// Runs `f`, logging its time at debug level.
