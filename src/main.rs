@@ -3,6 +3,7 @@
 use anyhow::{bail, Context};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use futures_util::StreamExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xplanserver::auth::Role;
@@ -532,53 +533,57 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 b
             };
             let mut failed = 0;
-            // Reading, parsing and validating a file is CPU work that does
-            // not need the database: the next file's runs while the current
-            // one is written (at most two documents in memory).
+            // Two files in flight, each read, parsed (and validated) on a
+            // blocking thread and written in its own transaction on its own
+            // connection: one file's rows are written while the other is
+            // parsed or written too (PostgreSQL then works on two cores).
+            // At most two documents are in memory; results in file order.
             let read = |path: PathBuf| {
                 let vopts = skip.options();
                 tokio::task::spawn_blocking(move || {
                     let input = read_input(&path, &limits)?;
+                    if skip_validation {
+                        // parsed while its first plans are written
+                        return Ok(Err(input));
+                    }
                     // One parse: the validator's document is the one stored.
-                    let doc = if skip_validation {
-                        xplanserver::xplan::parse_document(input.gml)?
-                    } else {
-                        let (report, doc) = xplanserver::validate::validate_text(
-                            &input.source_name,
-                            input.gml,
-                            &input.attachments,
-                            &vopts,
-                        )?;
-                        match doc {
-                            Some(d) if report.valid => d,
-                            _ => anyhow::bail!(
-                                "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
-                                first_error(&report)
-                            ),
+                    let (report, doc) = xplanserver::validate::validate_text(
+                        &input.source_name,
+                        input.gml,
+                        &input.attachments,
+                        &vopts,
+                    )?;
+                    match doc {
+                        Some(d) if report.valid => {
+                            Ok::<_, anyhow::Error>(Ok((d, input.attachments, input.source_name)))
                         }
-                    };
-                    Ok::<_, anyhow::Error>((doc, input.attachments, input.source_name))
+                        _ => anyhow::bail!(
+                            "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
+                            first_error(&report)
+                        ),
+                    }
                 })
             };
-            let mut next = files.first().map(|f| read(f.clone()));
-            for (i, f) in files.iter().enumerate() {
+            let (store, opts) = (&store, &opts);
+            let mut results = futures_util::stream::iter(files.iter())
+                .map(|f| {
+                    let task = read(f.clone());
+                    async move {
+                        let result = async {
+                            Ok::<_, anyhow::Error>(match task.await?? {
+                                Ok((doc, attachments, name)) => {
+                                    store.import_document(doc, attachments, name, opts).await?
+                                }
+                                Err(input) => store.import(input, opts).await?,
+                            })
+                        }
+                        .await;
+                        (f, result)
+                    }
+                })
+                .buffered(2);
+            while let Some((f, result)) = results.next().await {
                 bar.set_message(f.display().to_string());
-                let current = next.take();
-                let result = async {
-                    let (doc, attachments, name) = match current {
-                        Some(task) => task.await??,
-                        None => anyhow::bail!("no reader for {}", f.display()),
-                    };
-                    next = files.get(i + 1).map(|f| read(f.clone()));
-                    Ok::<_, anyhow::Error>(
-                        store.import_document(doc, attachments, name, &opts).await?,
-                    )
-                }
-                .await;
-                if next.is_none() {
-                    // the current file failed before the next one was started
-                    next = files.get(i + 1).map(|f| read(f.clone()));
-                }
                 match result {
                     Ok(r) => {
                         for id in &r.plan_ids {

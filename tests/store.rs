@@ -172,6 +172,102 @@ async fn gauss_krueger_plan_is_stored_in_the_storage_crs() {
     assert_eq!(srids, vec![(31467, 25832)]);
 }
 
+/// Everything an import stored, as comparable text (plan ids left out).
+async fn stored_rows(store: &xplanserver::store::Store) -> Vec<String> {
+    let mut rows: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws('|', p.name, p.gml_id, p.srid, p.feature_count, p.status, p.bbox::text,
+                ST_AsText(p.geltungsbereich), p.root_bounded_by, f.seq, f.gml_id, f.feature_type,
+                f.bereich_gml_id, f.ebene, f.flaechenschluss, f.properties::text, f.geojson_properties,
+                ST_AsEWKT(f.geom), ST_AsEWKT(f.geom_lin), md5(f.xml))
+         FROM plans p JOIN features f ON f.plan_id = p.id",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap();
+    let bereiche: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws('|', p.name, b.gml_id, b.nummer, ST_AsText(b.geltungsbereich))
+         FROM plans p JOIN bereiche b ON b.plan_id = p.id",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .unwrap();
+    rows.extend(bereiche);
+    rows.sort();
+    rows
+}
+
+/// The synthetic document of `copies` plans, with the last member of the
+/// first plan moved to the end when `late` (after the other plans).
+fn tiled(copies: usize, late: bool) -> String {
+    let src = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let doc = xplanserver::synth::tile_plan(&src, copies).unwrap();
+    if !late {
+        return doc;
+    }
+    let open = "<gml:featureMember>";
+    let close = "</gml:featureMember>";
+    let first_of_s1 = doc.find("_s1\"").unwrap();
+    let start = doc[..first_of_s1].rfind(open).unwrap();
+    let start = doc[..start].rfind(open).unwrap();
+    let end = start + doc[start..].find(close).unwrap() + close.len();
+    let member = doc[start..end].to_string();
+    assert!(
+        member.contains("_s0\""),
+        "a member of the first plan: {member}"
+    );
+    let mut out = doc[..start].to_string();
+    let root_end = doc.rfind("</").unwrap();
+    out.push_str(&doc[end..root_end]);
+    out.push_str(&member);
+    out.push('\n');
+    out.push_str(&doc[root_end..]);
+    out
+}
+
+/// Several plans in one document: a plan whose features all come before
+/// the next plan's is written while the rest is parsed, and what is stored
+/// is what a parse of the whole document first stores. When a later
+/// feature turns out to belong to a plan written early, the plans are
+/// written again from the whole document, with the same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_written_while_the_document_is_parsed_equal_a_whole_parse() {
+    for late in [false, true] {
+        let doc = tiled(6, late);
+        let streamed = common::fresh_store().await;
+        let input = read_input_bytes(
+            "six.gml".into(),
+            doc.clone().into_bytes(),
+            &Limits::default(),
+        )
+        .unwrap();
+        let r = streamed
+            .import(input, &ImportOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(r.plan_ids.len(), 6);
+        assert_eq!(r.features, 6 * 739);
+        if late {
+            assert_eq!(r.written_early, 0, "written again after the late feature");
+        } else {
+            assert!(
+                r.written_early >= 2,
+                "plans written early: {}",
+                r.written_early
+            );
+        }
+        let whole = common::fresh_store().await;
+        let parsed = parse_document(doc).unwrap();
+        let r2 = whole
+            .import_document(parsed, vec![], "six.gml".into(), &ImportOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(r2.written_early, 0);
+        let (a, b) = (stored_rows(&streamed).await, stored_rows(&whole).await);
+        assert_eq!(a.len(), 6 * 739 + 6, "rows (features and Bereiche)");
+        assert!(a == b, "late = {late}: the stored rows differ");
+    }
+}
+
 /// Two plans in one document; the second fails inside the transaction
 /// (a trigger refuses one of its features): nothing of either remains.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -128,6 +128,8 @@ pub struct AttachmentSummary {
 pub struct ImportResult {
     pub plan_ids: Vec<i64>,
     pub features: usize,
+    /// Plans written while the rest of the document was still being parsed.
+    pub written_early: usize,
 }
 
 /// A plan ready to be written: everything computed, nothing in the database yet.
@@ -239,19 +241,20 @@ impl Store {
         input: InputFile,
         opts: &ImportOptions,
     ) -> Result<ImportResult, StoreError> {
-        let failed =
-            |e: tokio::task::JoinError| StoreError::Cluster(format!("import task failed: {e}"));
         let InputFile {
             source_name,
-            gml,
+            mut gml,
             attachments,
         } = input;
-        let t0 = std::time::Instant::now();
-        let doc = tokio::task::spawn_blocking(move || crate::xplan::parse_document(gml))
-            .await
-            .map_err(failed)??;
-        tracing::debug!(file = %source_name, features = doc.features.len(), parse_ms = t0.elapsed().as_millis() as u64, "parsed");
-        self.import_document(doc, attachments, source_name, opts)
+        crate::xplan::strip_bom(&mut gml);
+        let source = std::sync::Arc::new(gml);
+        let source_bytes = source.len() as i64;
+        let (queue, rx) = plan_queue();
+        let (opts2, storage_srid, tol) = (opts.clone(), self.storage_srid, self.chord_error);
+        let producer = tokio::task::spawn_blocking(move || {
+            stream_plans(source, &opts2, storage_srid, tol, &queue)
+        });
+        self.write_plans(rx, producer, &attachments, &source_name, source_bytes, opts)
             .await
     }
 
@@ -274,39 +277,68 @@ impl Store {
         .await
         .map_err(failed)??;
         let preparer = Preparer::new(&doc, plans.len(), opts, self.storage_srid, self.chord_error)?;
-        let (tx_plans, mut rx_plans) =
-            tokio::sync::mpsc::channel::<Result<PreparedPlan, StoreError>>(2);
+        let (queue, rx) = plan_queue();
         let producer = tokio::task::spawn_blocking(move || {
+            if !queue.parsed() {
+                return;
+            }
             for pd in &plans {
-                // on a rayon worker (rayon::scope runs its body there): the
-                // plan's own geometries then reuse the PROJ transformations
-                // its features' chunks create (one per thread and CRS pair,
-                // ~30 ms each for EPSG:31467 -> 25832)
-                let p = rayon::scope(|_| preparer.plan(&doc, pd));
-                let stop = p.is_err();
-                if tx_plans.blocking_send(p).is_err() || stop {
+                if !send_plan(&queue, &preparer, &doc, pd) {
                     break;
                 }
             }
         });
+        self.write_plans(rx, producer, &attachments, &source_name, source_bytes, opts)
+            .await
+    }
+
+    /// Writes the plans a preparing task sends, all in one transaction
+    /// (begun again when it says so), and commits once it is done.
+    async fn write_plans(
+        &self,
+        mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
+        producer: tokio::task::JoinHandle<()>,
+        attachments: &[Attachment],
+        source_name: &str,
+        source_bytes: i64,
+        opts: &ImportOptions,
+    ) -> Result<ImportResult, StoreError> {
         let t1 = std::time::Instant::now();
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::new();
         let mut total = 0;
-        while let Some(p) = rx_plans.recv().await {
-            let p = p?;
-            total += p.feature_count;
-            ids.push(
-                self.write_plan(&mut tx, p, &attachments, &source_name, source_bytes, opts)
-                    .await?,
-            );
+        let (mut parsed, mut early) = (false, 0);
+        while let Some(m) = rx.recv().await {
+            match m {
+                ToWriter::Plan(p, _permit) => {
+                    let p = *p?;
+                    total += p.feature_count;
+                    ids.push(
+                        self.write_plan(&mut tx, p, attachments, source_name, source_bytes, opts)
+                            .await?,
+                    );
+                    if !parsed {
+                        early += 1;
+                    }
+                }
+                ToWriter::Restart => {
+                    tx.rollback().await?;
+                    tx = self.pool.begin().await?;
+                    ids.clear();
+                    (total, early) = (0, 0);
+                }
+                ToWriter::Parsed => parsed = true,
+            }
         }
-        producer.await.map_err(failed)?;
+        producer
+            .await
+            .map_err(|e| StoreError::Cluster(format!("import task failed: {e}")))?;
         tx.commit().await?;
         tracing::debug!(file = %source_name, write_ms = t1.elapsed().as_millis() as u64, "written");
         Ok(ImportResult {
             plan_ids: ids,
             features: total,
+            written_early: early,
         })
     }
 
@@ -698,6 +730,192 @@ pub fn prepare(
 ) -> Result<Vec<PreparedPlan>, StoreError> {
     let p = Preparer::new(doc, plans.len(), opts, storage_srid, tol)?;
     plans.iter().map(|pd| p.plan(doc, pd)).collect()
+}
+
+/// What the preparing task of an import sends the writer: prepared plans,
+/// each holding its share of the memory budget until it is written.
+enum ToWriter {
+    Plan(
+        Result<Box<PreparedPlan>, StoreError>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ),
+    /// Roll back the plans written so far and begin again.
+    Restart,
+    /// The whole document is parsed: the plans that follow were prepared
+    /// from all of it.
+    Parsed,
+}
+
+/// The channel from an import's preparing task to its writer. Prepared
+/// plans wait to be written within a budget of [`QUEUE_BUDGET_KIB`] (or
+/// one plan, if larger), so that the preparing task can run ahead of the
+/// writer without holding an unbounded number of rows.
+struct PlanQueue {
+    tx: tokio::sync::mpsc::Sender<ToWriter>,
+    budget: std::sync::Arc<tokio::sync::Semaphore>,
+    runtime: tokio::runtime::Handle,
+}
+
+const QUEUE_BUDGET_KIB: u32 = 128 * 1024;
+
+fn plan_queue() -> (PlanQueue, tokio::sync::mpsc::Receiver<ToWriter>) {
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUE_BUDGET_KIB as usize));
+    let runtime = tokio::runtime::Handle::current();
+    (
+        PlanQueue {
+            tx,
+            budget,
+            runtime,
+        },
+        rx,
+    )
+}
+
+impl PlanQueue {
+    /// Sends a prepared plan (waiting for room in the budget). False when
+    /// the import stops: the writer is gone, or the plan failed.
+    fn send(&self, p: Result<PreparedPlan, StoreError>) -> bool {
+        let failed = p.is_err();
+        let kib = p.as_ref().map_or(0, |p| p.features.len() / 1024) as u32;
+        let permit = self
+            .runtime
+            .block_on(
+                self.budget
+                    .clone()
+                    .acquire_many_owned(kib.clamp(1, QUEUE_BUDGET_KIB)),
+            )
+            .ok();
+        self.tx
+            .blocking_send(ToWriter::Plan(p.map(Box::new), permit))
+            .is_ok()
+            && !failed
+    }
+
+    fn restart(&self) -> bool {
+        self.tx.blocking_send(ToWriter::Restart).is_ok()
+    }
+
+    fn parsed(&self) -> bool {
+        self.tx.blocking_send(ToWriter::Parsed).is_ok()
+    }
+}
+
+/// Prepares a plan and sends it to the writer. False when the import
+/// stops (the writer is gone or the plan failed, which it was told).
+fn send_plan(queue: &PlanQueue, preparer: &Preparer, doc: &Document, pd: &PlanData) -> bool {
+    let t = std::time::Instant::now();
+    // on a rayon worker (rayon::scope runs its body there): the plan's own
+    // geometries then reuse the PROJ transformations its features' chunks
+    // create (one per thread and CRS pair, ~30 ms each for EPSG:31467 ->
+    // 25832)
+    let p = rayon::scope(|_| preparer.plan(doc, pd));
+    tracing::debug!(prepare_ms = t.elapsed().as_millis() as u64, "plan prepared");
+    queue.send(p)
+}
+
+/// A plan of a run of features starting at `start`, with document indices.
+fn shifted(pd: &PlanData, start: usize) -> PlanData {
+    PlanData {
+        plan: pd.plan + start,
+        plan_type: pd.plan_type,
+        members: pd.members.iter().map(|m| m + start).collect(),
+        bereiche: pd.bereiche.iter().map(|b| b + start).collect(),
+        bereich_of: pd
+            .bereich_of
+            .iter()
+            .map(|(m, b)| (m + start, b.clone()))
+            .collect(),
+    }
+}
+
+/// Chunks a large document is parsed in by [`stream_plans`].
+const STREAM_CHUNKS: usize = 12;
+
+/// Parses a document and sends its plans to the writer, prepared. In a
+/// document of several plans, a plan whose features all come before those
+/// of the next plan is sent as soon as its chunk is parsed, so that it is
+/// written while the rest of the document is parsed. The whole document
+/// decides at the end: if its plans are not the ones sent early (a later
+/// feature belongs to one of them), the writer is told to start again.
+fn stream_plans(
+    source: std::sync::Arc<String>,
+    opts: &ImportOptions,
+    storage_srid: u32,
+    tol: f64,
+    queue: &PlanQueue,
+) {
+    let fail = |e: StoreError| {
+        queue.send(Err(e));
+    };
+    let mut sent: Vec<PlanData> = Vec::new();
+    let mut stopped = false;
+    let parsed = crate::xplan::parse_chunked(source, STREAM_CHUNKS, &mut |doc| {
+        if stopped {
+            return;
+        }
+        // the plans of the part read since the last plan sent (the last
+        // of them may still be incomplete)
+        let start = sent
+            .last()
+            .and_then(|p| p.members.last())
+            .map_or(0, |&m| m + 1);
+        let Ok(plans) = crate::xplan::split_features(&doc.features[start..]) else {
+            return;
+        };
+        if plans.len() < 2 {
+            return;
+        }
+        let Ok(preparer) = Preparer::new(doc, plans.len(), opts, storage_srid, tol) else {
+            return;
+        };
+        for pair in plans.windows(2) {
+            if pair[0].members.last() >= pair[1].members.first() {
+                break;
+            }
+            let pd = shifted(&pair[0], start);
+            if !send_plan(queue, &preparer, doc, &pd) {
+                stopped = true;
+                return;
+            }
+            sent.push(pd);
+        }
+    });
+    if stopped {
+        return;
+    }
+    let (doc, faithful) = match parsed {
+        Ok(r) => r,
+        Err(e) => return fail(e.into()),
+    };
+    let plans = match crate::xplan::split_plans(&doc) {
+        Ok(p) => p,
+        Err(e) => return fail(e.into()),
+    };
+    let agrees =
+        faithful && sent.len() <= plans.len() && sent.iter().zip(&plans).all(|(a, b)| a == b);
+    if !agrees && !sent.is_empty() {
+        tracing::debug!(
+            sent = sent.len(),
+            "plans sent early differ from the document's: writing again"
+        );
+        if !queue.restart() {
+            return;
+        }
+        sent.clear();
+    }
+    if !queue.parsed() {
+        return;
+    }
+    let preparer = match Preparer::new(&doc, plans.len(), opts, storage_srid, tol) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    for pd in &plans[sent.len()..] {
+        if !send_plan(queue, &preparer, &doc, pd) {
+            break;
+        }
+    }
 }
 
 /// What the rows of every plan of a document share.

@@ -478,15 +478,31 @@ fn scan_top_level<'a>(
     Ok(out)
 }
 
-/// Reads the envelope and the features of the top-level elements `top`.
-type Members = (Version, Option<String>, Option<Range<usize>>, Vec<Feature>);
+/// What a document has besides its features (see [`Document`]).
+#[derive(Clone)]
+struct Head {
+    source: std::sync::Arc<String>,
+    root_element: String,
+    root_gml_id: Option<String>,
+    namespaces: Vec<(String, String)>,
+}
 
+/// Called with the document read so far after each chunk of features.
+pub type ChunkSink<'a> = &'a mut dyn FnMut(&Document);
+
+/// Reads the envelope and the features of the top-level elements `top`
+/// into a document, parsing the features in parallel in `chunks` chunks
+/// (of at least 1024 features) in document order; `sink` sees the
+/// document after every chunk but the last.
 fn read_members(
     src: &str,
     root: &Elem<'_>,
     top: &[TopLevel<'_>],
     version: Option<Version>,
-) -> Result<Members, XplanError> {
+    head: Head,
+    chunks: usize,
+    sink: ChunkSink<'_>,
+) -> Result<Document, XplanError> {
     let mut srs_name = None;
     let mut bounded_by = None;
     let mut members: Vec<(&TopLevel<'_>, &Child)> = Vec::new();
@@ -567,12 +583,30 @@ fn read_members(
         }
     };
     use rayon::prelude::*;
-    let features = members
-        .par_iter()
-        .with_min_len(64)
-        .map(|&m| parse_one(Some(version), m))
-        .collect::<Result<Vec<Feature>, XplanError>>()?;
-    Ok((version, srs_name, bounded_by, features))
+    let mut doc = Document {
+        version,
+        source: head.source,
+        root_element: head.root_element,
+        root_gml_id: head.root_gml_id,
+        namespaces: head.namespaces,
+        srs_name: srs_name.clone(),
+        bounded_by,
+        features: Vec::with_capacity(members.len()),
+    };
+    let chunk = members.len().div_ceil(chunks.max(1)).max(1024);
+    let mut parts = members.chunks(chunk).peekable();
+    while let Some(part) = parts.next() {
+        let features = part
+            .par_iter()
+            .with_min_len(64)
+            .map(|&m| parse_one(Some(version), m))
+            .collect::<Result<Vec<Feature>, XplanError>>()?;
+        doc.features.extend(features);
+        if parts.peek().is_some() {
+            sink(&doc);
+        }
+    }
+    Ok(doc)
 }
 
 /// Parses a complete XPlanGML document. The root and its envelope are read
@@ -633,25 +667,39 @@ pub fn sniff_version(source: &str) -> Option<Version> {
 
 /// [`parse_document`] of a shared text without BOM.
 pub fn parse_shared(source: std::sync::Arc<String>) -> Result<Document, XplanError> {
-    let (version, root_element, root_gml_id, namespaces, srs_name, bounded_by, features) = {
-        let src: &str = &source;
-        let mut cur = XmlCursor::new(src);
-        let root = loop {
-            match cur.next_event()? {
-                crate::gml::reader::Ev::Start(e) => break e,
-                crate::gml::reader::Ev::Text(t) if t.trim().is_empty() => continue,
-                crate::gml::reader::Ev::Eof => {
-                    return Err(XplanError::NotXPlan("the document is empty".into()))
-                }
-                _ => return Err(XplanError::NotXPlan("no root element".into())),
+    parse_chunked(source, 1, &mut |_| {}).map(|(doc, _)| doc)
+}
+
+/// [`parse_shared`] in `chunks` chunks of features (document order, at
+/// least 1024 features each), with the document read so far handed to
+/// `sink` after each chunk but the last: a caller can act on the first
+/// features (e.g. store the plans they complete) while the rest are
+/// parsed. The flag is false when the chunks `sink` saw may differ from
+/// the returned document's features (the fast member scan failed midway
+/// and the tokenizer read the document again).
+pub fn parse_chunked(
+    source: std::sync::Arc<String>,
+    chunks: usize,
+    sink: ChunkSink<'_>,
+) -> Result<(Document, bool), XplanError> {
+    let src: &str = &source;
+    let mut cur = XmlCursor::new(src);
+    let root = loop {
+        match cur.next_event()? {
+            crate::gml::reader::Ev::Start(e) => break e,
+            crate::gml::reader::Ev::Text(t) if t.trim().is_empty() => continue,
+            crate::gml::reader::Ev::Eof => {
+                return Err(XplanError::NotXPlan("the document is empty".into()))
             }
-        };
-        let mut version = None;
-        match root.local.as_str() {
-            "XPlanAuszug" => version = Some(Version::from_namespace(&root.ns_uri)?),
-            "FeatureCollection" if root.ns_uri == WFS20_NS || root.ns == NsKind::Gml => {}
-            _ => {
-                return Err(XplanError::NotXPlan(format!(
+            _ => return Err(XplanError::NotXPlan("no root element".into())),
+        }
+    };
+    let mut version = None;
+    match root.local.as_str() {
+        "XPlanAuszug" => version = Some(Version::from_namespace(&root.ns_uri)?),
+        "FeatureCollection" if root.ns_uri == WFS20_NS || root.ns == NsKind::Gml => {}
+        _ => {
+            return Err(XplanError::NotXPlan(format!(
                 "the root element is <{}>{}; expected xplan:XPlanAuszug or wfs:FeatureCollection",
                 root.local,
                 if root.ns_uri.is_empty() {
@@ -660,60 +708,53 @@ pub fn parse_shared(source: std::sync::Arc<String>) -> Result<Document, XplanErr
                     format!(" in namespace {}", root.ns_uri)
                 }
             )))
-            }
         }
-        let root_gml_id = cur.attr(&root, GML_NS, "id")?;
-        let namespaces = cur.namespace_bindings();
-        let root_qname = {
-            let q = root.start.name();
-            let q: &str = q.as_ref();
-            q.to_string()
-        };
-        let body = cur.position();
-        let t0 = std::time::Instant::now();
-        // Fast path: members located by text search; any doubt, and every
-        // error, goes through the tokenizer for the authoritative answer.
-        let fast = if root.empty {
-            None
-        } else {
-            fast_top_level(src, body, &root_qname)
-        };
-        let read = match fast {
-            Some(top) => read_members(src, &root, &top, version).ok(),
-            None => None,
-        };
-        let (version, srs_name, bounded_by, features) = match read {
-            Some(r) => r,
-            None => {
-                let top = if root.empty {
-                    Vec::new()
-                } else {
-                    scan_top_level(src, root.offset, &root_qname)?
-                };
-                read_members(src, &root, &top, version)?
-            }
-        };
-        tracing::debug!(read_ms = t0.elapsed().as_millis() as u64, "features read");
-        (
-            version,
-            root.local.clone(),
-            root_gml_id,
-            namespaces,
-            srs_name,
-            bounded_by,
-            features,
-        )
+    }
+    let head = Head {
+        source: source.clone(),
+        root_element: root.local.clone(),
+        root_gml_id: cur.attr(&root, GML_NS, "id")?,
+        namespaces: cur.namespace_bindings(),
     };
-    Ok(Document {
-        version,
-        source,
-        root_element,
-        root_gml_id,
-        namespaces,
-        srs_name,
-        bounded_by,
-        features,
-    })
+    let root_qname = {
+        let q = root.start.name();
+        let q: &str = q.as_ref();
+        q.to_string()
+    };
+    let body = cur.position();
+    let t0 = std::time::Instant::now();
+    // Fast path: members located by text search; any doubt, and every
+    // error, goes through the tokenizer for the authoritative answer.
+    let fast = if root.empty {
+        None
+    } else {
+        fast_top_level(src, body, &root_qname)
+    };
+    let mut reported = false;
+    let read = match fast {
+        Some(top) => {
+            let mut seen = |d: &Document| {
+                reported = true;
+                sink(d)
+            };
+            read_members(src, &root, &top, version, head.clone(), chunks, &mut seen).ok()
+        }
+        None => None,
+    };
+    let (doc, faithful) = match read {
+        Some(doc) => (doc, true),
+        None => {
+            let top = if root.empty {
+                Vec::new()
+            } else {
+                scan_top_level(src, root.offset, &root_qname)?
+            };
+            let doc = read_members(src, &root, &top, version, head, 1, &mut |_| {})?;
+            (doc, !reported)
+        }
+    };
+    tracing::debug!(read_ms = t0.elapsed().as_millis() as u64, "features read");
+    Ok((doc, faithful))
 }
 
 /// Reads a gml:boundedBy and returns the envelope's srsName.

@@ -9,10 +9,10 @@ pub mod plan;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
 pub use document::{
-    parse_document, parse_shared, sniff_version, strip_bom, Document, Feature, GeometryProperty,
-    Reference,
+    parse_chunked, parse_document, parse_shared, sniff_version, strip_bom, Document, Feature,
+    GeometryProperty, Reference,
 };
-pub use plan::{split_plans, PlanData, PlanStatus, PlanType};
+pub use plan::{split_features, split_plans, PlanData, PlanStatus, PlanType};
 
 use crate::gml::GmlError;
 

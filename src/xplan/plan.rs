@@ -111,7 +111,7 @@ impl std::fmt::Display for PlanStatus {
 }
 
 /// One plan of a document: its plan feature, Bereiche and members.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanData {
     /// Index of the plan feature in [`Document::features`].
     pub plan: usize,
@@ -184,16 +184,21 @@ const BEREICH_MEMBERS: &[&str] = &[
 /// to it; with several, features are assigned by following references from
 /// each plan and its Bereiche, and a feature no plan reaches is an error.
 pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
-    let plans: Vec<usize> = (0..doc.features.len())
-        .filter(|&i| doc.features[i].is_plan())
+    split_features(&doc.features)
+}
+
+/// [`split_plans`] of a run of features (indices into the slice).
+pub fn split_features(features: &[Feature]) -> Result<Vec<PlanData>, XplanError> {
+    let plans: Vec<usize> = (0..features.len())
+        .filter(|&i| features[i].is_plan())
         .collect();
     if plans.is_empty() {
         return Err(XplanError::Structure(
             "the document contains no plan (BP_Plan, FP_Plan, RP_Plan, LP_Plan or SO_Plan)".into(),
         ));
     }
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(doc.features.len());
-    for (i, f) in doc.features.iter().enumerate() {
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(features.len());
+    for (i, f) in features.iter().enumerate() {
         if by_id.insert(f.gml_id.as_str(), i).is_some() {
             return Err(XplanError::Structure(format!(
                 "gml:id '{}' is used by more than one feature (line {})",
@@ -203,7 +208,7 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
     }
     // Incoming Bereich links: bereich index -> features pointing to it.
     let mut bereich_incoming: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, f) in doc.features.iter().enumerate() {
+    for (i, f) in features.iter().enumerate() {
         for r in &f.references {
             if BEREICH_LINKS.contains(&r.property.as_str()) {
                 if let Some(&b) = r.local_target().and_then(|t| by_id.get(t)) {
@@ -215,7 +220,7 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
 
     // Bereiche pointing to their plan (gehoertZuPlan), by plan gml:id.
     let mut bereiche_of_plan: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in doc.features.iter().enumerate() {
+    for (i, f) in features.iter().enumerate() {
         if f.is_bereich() {
             for t in f.refs("gehoertZuPlan") {
                 bereiche_of_plan.entry(t).or_default().push(i);
@@ -223,9 +228,9 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
         }
     }
     let mut out = Vec::with_capacity(plans.len());
-    let mut reached = vec![false; doc.features.len()];
+    let mut reached = vec![false; features.len()];
     for &p in &plans {
-        let plan = &doc.features[p];
+        let plan = &features[p];
         let plan_type = PlanType::from_feature_type(&plan.feature_type).expect("plan type");
         // Bereiche: referenced by the plan, or pointing to it.
         let mut bereiche: Vec<usize> = plan
@@ -241,13 +246,13 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
                 bereiche.push(i);
             }
         }
-        bereiche.retain(|&b| doc.features[b].is_bereich());
+        bereiche.retain(|&b| features[b].is_bereich());
         bereiche.sort_unstable();
 
         let mut bereich_of: HashMap<usize, String> = HashMap::new();
         let mut members: HashSet<usize> = HashSet::new();
         if plans.len() == 1 {
-            members.extend(0..doc.features.len());
+            members.extend(0..features.len());
         } else {
             let mut queue: VecDeque<usize> = VecDeque::new();
             members.insert(p);
@@ -258,7 +263,7 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
                 }
             }
             while let Some(i) = queue.pop_front() {
-                let f = &doc.features[i];
+                let f = &features[i];
                 let mut next: Vec<usize> = f
                     .references
                     .iter()
@@ -269,7 +274,7 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
                     next.extend(inc.iter().copied());
                 }
                 for j in next {
-                    let g = &doc.features[j];
+                    let g = &features[j];
                     // Do not wander into other plans or their Bereiche.
                     if (g.is_plan() && j != p) || (g.is_bereich() && !bereiche.contains(&j)) {
                         continue;
@@ -281,9 +286,9 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
             }
         }
         for &b in &bereiche {
-            let bid = &doc.features[b].gml_id;
+            let bid = &features[b].gml_id;
             for m in BEREICH_MEMBERS {
-                for t in doc.features[b].refs(m) {
+                for t in features[b].refs(m) {
                     if let Some(&j) = by_id.get(t) {
                         bereich_of.entry(j).or_insert_with(|| bid.clone());
                     }
@@ -310,7 +315,7 @@ pub fn split_plans(doc: &Document) -> Result<Vec<PlanData>, XplanError> {
     }
     if plans.len() > 1 {
         if let Some(i) = reached.iter().position(|r| !r) {
-            let f = &doc.features[i];
+            let f = &features[i];
             return Err(XplanError::Structure(format!(
                 "feature {} '{}' (line {}) belongs to none of the {} plans of the document: with several plans every feature must be referenced from its plan or Bereich",
                 f.feature_type,
