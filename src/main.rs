@@ -512,7 +512,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             internal_id,
             quiet,
         } => {
-            let store = Store::connect(&cfg).await?;
             let limits = cfg.limits.to_limits();
             let opts = ImportOptions {
                 status,
@@ -537,7 +536,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // blocking thread and written in its own transaction on its own
             // connection: one file's rows are written while the other is
             // parsed or written too (PostgreSQL then works on two cores).
-            // At most two documents are in memory; results in file order.
+            // At most two documents are in memory.
             let read = |path: PathBuf| {
                 let vopts = skip.options();
                 tokio::task::spawn_blocking(move || {
@@ -564,10 +563,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 })
             };
+            // the first two files are read while the database connects
+            let mut started: std::collections::VecDeque<_> =
+                files.iter().take(2).map(|f| read(f.clone())).collect();
+            let store = Store::connect(&cfg).await?;
             let (store, opts) = (&store, &opts);
-            let mut results = futures_util::stream::iter(files.iter())
-                .map(|f| {
-                    let task = read(f.clone());
+            let mut results = futures_util::stream::iter(files.iter().enumerate())
+                .map(|(i, f)| {
+                    let task = started.pop_front().unwrap_or_else(|| read(f.clone()));
                     async move {
                         let result = async {
                             Ok::<_, anyhow::Error>(match task.await?? {
@@ -578,29 +581,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             })
                         }
                         .await;
-                        (f, result)
+                        (i, result)
                     }
                 })
-                .buffered(2);
-            while let Some((f, result)) = results.next().await {
-                bar.set_message(f.display().to_string());
-                match result {
-                    Ok(r) => {
-                        for id in &r.plan_ids {
-                            bar.println(format!("{id}\t{}", f.display()));
-                        }
-                        if bar.is_hidden() {
+                // a finished file frees its place at once (a large file
+                // does not hold up the next ones); reported in file order
+                .buffer_unordered(2);
+            let mut done = std::collections::BTreeMap::new();
+            let mut next = 0;
+            while let Some((i, result)) = results.next().await {
+                done.insert(i, result);
+                while let Some(result) = done.remove(&next) {
+                    let f = &files[next];
+                    next += 1;
+                    bar.set_message(f.display().to_string());
+                    match result {
+                        Ok(r) => {
                             for id in &r.plan_ids {
-                                println!("{id}\t{}", f.display());
+                                bar.println(format!("{id}\t{}", f.display()));
+                            }
+                            if bar.is_hidden() {
+                                for id in &r.plan_ids {
+                                    println!("{id}\t{}", f.display());
+                                }
                             }
                         }
+                        Err(e) => {
+                            failed += 1;
+                            bar.suspend(|| eprintln!("error: {}: {}", f.display(), one_line(&e)));
+                        }
                     }
-                    Err(e) => {
-                        failed += 1;
-                        bar.suspend(|| eprintln!("error: {}: {}", f.display(), one_line(&e)));
-                    }
+                    bar.inc(1);
                 }
-                bar.inc(1);
             }
             bar.finish_and_clear();
             if failed > 0 {

@@ -443,6 +443,66 @@ fn rejected_inputs_give_clear_errors() {
     assert!(e.contains("line"), "{e}");
 }
 
+/// Several files at once (two in flight): every good file is imported,
+/// a bad one in between is reported without stopping the others, and the
+/// plan ids are printed in the order of the files even when a large first
+/// file finishes last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_imports_several_files_and_reports_them_in_file_order() {
+    let url = common::fresh_database().await;
+    let plans = common::fixtures().join("plans");
+    let files = [
+        plans.join("RROP_Landkreis_Test_51.zip"),
+        common::fixtures().join("validation/rejected/BP_5.0_Entity.zip"),
+        plans.join("BPlan002_5-4.gml"),
+        plans.join("SO_5.3.zip"),
+    ];
+    let out = Command::new(bin())
+        .args(["--database-url", &url, "import", "--skip-validation"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    let expected: Vec<String> = [&files[0], &files[2], &files[3]]
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    assert_eq!(printed, expected, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("BP_5.0_Entity.zip") && stderr.contains("DOCTYPE"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 4 files were not imported"),
+        "{stderr}"
+    );
+    let store = xplanserver::store::Store::connect_url(&url, 1, 25832, 0.05)
+        .await
+        .unwrap();
+    let mut names: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| p.source_file)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "BPlan002_5-4.gml",
+            "RROP_Landkreis_Test_51.zip",
+            "SO_5.3.zip"
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_reports_rejected_input_with_exit_code_and_one_line() {
     let url = common::fresh_database().await;
