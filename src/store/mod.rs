@@ -756,7 +756,7 @@ struct PlanQueue {
     runtime: tokio::runtime::Handle,
 }
 
-const QUEUE_BUDGET_KIB: u32 = 128 * 1024;
+const QUEUE_BUDGET_KIB: u32 = 64 * 1024;
 
 fn plan_queue() -> (PlanQueue, tokio::sync::mpsc::Receiver<ToWriter>) {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
