@@ -248,6 +248,8 @@ async fn plans_written_while_the_document_is_parsed_equal_a_whole_parse() {
         assert_eq!(r.features, 6 * 739);
         if late {
             assert_eq!(r.written_early, 0, "written again after the late feature");
+            // plan ids are not reused: the first writing took some
+            assert!(r.plan_ids[0] > 1, "written twice: {:?}", r.plan_ids);
         } else {
             assert!(
                 r.written_early >= 2,
@@ -266,6 +268,35 @@ async fn plans_written_while_the_document_is_parsed_equal_a_whole_parse() {
         assert_eq!(a.len(), 6 * 739 + 6, "rows (features and Bereiche)");
         assert!(a == b, "late = {late}: the stored rows differ");
     }
+    // a bad coordinate in the last feature, found after the first plans
+    // were written: nothing stays
+    let doc = tiled(6, false);
+    let at = doc.rfind("<gml:pos").unwrap();
+    let at = at + doc[at..].find('>').unwrap() + 1;
+    let broken = format!("{}x{}", &doc[..at], &doc[at..]);
+    let store = common::fresh_store().await;
+    let input =
+        read_input_bytes("broken.gml".into(), broken.into_bytes(), &Limits::default()).unwrap();
+    let err = store
+        .import(input, &ImportOptions::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line"), "{err}");
+    assert!(
+        stored_rows(&store).await.is_empty(),
+        "nothing stored: {err}"
+    );
+    // (sequences are not rolled back: plan rows had been written)
+    let (last, called): (i64, bool) =
+        sqlx::query_as("SELECT last_value, is_called FROM plans_id_seq")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert!(
+        called && last >= 2,
+        "plans written before the error: {last}"
+    );
 }
 
 /// Two plans in one document; the second fails inside the transaction
