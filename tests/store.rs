@@ -153,6 +153,26 @@ async fn plan_metadata_status_and_delete() {
     assert!(matches!(store.get(id).await, Err(StoreError::NotFound(_))));
     // the other plan is untouched
     assert_eq!(store.row_counts(r2.plan_ids[0]).await.unwrap(), (63, 1, 3));
+    // the feature counts per type (kept for counting queries) follow
+    let fp = common::import_fixture(&store, "plans/FPlan.zip").await;
+    let counts = |sql: &'static str| {
+        let pool = store.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, String, i64)>(sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let kept = "SELECT plan_id, feature_type, n::int8 FROM feature_counts ORDER BY 1, 2";
+    let real = "SELECT plan_id, feature_type, count(*) FROM features GROUP BY 1, 2 ORDER BY 1, 2";
+    let before = counts(kept).await;
+    assert!(before.len() > 10, "{before:?}");
+    assert_eq!(before, counts(real).await);
+    assert!(store.delete(fp).await.unwrap());
+    let after = counts(kept).await;
+    assert!(after.iter().all(|c| c.0 != fp) && !after.is_empty());
+    assert_eq!(after, counts(real).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

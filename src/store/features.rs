@@ -549,6 +549,58 @@ fn push_from_where(qb: &mut QueryBuilder<'_, Postgres>, q: &FeatureQuery) {
     push_filter(qb, &q.filter);
 }
 
+/// The feature types of a filter that selects by type only (None when it
+/// looks at anything else): its matches can be counted in
+/// `feature_counts`.
+fn types_only(f: &Filter) -> Option<Vec<String>> {
+    match f {
+        Filter::Types(t) => Some(t.clone()),
+        Filter::And(v) if v.len() == 1 => types_only(&v[0]),
+        Filter::Or(v) if !v.is_empty() => {
+            let mut all = Vec::new();
+            for f in v {
+                all.extend(types_only(f)?);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+/// `FROM feature_counts … WHERE …` of a query selecting by type only.
+fn push_counts_from_where(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    q: &FeatureQuery,
+    types: Vec<String>,
+) {
+    qb.push(" FROM feature_counts c JOIN plans p ON p.id = c.plan_id WHERE p.version = ");
+    qb.push_bind(q.version.clone());
+    if !q.statuses.is_empty() {
+        qb.push(" AND p.status = ANY(");
+        qb.push_bind(q.statuses.clone());
+        qb.push(")");
+    }
+    qb.push(" AND c.feature_type = ANY(");
+    qb.push_bind(types);
+    qb.push(")");
+}
+
+/// The number of features a query matches, as a query.
+fn count_query(q: &FeatureQuery) -> QueryBuilder<'_, Postgres> {
+    match types_only(&q.filter) {
+        Some(types) => {
+            let mut qb = QueryBuilder::new("SELECT coalesce(sum(c.n), 0)::int8");
+            push_counts_from_where(&mut qb, q, types);
+            qb
+        }
+        None => {
+            let mut qb = QueryBuilder::new("SELECT count(*)");
+            push_from_where(&mut qb, q);
+            qb
+        }
+    }
+}
+
 fn push_sort_key(qb: &mut QueryBuilder<'_, Postgres>, p: &Prop, desc: bool) {
     let dir = if desc { " DESC" } else { " ASC" };
     match p {
@@ -718,7 +770,7 @@ impl Store {
         &self,
     ) -> Result<(Vec<(String, String, i64)>, HashMap<String, [f64; 4]>), StoreError> {
         let counts = sqlx::query(
-            "SELECT p.version, f.feature_type, count(*) FROM features f JOIN plans p ON p.id = f.plan_id
+            "SELECT p.version, c.feature_type, sum(c.n)::int8 FROM feature_counts c JOIN plans p ON p.id = c.plan_id
              GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .fetch_all(&self.pool)
@@ -748,8 +800,8 @@ impl Store {
         feature_type: &str,
     ) -> Result<(i64, Option<[f64; 4]>), StoreError> {
         let r = sqlx::query(
-            "SELECT (SELECT count(*) FROM features f JOIN plans p ON p.id = f.plan_id
-                     WHERE p.version = $1 AND f.feature_type = $2),
+            "SELECT (SELECT coalesce(sum(c.n), 0)::int8 FROM feature_counts c JOIN plans p ON p.id = c.plan_id
+                     WHERE p.version = $1 AND c.feature_type = $2),
                     ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
              FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(bbox)::geometry, $3), 4326) AS e
                    FROM plans WHERE version = $1) x",
@@ -773,9 +825,7 @@ impl Store {
 
     /// The number of features a query matches (ignoring paging).
     pub async fn count_features(&self, q: &FeatureQuery) -> Result<i64, StoreError> {
-        let mut qb = QueryBuilder::new("SELECT count(*)");
-        push_from_where(&mut qb, q);
-        Ok(qb.build().fetch_one(&self.pool).await?.get(0))
+        Ok(count_query(q).build().fetch_one(&self.pool).await?.get(0))
     }
 
     /// The features of a query (at most `limit`), collected.
@@ -845,9 +895,19 @@ impl Store {
         let mut split = None;
         if with_count {
             let n = if whole {
-                let mut qb = QueryBuilder::new("SELECT f.feature_type, f.plan_id, count(*)");
-                push_from_where(&mut qb, q);
-                qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+                let mut qb;
+                match types_only(&q.filter) {
+                    Some(types) => {
+                        qb = QueryBuilder::new("SELECT c.feature_type, c.plan_id, c.n::int8");
+                        push_counts_from_where(&mut qb, q, types);
+                        qb.push(" ORDER BY 1, 2");
+                    }
+                    None => {
+                        qb = QueryBuilder::new("SELECT f.feature_type, f.plan_id, count(*)");
+                        push_from_where(&mut qb, q);
+                        qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+                    }
+                }
                 let groups: Vec<(String, i64, i64)> = qb
                     .build()
                     .fetch_all(&mut *db)
@@ -869,9 +929,7 @@ impl Store {
                 }
                 total
             } else {
-                let mut qb = QueryBuilder::new("SELECT count(*)");
-                push_from_where(&mut qb, q);
-                qb.build().fetch_one(&mut *db).await?.get(0)
+                count_query(q).build().fetch_one(&mut *db).await?.get(0)
             };
             if tx.send(Ok(Batch::Matched(n))).await.is_err() {
                 return Ok(());

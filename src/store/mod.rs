@@ -156,6 +156,8 @@ pub struct PreparedPlan {
     root_bounded_by: Option<String>,
     bereiche: Vec<PreparedBereich>,
     features: BinaryCopy,
+    /// Features per type (the rows of `feature_counts`).
+    type_counts: Vec<(String, i32)>,
     plan_id_offsets: Vec<usize>,
     feature_count: usize,
 }
@@ -423,6 +425,16 @@ impl Store {
             copy.send(chunk).await?;
         }
         copy.finish().await?;
+        let (types, counts): (Vec<String>, Vec<i32>) = p.type_counts.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO feature_counts (plan_id, feature_type, n)
+             SELECT $1, t, n FROM unnest($2::text[], $3::int4[]) AS u(t, n)",
+        )
+        .bind(id)
+        .bind(&types)
+        .bind(&counts)
+        .execute(&mut *conn)
+        .await?;
         for a in attachments {
             sqlx::query("INSERT INTO attachments (plan_id, name, media_type, size, data) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
@@ -1014,6 +1026,14 @@ impl Preparer {
                     .cmp(&doc.features[b.1].feature_type)
                     .then(a.0.cmp(&b.0))
             });
+            let mut type_counts: Vec<(String, i32)> = Vec::new();
+            for &(_, i) in &order {
+                let t = &doc.features[i].feature_type;
+                match type_counts.last_mut() {
+                    Some((last, n)) if last == t => *n += 1,
+                    _ => type_counts.push((t.clone(), 1)),
+                }
+            }
             let chunks: Vec<Result<RowChunk, StoreError>> = order
                 .par_chunks(256)
                 .map(|chunk| {
@@ -1166,6 +1186,7 @@ impl Preparer {
                 root_bounded_by,
                 bereiche,
                 features,
+                type_counts,
                 plan_id_offsets,
                 feature_count: pd.members.len(),
             })
