@@ -970,41 +970,46 @@ async fn get_feature(
         start: r.start,
         count: r.count,
     };
-    let plans: HashMap<i64, WfsPlan> = state
-        .store
-        .wfs_plans(scope.version.as_str(), &scope.statuses)
-        .await
-        .map_err(store_err)?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let v110 = r.protocol == Protocol::V110;
-    let (root_ns, member_ns) = namespaces(
-        &plans,
-        scope.version,
-        if v110 { super::wfs11::WFS_NS } else { WFS_NS },
-    );
     let base = format!("{}{}", base_url(&state, req), scope.path);
-    let frame = Arc::new(Frame {
-        format,
-        plans,
-        member_ns,
-        member: if v110 {
-            "gml:featureMember"
-        } else {
-            "wfs:member"
-        },
-        out_srid,
-        lat_lon,
-        srs_name,
-        decimals: match (crate::crs::is_geographic(out_srid), format) {
-            (true, Format::Gml) => 9,
-            (true, Format::GeoJson) => 8,
-            _ => 3,
-        },
-        storage_srid: state.store.storage_srid,
-        codes,
-    });
+    // The plans of the scope frame the features (namespaces, CRS, names):
+    // loaded while the count runs, not at all for hits.
+    let make_frame = async {
+        let plans: HashMap<i64, WfsPlan> = state
+            .store
+            .wfs_plans(scope.version.as_str(), &scope.statuses)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let (root_ns, member_ns) = namespaces(
+            &plans,
+            scope.version,
+            if v110 { super::wfs11::WFS_NS } else { WFS_NS },
+        );
+        let frame = Arc::new(Frame {
+            format,
+            plans,
+            member_ns,
+            member: if v110 {
+                "gml:featureMember"
+            } else {
+                "wfs:member"
+            },
+            out_srid,
+            lat_lon,
+            srs_name,
+            decimals: match (crate::crs::is_geographic(out_srid), format) {
+                (true, Format::Gml) => 9,
+                (true, Format::GeoJson) => 8,
+                _ => 3,
+            },
+            storage_srid: state.store.storage_srid,
+            codes,
+        });
+        Ok::<_, OwsError>((frame, root_ns))
+    };
     let cols = Columns {
         xml: format == Format::Gml,
         geojson: format == Format::GeoJson,
@@ -1049,7 +1054,7 @@ async fn get_feature(
                 status: StatusCode::NOT_FOUND,
             });
         };
-        let f2 = frame.clone();
+        let (f2, _) = make_frame.await?;
         let body = on_cpu(move || -> Result<String, String> {
             match f2.format {
                 Format::Gml => {
@@ -1094,7 +1099,12 @@ async fn get_feature(
 
     // stored fragments sent as they are: PostgreSQL is the bottleneck
     let split_reads = format == Format::Gml && value_ref.is_none();
-    let (matched, rx) = open_feature_stream(&state, q, cols, split_reads).await?;
+    let (framed, opened) = futures_util::future::join(
+        make_frame,
+        open_feature_stream(&state, q, cols, split_reads),
+    )
+    .await;
+    let ((frame, root_ns), (matched, rx)) = (framed?, opened?);
     let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
     let next = match (&r.kvp, r.count) {
         (Some(kvp), Some(c)) if c > 0 && r.start.saturating_add(c) < matched => {
