@@ -538,15 +538,24 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
 }
 
 fn push_from_where(qb: &mut QueryBuilder<'_, Postgres>, q: &FeatureQuery) {
-    qb.push(" FROM features f JOIN plans p ON p.id = f.plan_id WHERE p.version = ");
+    qb.push(" FROM features f");
+    push_plan_scope(qb, q, "f");
+    qb.push(" AND ");
+    push_filter(qb, &q.filter);
+}
+
+/// ` JOIN plans p … WHERE` the plan is of the query's version and statuses
+/// (`alias`: the joined table's alias).
+fn push_plan_scope(qb: &mut QueryBuilder<'_, Postgres>, q: &FeatureQuery, alias: &str) {
+    qb.push(format!(
+        " JOIN plans p ON p.id = {alias}.plan_id WHERE p.version = "
+    ));
     qb.push_bind(q.version.clone());
     if !q.statuses.is_empty() {
         qb.push(" AND p.status = ANY(");
         qb.push_bind(q.statuses.clone());
         qb.push(")");
     }
-    qb.push(" AND ");
-    push_filter(qb, &q.filter);
 }
 
 /// The feature types of a filter that selects by type only (None when it
@@ -573,13 +582,8 @@ fn push_counts_from_where(
     q: &FeatureQuery,
     types: Vec<String>,
 ) {
-    qb.push(" FROM feature_counts c JOIN plans p ON p.id = c.plan_id WHERE p.version = ");
-    qb.push_bind(q.version.clone());
-    if !q.statuses.is_empty() {
-        qb.push(" AND p.status = ANY(");
-        qb.push_bind(q.statuses.clone());
-        qb.push(")");
-    }
+    qb.push(" FROM feature_counts c");
+    push_plan_scope(qb, q, "c");
     qb.push(" AND c.feature_type = ANY(");
     qb.push_bind(types);
     qb.push(")");
