@@ -872,7 +872,12 @@ fn stream_plans(
             .last()
             .and_then(|p| p.members.last())
             .map_or(0, |&m| m + 1);
-        let Ok(plans) = crate::xplan::split_features(&doc.features[start..]) else {
+        let part = &doc.features[start..];
+        if part.iter().filter(|f| f.is_plan()).nth(1).is_none() {
+            // one plan so far: it may go on to the end
+            return;
+        }
+        let Ok(plans) = crate::xplan::split_features(part) else {
             return;
         };
         if plans.len() < 2 {
