@@ -12,6 +12,18 @@ use xplanserver::store::cluster::Cluster;
 use xplanserver::store::{ImportOptions, Store};
 use xplanserver::xplan::{read_input, PlanStatus};
 
+/// A file read for `import`: validated (the validator's document is the
+/// one stored), or without validation still to be parsed (by
+/// `Store::import`, which writes its first plans while it parses the rest).
+enum ToImport {
+    Validated(
+        xplanserver::xplan::Document,
+        Vec<xplanserver::xplan::Attachment>,
+        String,
+    ),
+    Unparsed(xplanserver::xplan::InputFile),
+}
+
 #[derive(Parser)]
 #[command(
     name = "xplanserver",
@@ -542,8 +554,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tokio::task::spawn_blocking(move || {
                     let input = read_input(&path, &limits)?;
                     if skip_validation {
-                        // parsed while its first plans are written
-                        return Ok(Err(input));
+                        return Ok(ToImport::Unparsed(input));
                     }
                     // One parse: the validator's document is the one stored.
                     let (report, doc) = xplanserver::validate::validate_text(
@@ -553,9 +564,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &vopts,
                     )?;
                     match doc {
-                        Some(d) if report.valid => {
-                            Ok::<_, anyhow::Error>(Ok((d, input.attachments, input.source_name)))
-                        }
+                        Some(d) if report.valid => Ok::<_, anyhow::Error>(ToImport::Validated(
+                            d,
+                            input.attachments,
+                            input.source_name,
+                        )),
                         _ => anyhow::bail!(
                             "the plan is invalid and was not imported ({}); see 'xplanserver validate'",
                             first_error(&report)
@@ -574,10 +587,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     async move {
                         let result = async {
                             Ok::<_, anyhow::Error>(match task.await?? {
-                                Ok((doc, attachments, name)) => {
+                                ToImport::Validated(doc, attachments, name) => {
                                     store.import_document(doc, attachments, name, opts).await?
                                 }
-                                Err(input) => store.import(input, opts).await?,
+                                ToImport::Unparsed(input) => store.import(input, opts).await?,
                             })
                         }
                         .await;

@@ -576,33 +576,41 @@ fn types_only(f: &Filter) -> Option<Vec<String>> {
     }
 }
 
-/// `FROM feature_counts … WHERE …` of a query selecting by type only.
-fn push_counts_from_where(
-    qb: &mut QueryBuilder<'_, Postgres>,
-    q: &FeatureQuery,
-    types: Vec<String>,
-) {
-    qb.push(" FROM feature_counts c");
-    push_plan_scope(qb, q, "c");
-    qb.push(" AND c.feature_type = ANY(");
-    qb.push_bind(types);
-    qb.push(")");
-}
-
-/// The number of features a query matches, as a query.
-fn count_query(q: &FeatureQuery) -> QueryBuilder<'_, Postgres> {
+/// The number of features a query matches, as a query: one number, or
+/// (with `per_group`) one row (type, plan, number) per type and plan,
+/// ordered by both. Counted in `feature_counts` when the query selects by
+/// type only.
+fn count_query(q: &FeatureQuery, per_group: bool) -> QueryBuilder<'_, Postgres> {
+    let mut qb;
     match types_only(&q.filter) {
         Some(types) => {
-            let mut qb = QueryBuilder::new("SELECT coalesce(sum(c.n), 0)::int8");
-            push_counts_from_where(&mut qb, q, types);
-            qb
+            qb = QueryBuilder::new(if per_group {
+                "SELECT c.feature_type, c.plan_id, c.n::int8"
+            } else {
+                "SELECT coalesce(sum(c.n), 0)::int8"
+            });
+            qb.push(" FROM feature_counts c");
+            push_plan_scope(&mut qb, q, "c");
+            qb.push(" AND c.feature_type = ANY(");
+            qb.push_bind(types);
+            qb.push(")");
         }
         None => {
-            let mut qb = QueryBuilder::new("SELECT count(*)");
+            qb = QueryBuilder::new(if per_group {
+                "SELECT f.feature_type, f.plan_id, count(*)"
+            } else {
+                "SELECT count(*)"
+            });
             push_from_where(&mut qb, q);
-            qb
+            if per_group {
+                qb.push(" GROUP BY 1, 2");
+            }
         }
     }
+    if per_group {
+        qb.push(" ORDER BY 1, 2");
+    }
+    qb
 }
 
 fn push_sort_key(qb: &mut QueryBuilder<'_, Postgres>, p: &Prop, desc: bool) {
@@ -829,7 +837,11 @@ impl Store {
 
     /// The number of features a query matches (ignoring paging).
     pub async fn count_features(&self, q: &FeatureQuery) -> Result<i64, StoreError> {
-        Ok(count_query(q).build().fetch_one(&self.pool).await?.get(0))
+        Ok(count_query(q, false)
+            .build()
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
     }
 
     /// The features of a query (at most `limit`), collected.
@@ -899,20 +911,7 @@ impl Store {
         let mut split = None;
         if with_count {
             let n = if whole {
-                let mut qb;
-                match types_only(&q.filter) {
-                    Some(types) => {
-                        qb = QueryBuilder::new("SELECT c.feature_type, c.plan_id, c.n::int8");
-                        push_counts_from_where(&mut qb, q, types);
-                        qb.push(" ORDER BY 1, 2");
-                    }
-                    None => {
-                        qb = QueryBuilder::new("SELECT f.feature_type, f.plan_id, count(*)");
-                        push_from_where(&mut qb, q);
-                        qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
-                    }
-                }
-                let groups: Vec<(String, i64, i64)> = qb
+                let groups: Vec<(String, i64, i64)> = count_query(q, true)
                     .build()
                     .fetch_all(&mut *db)
                     .await?
@@ -933,7 +932,11 @@ impl Store {
                 }
                 total
             } else {
-                count_query(q).build().fetch_one(&mut *db).await?.get(0)
+                count_query(q, false)
+                    .build()
+                    .fetch_one(&mut *db)
+                    .await?
+                    .get(0)
             };
             if tx.send(Ok(Batch::Matched(n))).await.is_err() {
                 return Ok(());

@@ -880,9 +880,6 @@ fn stream_plans(
         let Ok(plans) = crate::xplan::split_features(part) else {
             return;
         };
-        if plans.len() < 2 {
-            return;
-        }
         let Ok(preparer) = Preparer::new(doc, plans.len(), opts, storage_srid, tol) else {
             return;
         };
