@@ -21,7 +21,7 @@ fn feature_set(gml: String) -> Vec<(String, String, serde_json::Value, Vec<Strin
             (
                 f.feature_type.clone(),
                 f.gml_id.clone(),
-                serde_json::Value::Object(f.properties.clone()),
+                serde_json::Value::Object(f.properties.to_json()),
                 f.geometries
                     .iter()
                     .map(|g| format!("{}={:?}", g.property, g.geometry.geometry))

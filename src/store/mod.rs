@@ -1144,18 +1144,19 @@ impl Preparer {
             let status = opts
                 .status
                 .unwrap_or_else(|| PlanStatus::from_rechtsstand(pd.plan_type, rechtsstand));
+            use crate::xplan::props::Value as P;
             let plan_art = match plan.properties.get("planArt") {
-                Some(Value::Array(a)) => a
+                Some(P::Array(a)) => a
                     .iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect(),
-                Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Object(o)) => o
+                Some(P::String(s)) => vec![s.to_string()],
+                Some(P::Object(o)) => o
                     .get("value")
-                    .and_then(Value::as_str)
+                    .and_then(P::as_str)
                     .map(|s| vec![s.to_string()])
                     .unwrap_or_default(),
-                _ => Vec::new(),
+                None => Vec::new(),
             };
             let root_bounded_by = if single {
                 doc.bounded_by.clone().map(|r| doc.source[r].to_string())
@@ -1176,7 +1177,12 @@ impl Preparer {
                 rechtsstand,
                 status,
                 plan_art,
-                gemeinde: Value::Array(gemeinden(plan).into_iter().map(Value::Object).collect()),
+                gemeinde: Value::Array(
+                    gemeinden(plan)
+                        .into_iter()
+                        .map(|g| Value::Object(g.to_json()))
+                        .collect(),
+                ),
                 ags: pd.ags(doc),
                 srid: plan_srid as i32,
                 geltungsbereich,

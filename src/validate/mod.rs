@@ -382,9 +382,9 @@ fn external_references(
     doc: &crate::xplan::Document,
     attachments: &[crate::xplan::Attachment],
 ) -> Vec<ExternalReference> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+    fn walk(v: &crate::xplan::props::Value, out: &mut Vec<String>) {
         match v {
-            serde_json::Value::Object(o) => {
+            crate::xplan::props::Value::Object(o) => {
                 for (k, v) in o {
                     if k == "referenzURL" || k == "georefURL" {
                         if let Some(s) = v.as_str() {
@@ -394,7 +394,7 @@ fn external_references(
                     walk(v, out);
                 }
             }
-            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            crate::xplan::props::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
             _ => {}
         }
     }

@@ -16,11 +16,11 @@
 
 use super::{Finding, Level};
 use crate::xplan::codelists::CodeLists;
+use crate::xplan::props::{Map, Value};
 use crate::xplan::{Document, Feature, Version};
 use checks::Check::*;
 use checks::On;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// A relation rule: `relation` of instances of `class` (a class name, or
@@ -263,7 +263,7 @@ struct Ctx<'a> {
     type_of: Vec<usize>,
     /// Per feature: the data type values anywhere in its properties (walked
     /// once for all rules on data types).
-    data: Vec<Vec<&'a Map<String, Value>>>,
+    data: Vec<Vec<&'a Map>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -357,7 +357,7 @@ fn named(features: &[&Feature]) -> String {
 /// The items of a property value (a repeated property is an array).
 fn items(v: Option<&Value>) -> Vec<&Value> {
     match v {
-        None | Some(Value::Null) => vec![],
+        None => vec![],
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v) => vec![v],
     }
@@ -378,7 +378,7 @@ fn value_text(v: &Value) -> Option<&str> {
 /// The non-empty values of an attribute (a path "a/b" goes into data
 /// types), trimmed: texts and codes, measures' numbers, references'
 /// hrefs, data types' type names.
-fn values(o: &Map<String, Value>, path: &str) -> Vec<String> {
+fn values(o: &Map, path: &str) -> Vec<String> {
     let (head, rest) = match path.split_once('/') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
@@ -388,7 +388,6 @@ fn values(o: &Map<String, Value>, path: &str) -> Vec<String> {
         match (rest, v) {
             (Some(r), Value::Object(inner)) => out.extend(values(inner, r)),
             (Some(_), _) => {}
-            (None, Value::Null) => {}
             (None, v) => match value_text(v) {
                 Some(s) => out.push(s.trim().to_string()),
                 None if !v.is_object() => out.push(v.to_string()),
@@ -403,14 +402,14 @@ fn values(o: &Map<String, Value>, path: &str) -> Vec<String> {
 /// An attribute (a path "a/b" goes into data types) is set: it has a
 /// non-empty value (see [`values`]); an empty element, with attributes
 /// such as nilReason or without, is not.
-fn set(o: &Map<String, Value>, path: &str) -> bool {
+fn set(o: &Map, path: &str) -> bool {
     let (head, rest) = match path.split_once('/') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
     };
     items(o.get(head)).into_iter().any(|v| match (rest, v) {
         (Some(r), Value::Object(inner)) => set(inner, r),
-        (Some(_), _) | (None, Value::Null) => false,
+        (Some(_), _) => false,
         (None, v) => match value_text(v) {
             Some(s) => !s.trim().is_empty(),
             None => !v.is_object(),
@@ -419,7 +418,7 @@ fn set(o: &Map<String, Value>, path: &str) -> bool {
 }
 
 /// Data type values (objects with "@type") anywhere in a value.
-fn data_values<'a>(v: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
+fn data_values<'a>(v: &'a Value, out: &mut Vec<&'a Map>) {
     match v {
         Value::Object(o) => {
             if o.contains_key("@type") {
@@ -440,7 +439,7 @@ fn data_check(
     c: &Ctx,
     rule: &str,
     types: &[&str],
-    wrong: impl Fn(&Feature, &Map<String, Value>) -> Option<String>,
+    wrong: impl Fn(&Feature, &Map) -> Option<String>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for (f, data) in c.doc.features.iter().zip(&c.data) {

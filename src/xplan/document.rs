@@ -4,11 +4,11 @@
 //! byte range of its original XML so that export and WFS can return it
 //! byte-faithful. No DOM is built.
 
+use super::props::{self, Map, MapBuilder, Value};
 use super::{Version, XplanError};
 use crate::gml::reader::{
     is_geometry_element, read_geometry, Elem, NsKind, ParsedGeometry, XmlCursor, GML_NS, XLINK_NS,
 };
-use serde_json::{Map, Value};
 use std::ops::Range;
 
 pub const WFS20_NS: &str = "http://www.opengis.net/wfs/2.0";
@@ -40,7 +40,7 @@ pub struct Feature {
     pub gml_id: String,
     /// Properties as structured JSON (geometries excluded; references as
     /// `{"href": "#id"}`; data types as objects with "@type").
-    pub properties: Map<String, Value>,
+    pub properties: Map,
     pub references: Vec<Reference>,
     pub geometries: Vec<GeometryProperty>,
     /// Byte range of the feature element in [`Document::source`].
@@ -76,7 +76,6 @@ impl Feature {
             Value::String(s) => Some(s),
             Value::Array(a) => a.first().and_then(|v| v.as_str()),
             Value::Object(o) => o.get("value").and_then(Value::as_str),
-            _ => None,
         }
     }
 
@@ -810,9 +809,9 @@ impl FeatureReader {
             line,
         };
         if !e.empty {
-            let mut props = Map::new();
+            let mut props = MapBuilder::new();
             self.properties(cur, &e, "", &mut props, &mut f)?;
-            f.properties = props;
+            f.properties = props.build();
         } else {
             cur.skip()?;
         }
@@ -827,7 +826,7 @@ impl FeatureReader {
         cur: &mut XmlCursor<'_>,
         parent: &Elem<'_>,
         path: &str,
-        props: &mut Map<String, Value>,
+        props: &mut MapBuilder,
         f: &mut Feature,
     ) -> Result<(), XplanError> {
         while let Some(p) = cur.next_child(&parent.local)? {
@@ -851,12 +850,15 @@ impl FeatureReader {
                     href: href.clone(),
                 });
                 cur.skip()?;
-                insert(props, name, serde_json::json!({ "href": href }));
+                let mut o = MapBuilder::new();
+                o.insert("href", Value::String(props::text(&href)));
+                props.insert(&name, Value::Object(o.build()));
                 continue;
             }
             // Content: text, or one child element (geometry or data type).
             let mut text = String::new();
-            let mut value: Option<Value> = None;
+            // Some(None): a geometry, kept apart from the properties
+            let mut value: Option<Option<Value>> = None;
             loop {
                 match cur.next_event()? {
                     crate::gml::reader::Ev::Text(t) => text.push_str(&t),
@@ -871,70 +873,54 @@ impl FeatureReader {
                                 property: full.clone(),
                                 geometry: g,
                             });
-                            value = Some(Value::Null);
+                            value = Some(None);
                         } else if c.ns == NsKind::Other
                             && self.version.map(|v| v.namespace()) == Some(c.ns_uri.as_ref())
                         {
-                            let mut obj = Map::new();
-                            obj.insert("@type".into(), Value::String(c.local.clone()));
+                            let mut obj = MapBuilder::new();
+                            obj.insert("@type", Value::String(props::text(&c.local)));
                             if !c.empty {
                                 self.properties(cur, &c, &full, &mut obj, f)?;
                             } else {
                                 cur.skip()?;
                             }
-                            value = Some(Value::Object(obj));
+                            value = Some(Some(Value::Object(obj.build())));
                         } else {
                             // Other content (e.g. gml:TimeInstant): keep its text.
                             let start = c.offset;
                             cur.skip()?;
                             let end = cur.position();
-                            value = Some(Value::String(cur.src()[start..end].to_string()));
+                            value = Some(Some(Value::String(props::text(&cur.src()[start..end]))));
                         }
                     }
                 }
             }
             match value {
-                Some(Value::Null) => {}
-                Some(v) => insert(props, name, v),
+                Some(None) => {}
+                Some(Some(v)) => props.insert(&name, v),
                 None => {
-                    let t = text.trim();
+                    let t = props::text(text.trim());
                     let v = if uom.is_some() || code_space.is_some() || nil_reason.is_some() {
-                        let mut o = Map::new();
-                        o.insert("value".into(), Value::String(t.to_string()));
-                        if let Some(u) = uom {
-                            o.insert("uom".into(), Value::String(u));
+                        let mut o = MapBuilder::new();
+                        o.insert("value", Value::String(t));
+                        for (k, v) in [
+                            ("uom", uom),
+                            ("codeSpace", code_space),
+                            ("nilReason", nil_reason),
+                        ] {
+                            if let Some(v) = v {
+                                o.insert(k, Value::String(props::text(&v)));
+                            }
                         }
-                        if let Some(c) = code_space {
-                            o.insert("codeSpace".into(), Value::String(c));
-                        }
-                        if let Some(n) = nil_reason {
-                            o.insert("nilReason".into(), Value::String(n));
-                        }
-                        Value::Object(o)
+                        Value::Object(o.build())
                     } else {
-                        Value::String(t.to_string())
+                        Value::String(t)
                     };
-                    insert(props, name, v);
+                    props.insert(&name, v);
                 }
             }
         }
         Ok(())
-    }
-}
-
-/// Inserts a property value; repeated properties become arrays.
-fn insert(props: &mut Map<String, Value>, name: String, v: Value) {
-    match props.get_mut(&name) {
-        None => {
-            props.insert(name, v);
-        }
-        // Arrays only arise from repeated properties: no single XPlanGML
-        // property value is a JSON array.
-        Some(Value::Array(a)) => a.push(v),
-        Some(existing) => {
-            let old = existing.take();
-            *existing = Value::Array(vec![old, v]);
-        }
     }
 }
 
@@ -1032,9 +1018,12 @@ mod tests {
         assert_eq!(d.features.len(), 3);
         let p = &d.features[0];
         assert_eq!(p.text("name"), Some("Test & Plan"));
-        assert_eq!(p.properties["planArt"], serde_json::json!(["1000", "3000"]));
-        assert_eq!(p.properties["gemeinde"]["@type"], "XP_Gemeinde");
-        assert_eq!(p.properties["gemeinde"]["ags"], "02000000");
+        assert_eq!(
+            p.properties.to_json()["planArt"],
+            serde_json::json!(["1000", "3000"])
+        );
+        assert_eq!(p.properties.to_json()["gemeinde"]["@type"], "XP_Gemeinde");
+        assert_eq!(p.properties.to_json()["gemeinde"]["ags"], "02000000");
         assert_eq!(p.refs("bereich").collect::<Vec<_>>(), vec!["b1"]);
         assert_eq!(
             p.geometry("raeumlicherGeltungsbereich")
@@ -1047,7 +1036,7 @@ mod tests {
         assert_eq!(f.int("ebene"), Some(0));
         assert_eq!(f.bool("flaechenschluss"), Some(true));
         assert_eq!(
-            f.properties["hoehenangabe"]["h"],
+            f.properties.to_json()["hoehenangabe"]["h"],
             serde_json::json!({"value": "12.5", "uom": "m"})
         );
         assert_eq!(f.primary_geometry().unwrap().property, "position");

@@ -6,6 +6,7 @@ pub mod document;
 pub mod edit;
 pub mod flat;
 pub mod plan;
+pub mod props;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
 pub use document::{

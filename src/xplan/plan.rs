@@ -2,9 +2,9 @@
 //! status and the metadata the store keeps per plan.
 
 use super::document::{Document, Feature};
+use super::props::{Map, Value};
 use super::XplanError;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The five plan families.
@@ -140,11 +140,11 @@ impl PlanData {
 }
 
 /// The XP_Gemeinde objects of a plan feature.
-pub fn gemeinden(plan: &Feature) -> Vec<serde_json::Map<String, Value>> {
+pub fn gemeinden<'a>(plan: &'a Feature) -> Vec<&'a Map> {
     let mut out = Vec::new();
-    let mut push = |v: &Value| {
+    let mut push = |v: &'a Value| {
         if let Value::Object(o) = v {
-            out.push(o.clone());
+            out.push(o);
         }
     };
     match plan.properties.get("gemeinde") {

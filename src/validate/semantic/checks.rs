@@ -4,8 +4,8 @@
 //! feature type ([`Ctx::type_mask`]), not per feature.
 
 use super::*;
+use crate::xplan::props::{Map, Value};
 use crate::xplan::Feature;
-use serde_json::{Map, Value};
 
 /// A row of a rule table: `rule!(report, number, title, versions, on,
 /// [checks])`, `report` a [`Report`] variant, `on` a class name, an array
@@ -426,9 +426,9 @@ pub(super) fn run(c: &Ctx, rule: &str, on: On, checks: &[Check], report: Report)
 /// `types`, with the type.
 fn objects<'f>(
     f: &'f Feature,
-    values: &[&'f Map<String, Value>],
+    values: &[&'f Map],
     types: Option<&[&str]>,
-    mut each: impl FnMut(&'f Map<String, Value>, Option<&'f str>),
+    mut each: impl FnMut(&'f Map, Option<&'f str>),
 ) {
     let Some(types) = types else {
         return each(&f.properties, None);
@@ -458,7 +458,7 @@ fn default_classes(checks: &[Check], out: &mut Vec<&'static str>) {
 impl Check {
     /// The problems of an object: `o` is the feature's attributes or one
     /// of its data type values, `t` the index of the feature's type.
-    fn check(self, e: &Env, f: &Feature, t: usize, o: &Map<String, Value>, out: &mut Vec<Problem>) {
+    fn check(self, e: &Env, f: &Feature, t: usize, o: &Map, out: &mut Vec<Problem>) {
         match self {
             Check::Combos(combos) => {
                 let mut names: Vec<&str> = combos.iter().flat_map(|c| c.iter().copied()).collect();
@@ -723,7 +723,7 @@ fn area_kind(f: &Feature) -> Option<&'static str> {
 /// `attr` has one of the values `when` (any, when empty), so `other` has
 /// one of the values `allowed` (or is unset, with `unset_ok`).
 fn code(
-    o: &Map<String, Value>,
+    o: &Map,
     attr: &str,
     when: &[&str],
     other: &str,
@@ -759,7 +759,7 @@ fn code(
     }
 }
 
-fn requires(o: &Map<String, Value>, attr: &str, needs: &[&str], out: &mut Vec<Problem>) {
+fn requires(o: &Map, attr: &str, needs: &[&str], out: &mut Vec<Problem>) {
     if set(o, attr) && !needs.iter().any(|n| set(o, n)) {
         add(
             out,
@@ -768,7 +768,7 @@ fn requires(o: &Map<String, Value>, attr: &str, needs: &[&str], out: &mut Vec<Pr
     }
 }
 
-fn same_count(o: &Map<String, Value>, attr: &str, others: &[&str], out: &mut Vec<Problem>) {
+fn same_count(o: &Map, attr: &str, others: &[&str], out: &mut Vec<Problem>) {
     let n = values(o, attr).len();
     if n > 0 && !others.iter().any(|x| values(o, x).len() == n) {
         add(
@@ -787,7 +787,7 @@ fn same_count(o: &Map<String, Value>, attr: &str, others: &[&str], out: &mut Vec
     }
 }
 
-fn chain(o: &Map<String, Value>, attrs: &[&str], out: &mut Vec<Problem>) {
+fn chain(o: &Map, attrs: &[&str], out: &mut Vec<Problem>) {
     for pair in attrs.windows(2) {
         if set(o, pair[1]) && !set(o, pair[0]) {
             add(
@@ -802,7 +802,7 @@ fn chain(o: &Map<String, Value>, attrs: &[&str], out: &mut Vec<Problem>) {
     }
 }
 
-fn if_many(o: &Map<String, Value>, attrs: &[&str], out: &mut Vec<Problem>) {
+fn if_many(o: &Map, attrs: &[&str], out: &mut Vec<Problem>) {
     let n = values(o, attrs[0]).len();
     let used: Vec<&str> = attrs[1..].iter().copied().filter(|w| set(o, w)).collect();
     if n > 1 && !used.is_empty() {
@@ -836,11 +836,11 @@ fn none_set(names: &[&str]) -> String {
 }
 
 /// "name = value" (values of repeated attributes joined).
-pub(super) fn show(o: &Map<String, Value>, name: &str) -> String {
+pub(super) fn show(o: &Map, name: &str) -> String {
     format!("{name} = {}", values(o, name).join(", "))
 }
 
-fn show_all(o: &Map<String, Value>, names: &[&str]) -> String {
+fn show_all(o: &Map, names: &[&str]) -> String {
     names
         .iter()
         .map(|n| show(o, n))

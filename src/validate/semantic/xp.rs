@@ -8,7 +8,7 @@
 use super::checks::T_BACK_REFS;
 use super::*;
 
-type Obj = Map<String, Value>;
+type Obj = Map;
 
 const HOEHE_TYPE: &[&str] = &["XP_Hoehenangabe"];
 /// The values of XP_Hoehenangabe anywhere.
@@ -67,7 +67,7 @@ fn text(v: Option<&Value>) -> Option<&str> {
 /// A property value for messages: text, a reference, or a list.
 fn show(v: Option<&Value>) -> String {
     match v {
-        None | Some(Value::Null) => "unset".into(),
+        None => "unset".into(),
         Some(Value::String(s)) => format!("\"{}\"", s.trim()),
         Some(Value::Array(a)) => a
             .iter()
@@ -84,7 +84,6 @@ fn show(v: Option<&Value>) -> String {
                 .unwrap_or("a value")
                 .to_string(),
         },
-        Some(v) => v.to_string(),
     }
 }
 
