@@ -476,19 +476,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for f in &files {
                 let path = f.clone();
                 let result = tokio::task::spawn_blocking(move || {
-                    let input = read_input(&path, &limits)?;
-                    xplanserver::validate::validate_text(
-                        &input.source_name,
-                        input.gml,
-                        &input.attachments,
-                        &opts,
+                    let (name, gml, attachments) =
+                        xplanserver::xplan::archive::read_input_mapped(&path, &limits)?;
+                    xplanserver::validate::validate_text(&name, gml, &attachments, &opts).map(
+                        |(report, doc)| {
+                            // freeing a large document takes a while: not on
+                            // the way to the report
+                            std::thread::spawn(move || drop(doc));
+                            report
+                        },
                     )
-                    .map(|(report, doc)| {
-                        // freeing a large document takes a while: not on
-                        // the way to the report
-                        std::thread::spawn(move || drop(doc));
-                        report
-                    })
                 })
                 .await?;
                 match result {
@@ -559,7 +556,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     // One parse: the validator's document is the one stored.
                     let (report, doc) = xplanserver::validate::validate_text(
                         &input.source_name,
-                        input.gml,
+                        input.gml.into(),
                         &input.attachments,
                         &vopts,
                     )?;

@@ -364,3 +364,40 @@ fn basisschema_rules_on_attributes_and_back_references() {
     assert_eq!(f, ["3.2.5.1"]);
     assert!(!r.valid);
 }
+
+#[test]
+fn a_mapped_file_validates_like_its_text() {
+    // ~10 MB: several parse chunks and schema-reader reports, each handing
+    // its part of the mapping back while the other reader still needs it
+    let plan = std::fs::read_to_string(common::fixtures().join("plans/BPlan001_5-1.gml")).unwrap();
+    let mut text = xplanserver::synth::tile_plan(&plan, 8).unwrap();
+    // a schema error and a wrong code near the end, after most releases
+    let at = text.rfind("<xplan:rechtscharakter>1000<").unwrap();
+    text.replace_range(at..at + 28, "<xplan:rechtscharakter>1o00<");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.gml");
+    std::fs::write(&path, &text).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let mapped = xplanserver::xplan::source::Mapped::open(&file)
+        .unwrap()
+        .expect("a UTF-8 file is mapped");
+    let opts = Options::default();
+    let run = |src: xplanserver::xplan::Source| {
+        let mapped = src.is_mapped();
+        let (report, doc) =
+            xplanserver::validate::validate_text("big.gml", src, &[], &opts).unwrap();
+        let doc = doc.unwrap_or_else(|| panic!("not parsed: {report:?}"));
+        assert_eq!(doc.source.is_mapped(), mapped);
+        serde_json::to_value(&report).unwrap()
+    };
+    let from_map = run(xplanserver::xplan::Source::Mapped(mapped));
+    let from_text = run(text.clone().into());
+    assert_eq!(from_map, from_text);
+    // the late error was found, with its line
+    let line = text[..at].matches('\n').count() + 1;
+    let syntax = &from_map["validationResult"]["syntaktisch"]["findings"];
+    assert!(
+        syntax.as_array().unwrap().iter().any(|f| f["line"] == line),
+        "no schema error at line {line}: {syntax}"
+    );
+}

@@ -283,8 +283,13 @@ async fn import(
     let t0 = std::time::Instant::now();
     // one parse: the validator's document is the one stored
     let (report, doc, attachments, name) = blocking(move || {
-        crate::validate::validate_text(&input.source_name, input.gml, &input.attachments, &opts)
-            .map(|(r, d)| (r, d, input.attachments, input.source_name))
+        crate::validate::validate_text(
+            &input.source_name,
+            input.gml.into(),
+            &input.attachments,
+            &opts,
+        )
+        .map(|(r, d)| (r, d, input.attachments, input.source_name))
     })
     .await??;
     state.metrics.validation(t0.elapsed(), report.valid);

@@ -82,8 +82,13 @@ async fn validate(
     let opts = skip.options();
     let t0 = std::time::Instant::now();
     let report = blocking(move || {
-        crate::validate::validate_text(&input.source_name, input.gml, &input.attachments, &opts)
-            .map(|(r, _)| r)
+        crate::validate::validate_text(
+            &input.source_name,
+            input.gml.into(),
+            &input.attachments,
+            &opts,
+        )
+        .map(|(r, _)| r)
     })
     .await??;
     state.metrics.validation(t0.elapsed(), report.valid);

@@ -245,11 +245,10 @@ impl Store {
     ) -> Result<ImportResult, StoreError> {
         let InputFile {
             source_name,
-            mut gml,
+            gml,
             attachments,
         } = input;
-        crate::xplan::strip_bom(&mut gml);
-        let source = std::sync::Arc::new(gml);
+        let source = std::sync::Arc::new(crate::xplan::Source::from(gml));
         let source_bytes = source.len() as i64;
         let (queue, rx) = plan_queue();
         let (opts2, storage_srid, tol) = (opts.clone(), self.storage_srid, self.chord_error);
@@ -851,7 +850,7 @@ const STREAM_CHUNKS: usize = 12;
 /// decides at the end: if its plans are not the ones sent early (a later
 /// feature belongs to one of them), the writer is told to start again.
 fn stream_plans(
-    source: std::sync::Arc<String>,
+    source: std::sync::Arc<crate::xplan::Source>,
     opts: &ImportOptions,
     storage_srid: u32,
     tol: f64,

@@ -140,7 +140,7 @@ pub struct ValidationResult {
 pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, XplanError> {
     validate_text(
         &input.source_name,
-        input.gml.clone(),
+        input.gml.clone().into(),
         &input.attachments,
         opts,
     )
@@ -151,7 +151,7 @@ pub fn validate(input: &InputFile, opts: &Options) -> Result<ValidationReport, X
 /// too (None when it could not be parsed), so that an import can reuse it.
 pub fn validate_text(
     source_name: &str,
-    gml: String,
+    gml: crate::xplan::Source,
     attachments: &[crate::xplan::Attachment],
     opts: &Options,
 ) -> Result<(ValidationReport, Option<crate::xplan::Document>), XplanError> {
@@ -170,8 +170,6 @@ pub fn validate_text(
         },
     };
     let schemas = xsd::schemas().map_err(|e| XplanError::Structure(e.to_string()))?;
-    let mut gml = gml;
-    crate::xplan::strip_bom(&mut gml);
     let source = std::sync::Arc::new(gml);
     // The schema validation (one thread, libxml2) starts at once on the
     // text, next to the parse and the other checks on the rayon pool.
@@ -181,7 +179,8 @@ pub fn validate_text(
             v,
             std::thread::spawn(move || {
                 timed("schema validation", || {
-                    schemas.validate(v, text.as_bytes(), 1000)
+                    // a mapped text is handed back as the schema check reads it
+                    schemas.validate_with(v, text.as_bytes(), 1000, &|read| text.release(read))
                 })
             }),
         )

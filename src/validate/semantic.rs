@@ -370,7 +370,7 @@ fn value_text(v: &Value) -> Option<&str> {
         Value::String(s) => Some(s),
         Value::Object(o) => ["value", "href", "@type"]
             .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str)),
+            .find_map(|k| o.get(k).and_then(Value::as_str)),
         _ => None,
     }
 }

@@ -144,7 +144,14 @@ type CloseCallback = unsafe extern "C" fn(*mut c_void) -> c_int;
 /// The unread rest of a document that libxml2 pulls through `read_chunk`.
 struct MemReader<'a> {
     rest: &'a [u8],
+    /// Bytes read so far, and up to where they were reported.
+    read: usize,
+    reported: usize,
+    done_with: &'a dyn Fn(std::ops::Range<usize>),
 }
+
+/// How often the reader reports the part it has read.
+const REPORT_EVERY: usize = 4 << 20;
 
 /// xmlInputReadCallback: copies up to `len` bytes; 0 at the end.
 unsafe extern "C" fn read_chunk(ctx: *mut c_void, buffer: *mut c_char, len: c_int) -> c_int {
@@ -154,6 +161,12 @@ unsafe extern "C" fn read_chunk(ctx: *mut c_void, buffer: *mut c_char, len: c_in
     let n = reader.rest.len().min(len.max(0) as usize);
     unsafe { std::ptr::copy_nonoverlapping(reader.rest.as_ptr(), buffer as *mut u8, n) };
     reader.rest = &reader.rest[n..];
+    reader.read += n;
+    if reader.read - reader.reported >= REPORT_EVERY {
+        // libxml2 keeps a few kB of look-back, far less than this
+        (reader.done_with)(reader.reported..reader.read - REPORT_EVERY / 2);
+        reader.reported = reader.read - REPORT_EVERY / 2;
+    }
     n as c_int
 }
 
@@ -281,6 +294,18 @@ impl SchemaSet {
         doc: &[u8],
         limit: usize,
     ) -> Result<Vec<XsdMessage>, XsdError> {
+        self.validate_with(version, doc, limit, &|_| {})
+    }
+
+    /// [`Self::validate`], telling `done_with` every few MB which part of
+    /// `doc` the validation has read and will not read again.
+    pub fn validate_with(
+        &self,
+        version: Version,
+        doc: &[u8],
+        limit: usize,
+        done_with: &dyn Fn(std::ops::Range<usize>),
+    ) -> Result<Vec<XsdMessage>, XsdError> {
         let t = std::time::Instant::now();
         let schema = self.schema(version)?;
         tracing::debug!("schema of {version} ready in {:?}", t.elapsed());
@@ -310,7 +335,12 @@ impl SchemaSet {
             );
             // libxml2 pulls the document in chunks (CreateMem would copy
             // all of it; 2.9's CreateStatic misreads large documents)
-            let mut reader = MemReader { rest: doc };
+            let mut reader = MemReader {
+                rest: doc,
+                read: 0,
+                reported: 0,
+                done_with,
+            };
             let input = xmlParserInputBufferCreateIO(
                 read_chunk,
                 close_reader,

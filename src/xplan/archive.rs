@@ -88,6 +88,37 @@ pub fn read_input(path: &Path, limits: &Limits) -> Result<InputFile, XplanError>
     read_input_bytes(name, bytes, limits)
 }
 
+/// [`read_input`] for a validation: a plain UTF-8 file of at least
+/// [`super::source::MAP_FROM`] bytes is mapped rather than read (see
+/// [`super::Source`]). Returns the file name, the text and the attachments.
+pub fn read_input_mapped(
+    path: &Path,
+    limits: &Limits,
+) -> Result<(String, super::Source, Vec<Attachment>), XplanError> {
+    let io = |source| XplanError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() >= super::source::MAP_FROM && meta.len() <= limits.max_input_bytes {
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut magic = [0u8; 4];
+        let zip = std::io::Read::read_exact(&mut &file, &mut magic).is_ok()
+            && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06");
+        if !zip {
+            if let Some(m) = super::source::Mapped::open(&file).map_err(io)? {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                return Ok((name, super::Source::Mapped(m), Vec::new()));
+            }
+        }
+    }
+    let input = read_input(path, limits)?;
+    Ok((input.source_name, input.gml.into(), input.attachments))
+}
+
 /// Reads a plan from bytes (zip recognised by its signature).
 pub fn read_input_bytes(
     source_name: String,

@@ -5,6 +5,7 @@
 //! byte-faithful. No DOM is built.
 
 use super::props::{self, Map, MapBuilder, Value};
+use super::source::Source;
 use super::{Version, XplanError};
 use crate::gml::reader::{
     is_geometry_element, read_geometry, Elem, NsKind, ParsedGeometry, XmlCursor, GML_NS, XLINK_NS,
@@ -19,7 +20,7 @@ pub struct Document {
     pub version: Version,
     /// The document text (UTF-8, without BOM), shared so that the schema
     /// validation can read it while the document is parsed.
-    pub source: std::sync::Arc<String>,
+    pub source: std::sync::Arc<Source>,
     /// Local name of the root element (XPlanAuszug or FeatureCollection).
     pub root_element: String,
     pub root_gml_id: Option<String>,
@@ -480,7 +481,7 @@ fn scan_top_level<'a>(
 /// What a document has besides its features (see [`Document`]).
 #[derive(Clone)]
 struct Head {
-    source: std::sync::Arc<String>,
+    source: std::sync::Arc<Source>,
     root_element: String,
     root_gml_id: Option<String>,
     namespaces: Vec<(String, String)>,
@@ -601,6 +602,9 @@ fn read_members(
             .map(|&m| parse_one(Some(version), m))
             .collect::<Result<Vec<Feature>, XplanError>>()?;
         doc.features.extend(features);
+        if let (Some(first), Some(last)) = (part.first(), part.last()) {
+            doc.source.release(first.1.range.start..last.1.range.end);
+        }
         if parts.peek().is_some() {
             sink(&doc);
         }
@@ -611,9 +615,8 @@ fn read_members(
 /// Parses a complete XPlanGML document. The root and its envelope are read
 /// sequentially; the features are located by a raw scan and then parsed in
 /// parallel, each with the root's namespace bindings in scope.
-pub fn parse_document(mut source: String) -> Result<Document, XplanError> {
-    strip_bom(&mut source);
-    parse_shared(std::sync::Arc::new(source))
+pub fn parse_document(source: String) -> Result<Document, XplanError> {
+    parse_shared(std::sync::Arc::new(Source::from(source)))
 }
 
 /// Removes a UTF-8 byte order mark.
@@ -664,9 +667,11 @@ pub fn sniff_version(source: &str) -> Option<Version> {
     found
 }
 
-/// [`parse_document`] of a shared text without BOM.
-pub fn parse_shared(source: std::sync::Arc<String>) -> Result<Document, XplanError> {
-    parse_chunked(source, 1, &mut |_| {}).map(|(doc, _)| doc)
+/// [`parse_document`] of a shared text. A mapped text is parsed in
+/// chunks, each handed back when parsed.
+pub fn parse_shared(source: std::sync::Arc<Source>) -> Result<Document, XplanError> {
+    let chunks = if source.is_mapped() { 16 } else { 1 };
+    parse_chunked(source, chunks, &mut |_| {}).map(|(doc, _)| doc)
 }
 
 /// [`parse_shared`] in `chunks` chunks of features (document order, at
@@ -677,7 +682,7 @@ pub fn parse_shared(source: std::sync::Arc<String>) -> Result<Document, XplanErr
 /// the returned document's features (the fast member scan failed midway
 /// and the tokenizer read the document again).
 pub fn parse_chunked(
-    source: std::sync::Arc<String>,
+    source: std::sync::Arc<Source>,
     chunks: usize,
     sink: ChunkSink<'_>,
 ) -> Result<(Document, bool), XplanError> {
@@ -729,6 +734,8 @@ pub fn parse_chunked(
     } else {
         fast_top_level(src, body, &root_qname)
     };
+    // the scan read it all: the features are read again chunk by chunk
+    source.release(0..src.len());
     let mut reported = false;
     let read = match fast {
         Some(top) => {
@@ -748,7 +755,8 @@ pub fn parse_chunked(
             } else {
                 scan_top_level(src, root.offset, &root_qname)?
             };
-            let doc = read_members(src, &root, &top, version, head, 1, &mut |_| {})?;
+            source.release(0..src.len());
+            let doc = read_members(src, &root, &top, version, head, chunks, &mut |_| {})?;
             (doc, !reported)
         }
     };
@@ -816,6 +824,9 @@ impl FeatureReader {
             cur.skip()?;
         }
         f.xml.end = cur.position();
+        // grown by pushes: large documents keep many features
+        f.references.shrink_to_fit();
+        f.geometries.shrink_to_fit();
         Ok(f)
     }
 

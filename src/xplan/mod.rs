@@ -7,6 +7,7 @@ pub mod edit;
 pub mod flat;
 pub mod plan;
 pub mod props;
+pub mod source;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
 pub use document::{
@@ -14,6 +15,7 @@ pub use document::{
     GeometryProperty, Reference,
 };
 pub use plan::{split_features, split_plans, PlanData, PlanStatus, PlanType};
+pub use source::Source;
 
 use crate::gml::GmlError;
 

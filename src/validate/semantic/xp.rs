@@ -363,7 +363,7 @@ fn hoehe_combination(c: &Ctx, new: bool) -> Vec<Finding> {
                 "gives {}; allowed {context}: {}",
                 given
                     .iter()
-                    .map(|k| format!("{k} ({})", show(o.get(*k))))
+                    .map(|k| format!("{k} ({})", show(o.get(k))))
                     .collect::<Vec<_>>()
                     .join(" and "),
                 allowed
@@ -402,7 +402,7 @@ fn dokument_ohne_georef(c: &Ctx, georef: &'static [&'static str]) -> Vec<Finding
         let given: Vec<String> = georef
             .iter()
             .filter(|k| set(o, k))
-            .map(|k| format!("{k} ({})", show(o.get(*k))))
+            .map(|k| format!("{k} ({})", show(o.get(k))))
             .collect();
         (!given.is_empty()).then(|| format!("has art \"Dokument\" but {}", given.join(" and ")))
     })
