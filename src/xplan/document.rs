@@ -339,8 +339,7 @@ fn scan_top_level<'a>(
     let mut depth = 0usize;
     let mut in_root = false;
     let mut child_start = 0usize;
-    let err = |r: &quick_xml::Reader<&[u8]>, msg: String| {
-        let at = body_start + r.error_position() as usize;
+    let err_at = |at: usize, msg: String| {
         let line = src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         let col = at
             - src.as_bytes()[..at]
@@ -354,6 +353,12 @@ fn scan_top_level<'a>(
             column: col,
         })
     };
+    let err = |r: &quick_xml::Reader<&[u8]>, msg: String| {
+        err_at(body_start + r.error_position() as usize, msg)
+    };
+    // Start tags not yet closed below the members (their offsets): an end
+    // of document inside one names where it was opened.
+    let mut open: Vec<(usize, usize)> = Vec::new();
     loop {
         let pos = body_start + r.buffer_position() as usize;
         let ev = r
@@ -366,6 +371,21 @@ fn scan_top_level<'a>(
                 in_root = true;
             }
             continue;
+        }
+        if let Event::Start(e) | Event::Empty(e) = &ev {
+            let name = e.name();
+            let name: &str = name.as_ref();
+            let name = name.as_bytes();
+            if !name
+                .first()
+                .is_some_and(|&c| !c.is_ascii() || c.is_ascii_alphabetic() || c == b'_')
+            {
+                let shown = String::from_utf8_lossy(&name[..name.len().min(40)]).into_owned();
+                return Err(err_at(
+                    pos,
+                    format!("malformed XML: invalid element name '{shown}'"),
+                ));
+            }
         }
         match ev {
             Event::Start(e) | Event::Empty(e) if depth == 0 => {
@@ -388,8 +408,9 @@ fn scan_top_level<'a>(
                     depth = 1;
                 }
             }
-            Event::Start(_) if depth == 1 => {
+            Event::Start(e) if depth == 1 => {
                 child_start = pos;
+                open.push((pos, e.name().as_ref().len()));
                 depth = 2;
             }
             Event::Empty(_) if depth == 1 => {
@@ -402,7 +423,8 @@ fn scan_top_level<'a>(
                     });
                 }
             }
-            Event::Start(_) => {
+            Event::Start(e) => {
+                open.push((pos, e.name().as_ref().len()));
                 depth += 1;
                 if depth > crate::gml::reader::MAX_DEPTH {
                     return Err(err(
@@ -419,8 +441,8 @@ fn scan_top_level<'a>(
                     let n = e.name();
                     let n: &str = n.as_ref();
                     if n != root_name {
-                        return Err(err(
-                            &r,
+                        return Err(err_at(
+                            pos,
                             format!("malformed XML: expected </{root_name}>, found </{n}>"),
                         ));
                     }
@@ -435,12 +457,23 @@ fn scan_top_level<'a>(
                         q.to_string()
                     });
                     if open.as_deref() != Some(n) {
-                        return Err(err(
-                            &r,
+                        return Err(err_at(
+                            pos,
                             format!(
                                 "malformed XML: expected </{}>, found </{n}>",
                                 open.unwrap_or_default()
                             ),
+                        ));
+                    }
+                }
+                if let (true, Some((at, len))) = (depth >= 2, open.pop()) {
+                    let (want, got) = (&src[at + 1..at + 1 + len], e.name());
+                    let got: &str = got.as_ref();
+                    if want != got {
+                        let line = memchr::memchr_iter(b'\n', &src.as_bytes()[..at]).count() + 1;
+                        return Err(err_at(
+                            pos,
+                            format!("malformed XML: expected </{want}> (opened at line {line}), found </{got}>"),
                         ));
                     }
                 }
@@ -461,13 +494,24 @@ fn scan_top_level<'a>(
                 }
             }
             Event::Eof => {
-                return Err(err(
-                    &r,
-                    "unexpected end of document: elements are not closed".into(),
-                ))
+                // the innermost element left open is where it went wrong
+                return Err(match open.last() {
+                    Some(&(at, _)) => {
+                        let tag = &src[at..src[at..].find('>').map_or(src.len(), |e| at + e + 1)];
+                        let tag: String = tag.chars().take(60).collect();
+                        err_at(
+                            at,
+                            format!("malformed XML: the element {tag} is never closed"),
+                        )
+                    }
+                    None => err_at(
+                        pos,
+                        "unexpected end of document: elements are not closed".into(),
+                    ),
+                });
             }
             Event::Text(t) if depth <= 1 && !t.trim().is_empty() => {
-                return Err(err(&r, "unexpected text between features".into()));
+                return Err(err_at(pos, "unexpected text between features".into()));
             }
             Event::DocType(_) => {
                 return Err(err(&r, "a DOCTYPE declaration is not allowed".into()))
@@ -1106,5 +1150,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("has no gml:id"));
+    }
+
+    #[test]
+    fn malformed_xml_is_reported_where_it_is() {
+        let xml_error = |doc: String| match parse_document(doc) {
+            Err(XplanError::Xml(e)) => (e.line, e.message),
+            other => panic!("expected an XML error, got {other:?}"),
+        };
+        let line_of =
+            |doc: &str, what: &str| doc[..doc.find(what).unwrap()].matches('\n').count() + 1;
+        // a stray '<' before an end tag deep in the document
+        let doc = DOC.replace("</xplan:BP_Bereich>", "<</xplan:BP_Bereich>");
+        let (line, msg) = xml_error(doc.clone());
+        assert_eq!(line, line_of(&doc, "<</xplan:BP_Bereich>"));
+        assert!(msg.contains("invalid element name"), "{msg}");
+        // an element never closed: named with the line it was opened at
+        let doc = DOC.replacen("</xplan:name>", "", 1);
+        let (line, msg) = xml_error(doc.clone());
+        let opened = line_of(&doc, "<xplan:name>");
+        assert!(
+            msg.contains(&format!("expected </xplan:name> (opened at line {opened})")),
+            "{msg}"
+        );
+        assert!(line > opened, "{line}");
+        // cut off inside a feature
+        let doc = DOC[..DOC.find("</xplan:BP_Bereich>").unwrap()].to_string();
+        let (line, msg) = xml_error(doc.clone());
+        assert!(msg.contains("never closed"), "{msg}");
+        assert!(line > 2, "{line}");
     }
 }
