@@ -355,11 +355,11 @@ fn named(features: &[&Feature]) -> String {
 }
 
 /// The items of a property value (a repeated property is an array).
-fn items(v: Option<&Value>) -> Vec<&Value> {
+fn items(v: Option<&Value>) -> &[Value] {
     match v {
-        None => vec![],
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
+        None => &[],
+        Some(Value::Array(a)) => a,
+        Some(v) => std::slice::from_ref(v),
     }
 }
 

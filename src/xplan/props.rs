@@ -79,10 +79,19 @@ impl Map {
         Map::default()
     }
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0
-            .binary_search_by(|(k, _)| (**k).cmp(key))
-            .ok()
-            .map(|i| &self.0[i].1)
+        if self.0.len() <= 12 {
+            // most objects are this small: lengths rule out most keys
+            // without comparing bytes
+            self.0
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && **k == *key)
+                .map(|(_, v)| v)
+        } else {
+            self.0
+                .binary_search_by(|(k, _)| (**k).cmp(key))
+                .ok()
+                .map(|i| &self.0[i].1)
+        }
     }
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()

@@ -461,10 +461,13 @@ impl Check {
     fn check(self, e: &Env, f: &Feature, t: usize, o: &Map, out: &mut Vec<Problem>) {
         match self {
             Check::Combos(combos) => {
-                let mut names: Vec<&str> = combos.iter().flat_map(|c| c.iter().copied()).collect();
-                names.sort_unstable();
-                names.dedup();
-                let used: Vec<&str> = names.into_iter().filter(|n| set(o, n)).collect();
+                let mut used: Vec<&str> = Vec::new();
+                for n in combos.iter().flat_map(|c| c.iter().copied()) {
+                    if !used.contains(&n) && set(o, n) {
+                        used.push(n);
+                    }
+                }
+                used.sort_unstable();
                 let allowed =
                     |c: &&[&str]| c.len() == used.len() && c.iter().all(|n| used.contains(n));
                 if !used.is_empty() && !combos.iter().any(allowed) {
