@@ -407,7 +407,7 @@ fn set(o: &Map, path: &str) -> bool {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
     };
-    items(o.get(head)).into_iter().any(|v| match (rest, v) {
+    items(o.get(head)).iter().any(|v| match (rest, v) {
         (Some(r), Value::Object(inner)) => set(inner, r),
         (Some(_), _) => false,
         (None, v) => match value_text(v) {

@@ -890,18 +890,29 @@ impl FeatureReader {
                 continue;
             }
             let name = p.local.clone();
-            let full = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}/{name}")
+            // the property's path (for references, geometries, data types)
+            let full = || {
+                if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}/{name}")
+                }
             };
-            let href = cur.attr(&p, XLINK_NS, "href")?;
-            let uom = cur.attr(&p, "", "uom")?;
-            let code_space = cur.attr(&p, "", "codeSpace")?;
-            let nil_reason = cur.attr(&p, "", "nilReason")?;
+            // most property elements have no attributes: no lookups then
+            let (href, uom, code_space, nil_reason) = if p.start.attributes_raw().trim().is_empty()
+            {
+                (None, None, None, None)
+            } else {
+                (
+                    cur.attr(&p, XLINK_NS, "href")?,
+                    cur.attr(&p, "", "uom")?,
+                    cur.attr(&p, "", "codeSpace")?,
+                    cur.attr(&p, "", "nilReason")?,
+                )
+            };
             if let Some(href) = href {
                 f.references.push(Reference {
-                    property: full.clone(),
+                    property: full(),
                     href: href.clone(),
                 });
                 cur.skip()?;
@@ -925,7 +936,7 @@ impl FeatureReader {
                         if c.ns == NsKind::Gml && is_geometry_element(&c.local) {
                             let g = read_geometry(cur, &c, self.srs_name.as_deref())?;
                             f.geometries.push(GeometryProperty {
-                                property: full.clone(),
+                                property: full(),
                                 geometry: g,
                             });
                             value = Some(None);
@@ -935,7 +946,7 @@ impl FeatureReader {
                             let mut obj = MapBuilder::new();
                             obj.insert("@type", Value::String(props::text(&c.local)));
                             if !c.empty {
-                                self.properties(cur, &c, &full, &mut obj, f)?;
+                                self.properties(cur, &c, &full(), &mut obj, f)?;
                             } else {
                                 cur.skip()?;
                             }

@@ -11,7 +11,6 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// A shared, immutable text.
@@ -216,7 +215,9 @@ const SHARED_TEXT: usize = 24;
 const TABLE_LIMIT: usize = 16_384;
 
 thread_local! {
-    static TABLE: RefCell<HashSet<Str>> = RefCell::new(HashSet::new());
+    // short keys: a fast non-cryptographic hash (the texts come from the
+    // document, but the table is bounded by TABLE_LIMIT)
+    static TABLE: RefCell<rustc_hash::FxHashSet<Str>> = RefCell::new(Default::default());
 }
 
 fn shared(s: &str) -> Str {
