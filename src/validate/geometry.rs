@@ -545,6 +545,11 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
             if pts.is_empty() {
                 break;
             }
+            // a side the whole ring lies within leaves it as it is
+            // (clipping only shrinks the ring's box)
+            if (below && max[axis] <= bound) || (!below && min[axis] >= bound) {
+                continue;
+            }
             let inside = |p: &[f64; 2]| {
                 if below {
                     p[axis] <= bound
