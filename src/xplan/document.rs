@@ -255,6 +255,10 @@ fn fast_top_level<'a>(src: &'a str, body: usize, root_qname: &str) -> Option<Vec
             return None;
         }
         let gt = tag_end(b, pos)?;
+        if gt >= root_end {
+            // a '<' whose tag runs into the root's end tag: not the usual shape
+            return None;
+        }
         let name_len = src[pos + 1..gt]
             .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
             .unwrap_or(gt - pos - 1);
@@ -356,8 +360,9 @@ fn scan_top_level<'a>(
     let err = |r: &quick_xml::Reader<&[u8]>, msg: String| {
         err_at(body_start + r.error_position() as usize, msg)
     };
-    // Start tags not yet closed below the members (their offsets): an end
-    // of document inside one names where it was opened.
+    // Start tags not yet closed (offset, name length; 0 for the top level,
+    // whose end tags are checked on their own): an end of document inside
+    // one names where it was opened.
     let mut open: Vec<(usize, usize)> = Vec::new();
     loop {
         let pos = body_start + r.buffer_position() as usize;
@@ -405,6 +410,7 @@ fn scan_top_level<'a>(
                     children: Vec::new(),
                 });
                 if !empty {
+                    open.push((pos, 0));
                     depth = 1;
                 }
             }
@@ -466,7 +472,9 @@ fn scan_top_level<'a>(
                         ));
                     }
                 }
-                if let (true, Some((at, len))) = (depth >= 2, open.pop()) {
+                // (the members' wrappers are checked above)
+                let opened = if depth >= 1 { open.pop() } else { None };
+                if let (true, Some((at, len))) = (depth >= 2, opened) {
                     let (want, got) = (&src[at + 1..at + 1 + len], e.name());
                     let got: &str = got.as_ref();
                     if want != got {
@@ -1185,10 +1193,20 @@ mod tests {
             "{msg}"
         );
         assert!(line > opened, "{line}");
-        // cut off inside a feature
+        // cut off inside a feature: the innermost open element is named
         let doc = DOC[..DOC.find("</xplan:BP_Bereich>").unwrap()].to_string();
         let (line, msg) = xml_error(doc.clone());
-        assert!(msg.contains("never closed"), "{msg}");
-        assert!(line > 2, "{line}");
+        assert!(
+            msg.contains("<xplan:BP_Bereich gml:id=\"b1\"> is never closed"),
+            "{msg}"
+        );
+        assert_eq!(line, line_of(&doc, "<xplan:BP_Bereich gml:id"));
+        // a '<' between the last member and the root's end tag (the member
+        // scan must not read past the root's end)
+        let end = DOC.rfind("</xplan:XPlanAuszug>").unwrap();
+        let doc = format!("{}<ä\n{}", &DOC[..end], &DOC[end..]);
+        let (line, msg) = xml_error(doc.clone());
+        assert!(msg.contains("<ä") && msg.contains("never closed"), "{msg}");
+        assert_eq!(line, line_of(&doc, "<ä"));
     }
 }

@@ -11,6 +11,7 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// A shared, immutable text.
@@ -130,7 +131,8 @@ impl<'a> IntoIterator for &'a Map {
 
 impl From<&serde_json::Value> for Value {
     /// Texts, arrays and objects as they are; other JSON values (numbers,
-    /// booleans, null) as their JSON text.
+    /// booleans, null) as their JSON text (so not a round trip for them:
+    /// the parser never makes such values).
     fn from(v: &serde_json::Value) -> Value {
         match v {
             serde_json::Value::String(s) => Value::String(text(s)),
@@ -143,8 +145,12 @@ impl From<&serde_json::Value> for Value {
 
 impl From<&serde_json::Map<String, serde_json::Value>> for Map {
     fn from(o: &serde_json::Map<String, serde_json::Value>) -> Map {
-        // a serde_json map iterates in key order: already sorted
-        Map(o.iter().map(|(k, v)| (key(k), Value::from(v))).collect())
+        // sorted here: a serde_json map iterates in key order only
+        // without its preserve_order feature
+        let mut entries: Vec<(Str, Value)> =
+            o.iter().map(|(k, v)| (key(k), Value::from(v))).collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Map(entries.into_boxed_slice())
     }
 }
 
@@ -186,38 +192,42 @@ impl MapBuilder {
         MapBuilder::default()
     }
     pub fn insert(&mut self, name: &str, v: Value) {
-        // objects have a handful of entries: a scan beats hashing
-        match self.entries.iter_mut().find(|(k, _)| &**k == name) {
-            None => self.entries.push((key(name), v)),
-            // Arrays only arise from repeated properties: no single
-            // XPlanGML property value is an array.
-            Some((_, Value::Array(a))) => {
-                let mut items = std::mem::take(a).into_vec();
-                items.push(v);
-                *a = items.into_boxed_slice();
-            }
-            Some((_, existing)) => {
-                let old = std::mem::replace(existing, Value::Array(Box::new([])));
-                *existing = Value::Array(vec![old, v].into_boxed_slice());
-            }
-        }
+        self.entries.push((key(name), v));
     }
     pub fn build(mut self) -> Map {
-        self.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Map(self.entries.into_boxed_slice())
+        // a stable sort keeps repeated keys in insertion order; each run of
+        // one key becomes one entry (linear in the entries, however many)
+        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(Str, Value)> = Vec::with_capacity(self.entries.len());
+        let mut run: Vec<Value> = Vec::new();
+        let mut entries = self.entries.into_iter().peekable();
+        while let Some((k, v)) = entries.next() {
+            if entries.peek().is_some_and(|(next, _)| *next == k) || !run.is_empty() {
+                run.push(v);
+                if entries.peek().is_none_or(|(next, _)| *next != k) {
+                    // Arrays only arise from repeated properties: no single
+                    // XPlanGML property value is an array.
+                    out.push((k, Value::Array(std::mem::take(&mut run).into_boxed_slice())));
+                }
+            } else {
+                out.push((k, v));
+            }
+        }
+        Map(out.into_boxed_slice())
     }
 }
 
 /// Texts up to this length are shared between values.
 const SHARED_TEXT: usize = 24;
 /// The most texts one thread's table keeps (property names and codes are
-/// few; a table that would grow beyond this stops sharing new texts).
+/// few); a full table starts again empty, so that a long-running server
+/// shares the texts of the documents it reads now.
 const TABLE_LIMIT: usize = 16_384;
 
 thread_local! {
-    // short keys: a fast non-cryptographic hash (the texts come from the
-    // document, but the table is bounded by TABLE_LIMIT)
-    static TABLE: RefCell<rustc_hash::FxHashSet<Str>> = RefCell::new(Default::default());
+    // the texts come from uploaded documents: a seeded hash, so that no
+    // document can make its texts collide
+    static TABLE: RefCell<HashSet<Str>> = RefCell::new(HashSet::new());
 }
 
 fn shared(s: &str) -> Str {
@@ -226,10 +236,11 @@ fn shared(s: &str) -> Str {
         if let Some(x) = t.get(s) {
             return x.clone();
         }
-        let x: Str = Arc::from(s);
-        if t.len() < TABLE_LIMIT {
-            t.insert(x.clone());
+        if t.len() >= TABLE_LIMIT {
+            t.clear();
         }
+        let x: Str = Arc::from(s);
+        t.insert(x.clone());
         x
     })
 }

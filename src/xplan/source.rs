@@ -67,16 +67,20 @@ pub struct Mapped {
 
 // SAFETY: the mapping is read-only and owned by this value; reading it
 // from several threads is safe, and `release` only drops pages (madvise),
-// which later reads map again with the same contents.
+// which later reads map again from the file (the same contents as long as
+// the file is not changed, see `Mapped::open`).
 unsafe impl Send for Mapped {}
 unsafe impl Sync for Mapped {}
 
 impl Mapped {
     /// Maps `file` if it is a UTF-8 text (no other encoding declared, valid
     /// UTF-8 throughout): `Ok(None)` when it is not, for the caller to read
-    /// and decode it as usual. The file must not be truncated while mapped
-    /// (reading a vanished page ends the process), which is why only the
-    /// CLI maps files, and only large ones.
+    /// and decode it as usual. The file must not be changed while mapped:
+    /// a private mapping is no snapshot, so another process truncating the
+    /// file ends this one (SIGBUS) and writing to it breaks the UTF-8 check
+    /// the text relies on. That is the accepted risk of the command line
+    /// validator of large files (the user's own file, read once); the
+    /// server never maps.
     pub fn open(file: &std::fs::File) -> std::io::Result<Option<Mapped>> {
         let len = usize::try_from(file.metadata()?.len())
             .map_err(|_| std::io::Error::other("file too large to map"))?;
@@ -115,8 +119,8 @@ impl Mapped {
     }
 
     fn text(&self) -> &str {
-        // SAFETY: checked to be UTF-8 from `start` on in `open`, and
-        // the mapping is read-only.
+        // SAFETY: checked to be UTF-8 from `start` on in `open`; the
+        // mapping is read-only and the file unchanged (see `open`).
         unsafe { std::str::from_utf8_unchecked(&self.bytes()[self.start..]) }
     }
 
@@ -148,7 +152,7 @@ impl Mapped {
                 }
                 Err(_) => return false,
             }
-            self.release(0..self.start + pos);
+            self.release(0..pos);
         }
         true
     }
@@ -202,18 +206,54 @@ mod tests {
         Mapped::open(&f).unwrap()
     }
 
+    /// The resident size of the mapping holding `ptr` (/proc/self/smaps).
+    fn resident_kib(ptr: *const u8) -> usize {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut lines = smaps.lines();
+        while let Some(l) = lines.next() {
+            let Some((from, rest)) = l.split_once('-') else {
+                continue;
+            };
+            let to = rest.split_whitespace().next().unwrap_or("");
+            let (Ok(from), Ok(to)) = (
+                usize::from_str_radix(from, 16),
+                usize::from_str_radix(to, 16),
+            ) else {
+                continue;
+            };
+            if (from..to).contains(&(ptr as usize)) {
+                let rss = lines.find_map(|l| l.strip_prefix("Rss:")).unwrap();
+                return rss.trim().trim_end_matches("kB").trim().parse().unwrap();
+            }
+        }
+        panic!("mapping not found");
+    }
+
     #[test]
     fn maps_utf8_text_and_reads_released_pages_again() {
-        // characters of 2 and 3 bytes across the 8 MiB check blocks
+        // a character of 2 bytes across the first 8 MiB check block's
+        // end, characters of 2 and 3 bytes after it
         let mut text = String::from("\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>");
+        text.push_str(&"x".repeat((8 << 20) + 3 - 1 - text.len()));
+        text.push('ä');
         while text.len() < (17 << 20) {
             text.push_str("Flächenschluss – Straßenbegrenzungslinie ");
         }
         text.push_str("</a>");
+        assert!(!text.is_char_boundary((8 << 20) + 3));
         let m = mapped(text.as_bytes()).expect("UTF-8 text is mapped");
+        let ptr = m.ptr as *const u8;
         let s = Source::Mapped(m);
+        // the check handed its blocks back as it went
+        assert!(resident_kib(ptr) < 9 << 10, "{} KiB", resident_kib(ptr));
         assert_eq!(&*s, &text[3..]);
+        assert!(
+            resident_kib(ptr) > 16 << 10,
+            "read: {} KiB",
+            resident_kib(ptr)
+        );
         s.release(0..s.len());
+        assert!(resident_kib(ptr) < 8, "released: {} KiB", resident_kib(ptr));
         s.release(5..6); // less than a page: nothing
         assert_eq!(&*s, &text[3..], "released pages read again");
     }
