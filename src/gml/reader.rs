@@ -256,31 +256,48 @@ impl<'a> XmlCursor<'a> {
     /// The value of an attribute given by namespace URI (or "" for none) and
     /// local name.
     pub fn attr(&self, e: &Elem<'_>, ns: &str, local: &str) -> Result<Option<String>, GmlError> {
+        let [v] = self.attrs(e, [(ns, local)])?;
+        Ok(v)
+    }
+
+    /// The values of several attributes (namespace URI, local name), in
+    /// one pass over the element's attributes.
+    pub fn attrs<const N: usize>(
+        &self,
+        e: &Elem<'_>,
+        wanted: [(&str, &str); N],
+    ) -> Result<[Option<String>; N], GmlError> {
+        let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
         for a in e.start.attributes() {
             let a = a.map_err(|err| self.error_at(e.offset, format!("bad attribute: {err}")))?;
             let (r, l) = self.reader.resolver().resolve_attribute(a.key);
             let l: &str = l.as_ref();
-            if l != local {
-                continue;
-            }
-            let matches = match r {
-                ResolveResult::Bound(n) => {
-                    let n: &str = n.as_ref();
-                    n == ns
+            for (i, &(ns, local)) in wanted.iter().enumerate() {
+                if l != local || out[i].is_some() {
+                    continue;
                 }
-                ResolveResult::Unbound => ns.is_empty(),
-                ResolveResult::Unknown(_) => false,
-            };
-            if matches {
-                let v = a
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|err| {
-                        self.error_at(e.offset, format!("bad attribute value: {err}"))
-                    })?;
-                return Ok(Some(v.into_owned()));
+                let matches = match &r {
+                    ResolveResult::Bound(n) => {
+                        let n: &str = n.as_ref();
+                        n == ns
+                    }
+                    ResolveResult::Unbound => ns.is_empty(),
+                    ResolveResult::Unknown(_) => false,
+                };
+                if matches {
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|err| {
+                            self.error_at(e.offset, format!("bad attribute value: {err}"))
+                        })?;
+                    out[i] = Some(v.into_owned());
+                }
+            }
+            if out.iter().all(Option::is_some) {
+                break;
             }
         }
-        Ok(None)
+        Ok(out)
     }
 
     /// The namespace declarations in scope, as (prefix, uri); the default

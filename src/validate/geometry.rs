@@ -540,9 +540,11 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
         if min[0] >= lo.x && max[0] <= hi.x && min[1] >= lo.y && max[1] <= hi.y {
             return ring.clone();
         }
-        let mut pts = ring.clone();
+        // the first side clipped reads the ring itself
+        let mut pts: Option<Vec<[f64; 2]>> = None;
         for &(axis, bound, below) in &planes {
-            if pts.is_empty() {
+            let src: &[[f64; 2]] = pts.as_deref().unwrap_or(ring);
+            if src.is_empty() {
                 break;
             }
             // a side the whole ring lies within leaves it as it is
@@ -557,9 +559,9 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
                     p[axis] >= bound
                 }
             };
-            let mut out = Vec::with_capacity(pts.len() + 4);
-            let mut prev = *pts.last().unwrap();
-            for &p in &pts {
+            let mut out = Vec::with_capacity(src.len() + 4);
+            let mut prev = *src.last().expect("not empty");
+            for &p in src {
                 let (pi, qi) = (inside(&prev), inside(&p));
                 if pi != qi {
                     let t = (bound - prev[axis]) / (p[axis] - prev[axis]);
@@ -575,9 +577,9 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
                 }
                 prev = p;
             }
-            pts = out;
+            pts = Some(out);
         }
-        pts
+        pts.unwrap_or_else(|| ring.clone())
     };
     s.iter()
         .map(|shape| {

@@ -911,12 +911,16 @@ impl FeatureReader {
             {
                 (None, None, None, None)
             } else {
-                (
-                    cur.attr(&p, XLINK_NS, "href")?,
-                    cur.attr(&p, "", "uom")?,
-                    cur.attr(&p, "", "codeSpace")?,
-                    cur.attr(&p, "", "nilReason")?,
-                )
+                let [href, uom, code_space, nil_reason] = cur.attrs(
+                    &p,
+                    [
+                        (XLINK_NS, "href"),
+                        ("", "uom"),
+                        ("", "codeSpace"),
+                        ("", "nilReason"),
+                    ],
+                )?;
+                (href, uom, code_space, nil_reason)
             };
             if let Some(href) = href {
                 f.references.push(Reference {
