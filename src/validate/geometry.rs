@@ -561,8 +561,9 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
             };
             let mut out = Vec::with_capacity(src.len() + 4);
             let mut prev = *src.last().expect("not empty");
+            let mut pi = inside(&prev);
             for &p in src {
-                let (pi, qi) = (inside(&prev), inside(&p));
+                let qi = inside(&p);
                 if pi != qi {
                     let t = (bound - prev[axis]) / (p[axis] - prev[axis]);
                     let mut x = [
@@ -575,7 +576,7 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
                 if qi {
                     out.push(p);
                 }
-                prev = p;
+                (prev, pi) = (p, qi);
             }
             pts = Some(out);
         }
