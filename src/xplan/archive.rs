@@ -67,25 +67,8 @@ pub fn media_type(name: &str) -> &'static str {
 
 /// Reads a plan from a file: an XPlanArchiv (zip) or a plain XPlanGML file.
 pub fn read_input(path: &Path, limits: &Limits) -> Result<InputFile, XplanError> {
-    let io = |source| XplanError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > limits.max_input_bytes {
-        return Err(XplanError::TooLarge(format!(
-            "{} has {} bytes, more than the limit of {}",
-            path.display(),
-            meta.len(),
-            limits.max_input_bytes
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    read_input_bytes(name, bytes, limits)
+    checked_len(path, limits)?;
+    read_file(path, limits)
 }
 
 /// [`read_input`] for a validation: a plain UTF-8 file of at least
@@ -95,28 +78,56 @@ pub fn read_input_mapped(
     path: &Path,
     limits: &Limits,
 ) -> Result<(String, super::Source, Vec<Attachment>), XplanError> {
-    let io = |source| XplanError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() >= super::source::MAP_FROM && meta.len() <= limits.max_input_bytes {
-        let file = std::fs::File::open(path).map_err(io)?;
+    if checked_len(path, limits)? >= super::source::MAP_FROM {
+        let file = std::fs::File::open(path).map_err(io_error(path))?;
         let mut magic = [0u8; 4];
-        let zip = std::io::Read::read_exact(&mut &file, &mut magic).is_ok()
-            && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06");
+        let zip = std::io::Read::read_exact(&mut &file, &mut magic).is_ok() && is_zip(&magic);
         if !zip {
-            if let Some(m) = super::source::Mapped::open(&file).map_err(io)? {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                return Ok((name, super::Source::Mapped(m), Vec::new()));
+            if let Some(m) = super::source::Mapped::open(&file).map_err(io_error(path))? {
+                return Ok((file_name(path), super::Source::Mapped(m), Vec::new()));
             }
         }
     }
-    let input = read_input(path, limits)?;
+    let input = read_file(path, limits)?;
     Ok((input.source_name, input.gml.into(), input.attachments))
+}
+
+/// The file's size, refused above the input limit.
+fn checked_len(path: &Path, limits: &Limits) -> Result<u64, XplanError> {
+    let len = std::fs::metadata(path).map_err(io_error(path))?.len();
+    if len > limits.max_input_bytes {
+        return Err(XplanError::TooLarge(format!(
+            "{} has {} bytes, more than the limit of {}",
+            path.display(),
+            len,
+            limits.max_input_bytes
+        )));
+    }
+    Ok(len)
+}
+
+fn read_file(path: &Path, limits: &Limits) -> Result<InputFile, XplanError> {
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    read_input_bytes(file_name(path), bytes, limits)
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> XplanError + '_ {
+    move |source| XplanError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A zip archive's signature (local file header, or an empty archive's
+/// end record).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
 /// Reads a plan from bytes (zip recognised by its signature).
@@ -132,7 +143,7 @@ pub fn read_input_bytes(
             limits.max_input_bytes
         )));
     }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+    if is_zip(&bytes) {
         let (gml, attachments) = read_archive(std::io::Cursor::new(bytes), limits)?;
         Ok(InputFile {
             source_name,

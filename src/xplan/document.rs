@@ -128,6 +128,14 @@ pub fn is_plan_type(t: &str) -> bool {
     t.len() == 7 && t.ends_with("_Plan") && matches!(&t[..2], "BP" | "FP" | "RP" | "LP" | "SO")
 }
 
+/// The encoding named in the XML declaration at the start of `bytes`
+/// (lower case), if any.
+pub(crate) fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
+    head.find("encoding=")
+        .and_then(|i| head[i + 9..].split(['"', '\'']).nth(1).map(str::to_string))
+}
+
 /// Turns raw file bytes into UTF-8 text: strips a BOM and converts
 /// ISO-8859-1 / Windows-1252 documents (declared in the XML declaration).
 pub fn decode_text(bytes: Vec<u8>) -> Result<String, XplanError> {
@@ -141,12 +149,7 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, XplanError> {
             "UTF-16 documents are not supported; save the plan as UTF-8".into(),
         ));
     }
-    let head = &bytes[..bytes.len().min(200)];
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let declared = head
-        .find("encoding=")
-        .and_then(|i| head[i + 9..].split(['"', '\'']).nth(1).map(str::to_string));
-    match declared.as_deref() {
+    match declared_encoding(&bytes).as_deref() {
         Some("iso-8859-1") | Some("latin1") | Some("iso-8859-15") | Some("windows-1252") => {
             Ok(bytes.iter().map(|&b| b as char).collect())
         }
@@ -669,13 +672,6 @@ fn read_members(
 /// parallel, each with the root's namespace bindings in scope.
 pub fn parse_document(source: String) -> Result<Document, XplanError> {
     parse_shared(std::sync::Arc::new(Source::from(source)))
-}
-
-/// Removes a UTF-8 byte order mark.
-pub fn strip_bom(source: &mut String) {
-    if source.starts_with('\u{feff}') {
-        source.drain(..3);
-    }
 }
 
 /// The XPlanGML version a document declares, from a look at its start

@@ -11,7 +11,7 @@ pub mod source;
 
 pub use archive::{read_input, write_archive, Attachment, InputFile, Limits};
 pub use document::{
-    parse_chunked, parse_document, parse_shared, sniff_version, strip_bom, Document, Feature,
+    parse_chunked, parse_document, parse_shared, sniff_version, Document, Feature,
     GeometryProperty, Reference,
 };
 pub use plan::{split_features, split_plans, PlanData, PlanStatus, PlanType};

@@ -33,7 +33,9 @@ impl Source {
 impl From<String> for Source {
     /// The text without a leading byte order mark.
     fn from(mut s: String) -> Source {
-        super::strip_bom(&mut s);
+        if s.starts_with('\u{feff}') {
+            s.drain(..3);
+        }
         Source::Text(s)
     }
 }
@@ -124,17 +126,13 @@ impl Mapped {
         unsafe { std::str::from_utf8_unchecked(&self.bytes()[self.start..]) }
     }
 
-    /// No encoding or UTF-8 declared (UTF-16 has a byte order mark or
-    /// zero bytes in its first characters, and fails the UTF-8 check).
+    /// No encoding or UTF-8 declared (UTF-16 fails the UTF-8 check: its
+    /// byte order mark is no UTF-8).
     fn declares_utf8(&self) -> bool {
-        let b = self.bytes();
-        let head = String::from_utf8_lossy(&b[..b.len().min(200)]).to_ascii_lowercase();
-        let declared = head
-            .find("encoding=")
-            .and_then(|i| head[i + 9..].split(['"', '\'']).nth(1).map(str::to_string));
-        matches!(declared.as_deref(), None | Some("utf-8") | Some("utf8"))
-            && !b.starts_with(&[0xFF, 0xFE])
-            && !b.starts_with(&[0xFE, 0xFF])
+        matches!(
+            super::document::declared_encoding(self.bytes()).as_deref(),
+            None | Some("utf-8") | Some("utf8")
+        )
     }
 
     /// Checks the text block by block, handing each block back.
