@@ -381,9 +381,10 @@ fn external_references(
     doc: &crate::xplan::Document,
     attachments: &[crate::xplan::Attachment],
 ) -> Vec<ExternalReference> {
-    fn walk(v: &crate::xplan::props::Value, out: &mut Vec<String>) {
+    use crate::xplan::props::Value;
+    fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
-            crate::xplan::props::Value::Object(o) => {
+            Value::Object(o) => {
                 for (k, v) in o {
                     if k == "referenzURL" || k == "georefURL" {
                         if let Some(s) = v.as_str() {
@@ -393,7 +394,7 @@ fn external_references(
                     walk(v, out);
                 }
             }
-            crate::xplan::props::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
             _ => {}
         }
     }

@@ -363,9 +363,9 @@ fn scan_top_level<'a>(
     let err = |r: &quick_xml::Reader<&[u8]>, msg: String| {
         err_at(body_start + r.error_position() as usize, msg)
     };
-    // Start tags not yet closed (offset, name length; 0 for the top level,
-    // whose end tags are checked on their own): an end of document inside
-    // one names where it was opened.
+    // Start tags not yet closed (offset, name length): each end tag is
+    // checked against the innermost, and an end of document inside one
+    // names where it was opened.
     let mut open: Vec<(usize, usize)> = Vec::new();
     loop {
         let pos = body_start + r.buffer_position() as usize;
@@ -399,6 +399,10 @@ fn scan_top_level<'a>(
             Event::Start(e) | Event::Empty(e) if depth == 0 => {
                 let (line, col) = lines.at(pos);
                 let empty = end > 1 && src.as_bytes()[end - 2] == b'/';
+                if !empty {
+                    open.push((pos, e.name().as_ref().len()));
+                    depth = 1;
+                }
                 let local = {
                     let n = e.local_name();
                     let n: &str = n.as_ref();
@@ -412,10 +416,6 @@ fn scan_top_level<'a>(
                     col,
                     children: Vec::new(),
                 });
-                if !empty {
-                    open.push((pos, 0));
-                    depth = 1;
-                }
             }
             Event::Start(e) if depth == 1 => {
                 child_start = pos;
@@ -457,27 +457,8 @@ fn scan_top_level<'a>(
                     }
                     break; // end of the root
                 }
-                if depth == 1 {
-                    let n = e.name();
-                    let n: &str = n.as_ref();
-                    let open = out.last().map(|t| {
-                        let q = t.start.name();
-                        let q: &str = q.as_ref();
-                        q.to_string()
-                    });
-                    if open.as_deref() != Some(n) {
-                        return Err(err_at(
-                            pos,
-                            format!(
-                                "malformed XML: expected </{}>, found </{n}>",
-                                open.unwrap_or_default()
-                            ),
-                        ));
-                    }
-                }
-                // (the members' wrappers are checked above)
-                let opened = if depth >= 1 { open.pop() } else { None };
-                if let (true, Some((at, len))) = (depth >= 2, opened) {
+                // depth ≥ 1 here: every open element is on the stack
+                if let Some((at, len)) = open.pop() {
                     let (want, got) = (&src[at + 1..at + 1 + len], e.name());
                     let got: &str = got.as_ref();
                     if want != got {

@@ -57,14 +57,6 @@ impl Value {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object()?.get(key)
     }
-    /// The same value as `serde_json`.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(a) => serde_json::Value::Array(a.iter().map(Value::to_json).collect()),
-            Value::Object(o) => serde_json::Value::Object(o.to_json()),
-        }
-    }
 }
 
 impl std::fmt::Display for Value {
@@ -111,10 +103,12 @@ impl Map {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The same map as `serde_json` (through [`Serialize`]).
     pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.iter()
-            .map(|(k, v)| (k.to_string(), v.to_json()))
-            .collect()
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => unreachable!("a map serialises to a JSON object"),
+        }
     }
 }
 
@@ -126,31 +120,6 @@ impl<'a> IntoIterator for &'a Map {
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (&**k, v))
-    }
-}
-
-impl From<&serde_json::Value> for Value {
-    /// Texts, arrays and objects as they are; other JSON values (numbers,
-    /// booleans, null) as their JSON text (so not a round trip for them:
-    /// the parser never makes such values).
-    fn from(v: &serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::String(s) => Value::String(text(s)),
-            serde_json::Value::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
-            serde_json::Value::Object(o) => Value::Object(Map::from(o)),
-            other => Value::String(text(&other.to_string())),
-        }
-    }
-}
-
-impl From<&serde_json::Map<String, serde_json::Value>> for Map {
-    fn from(o: &serde_json::Map<String, serde_json::Value>) -> Map {
-        // sorted here: a serde_json map iterates in key order only
-        // without its preserve_order feature
-        let mut entries: Vec<(Str, Value)> =
-            o.iter().map(|(k, v)| (key(k), Value::from(v))).collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        Map(entries.into_boxed_slice())
     }
 }
 
@@ -262,6 +231,30 @@ pub fn text(s: &str) -> Str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// For the tests: texts, arrays and objects as they are; other JSON
+    /// values as their JSON text (the parser makes no such values).
+    impl From<&serde_json::Value> for Value {
+        fn from(v: &serde_json::Value) -> Value {
+            match v {
+                serde_json::Value::String(s) => Value::String(text(s)),
+                serde_json::Value::Array(a) => Value::Array(a.iter().map(Value::from).collect()),
+                serde_json::Value::Object(o) => Value::Object(Map::from(o)),
+                other => Value::String(text(&other.to_string())),
+            }
+        }
+    }
+
+    impl From<&serde_json::Map<String, serde_json::Value>> for Map {
+        fn from(o: &serde_json::Map<String, serde_json::Value>) -> Map {
+            // sorted here: a serde_json map iterates in key order only
+            // without its preserve_order feature
+            let mut entries: Vec<(Str, Value)> =
+                o.iter().map(|(k, v)| (key(k), Value::from(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Map(entries.into_boxed_slice())
+        }
+    }
 
     fn s(t: &str) -> Value {
         Value::String(text(t))
