@@ -573,9 +573,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 })
             };
-            // the first two files are read while the database connects
-            let mut started: std::collections::VecDeque<_> =
-                files.iter().take(2).map(|f| read(f.clone())).collect();
+            // files imported at once, each in its own transaction; the
+            // first ones are read while the database connects
+            const IN_FLIGHT: usize = 2;
+            let mut started: std::collections::VecDeque<_> = files
+                .iter()
+                .take(IN_FLIGHT)
+                .map(|f| read(f.clone()))
+                .collect();
             let store = Store::connect(&cfg).await?;
             let (store, opts) = (&store, &opts);
             let mut results = futures_util::stream::iter(files.iter().enumerate())
@@ -596,7 +601,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 // a finished file frees its place at once (a large file
                 // does not hold up the next ones); reported in file order
-                .buffer_unordered(2);
+                .buffer_unordered(IN_FLIGHT);
             let mut done = std::collections::BTreeMap::new();
             let mut next = 0;
             while let Some((i, result)) = results.next().await {

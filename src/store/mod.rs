@@ -859,12 +859,9 @@ fn stream_plans(
     let fail = |e: StoreError| {
         queue.send(Err(e));
     };
+    use std::ops::ControlFlow::{Break, Continue};
     let mut sent: Vec<PlanData> = Vec::new();
-    let mut stopped = false;
     let parsed = crate::xplan::parse_chunked(source, STREAM_CHUNKS, &mut |doc| {
-        if stopped {
-            return;
-        }
         // the plans of the part read since the last plan sent (the last
         // of them may still be incomplete)
         let start = sent
@@ -874,13 +871,13 @@ fn stream_plans(
         let part = &doc.features[start..];
         if part.iter().filter(|f| f.is_plan()).nth(1).is_none() {
             // one plan so far: it may go on to the end
-            return;
+            return Continue(());
         }
         let Ok(plans) = crate::xplan::split_features(part) else {
-            return;
+            return Continue(());
         };
         let Ok(preparer) = Preparer::new(doc, plans.len(), opts, storage_srid, tol) else {
-            return;
+            return Continue(());
         };
         for pair in plans.windows(2) {
             if pair[0].members.last() >= pair[1].members.first() {
@@ -888,17 +885,16 @@ fn stream_plans(
             }
             let pd = shifted(&pair[0], start);
             if !send_plan(queue, &preparer, doc, &pd) {
-                stopped = true;
-                return;
+                // the import stops: the rest need not be parsed
+                return Break(());
             }
             sent.push(pd);
         }
+        Continue(())
     });
-    if stopped {
-        return;
-    }
     let (doc, faithful) = match parsed {
-        Ok(r) => r,
+        Ok(Some(r)) => r,
+        Ok(None) => return,
         Err(e) => return fail(e.into()),
     };
     let plans = match crate::xplan::split_plans(&doc) {

@@ -523,13 +523,19 @@ struct Head {
     namespaces: Vec<(String, String)>,
 }
 
-/// Called with the document read so far after each chunk of features.
-pub type ChunkSink<'a> = &'a mut dyn FnMut(&Document);
+/// Called with the document read so far after each chunk of features;
+/// `Break` stops the parse.
+pub type ChunkSink<'a> = &'a mut dyn FnMut(&Document) -> std::ops::ControlFlow<()>;
+
+/// A sink that lets the parse go on.
+fn never_stop(_: &Document) -> std::ops::ControlFlow<()> {
+    std::ops::ControlFlow::Continue(())
+}
 
 /// Reads the envelope and the features of the top-level elements `top`
 /// into a document, parsing the features in parallel in `chunks` chunks
 /// (of at least 1024 features) in document order; `sink` sees the
-/// document after every chunk but the last.
+/// document after every chunk but the last (None: it stopped the parse).
 fn read_members(
     src: &str,
     root: &Elem<'_>,
@@ -538,7 +544,7 @@ fn read_members(
     head: Head,
     chunks: usize,
     sink: ChunkSink<'_>,
-) -> Result<Document, XplanError> {
+) -> Result<Option<Document>, XplanError> {
     let mut srs_name = None;
     let mut bounded_by = None;
     let mut members: Vec<(&TopLevel<'_>, &Child)> = Vec::new();
@@ -641,11 +647,11 @@ fn read_members(
         if let (Some(first), Some(last)) = (part.first(), part.last()) {
             doc.source.release(first.1.range.start..last.1.range.end);
         }
-        if parts.peek().is_some() {
-            sink(&doc);
+        if parts.peek().is_some() && sink(&doc).is_break() {
+            return Ok(None);
         }
     }
-    Ok(doc)
+    Ok(Some(doc))
 }
 
 /// Parses a complete XPlanGML document. The root and its envelope are read
@@ -700,7 +706,10 @@ pub fn sniff_version(source: &str) -> Option<Version> {
 /// chunks, each handed back when parsed.
 pub fn parse_shared(source: std::sync::Arc<Source>) -> Result<Document, XplanError> {
     let chunks = if source.is_mapped() { 16 } else { 1 };
-    parse_chunked(source, chunks, &mut |_| {}).map(|(doc, _)| doc)
+    match parse_chunked(source, chunks, &mut never_stop)? {
+        Some((doc, _)) => Ok(doc),
+        None => unreachable!("the sink never stops the parse"),
+    }
 }
 
 /// [`parse_shared`] in `chunks` chunks of features (document order, at
@@ -709,12 +718,13 @@ pub fn parse_shared(source: std::sync::Arc<Source>) -> Result<Document, XplanErr
 /// features (e.g. store the plans they complete) while the rest are
 /// parsed. The flag is false when the chunks `sink` saw may differ from
 /// the returned document's features (the fast member scan failed midway
-/// and the tokenizer read the document again).
+/// and the tokenizer read the document again). None when `sink` stopped
+/// the parse.
 pub fn parse_chunked(
     source: std::sync::Arc<Source>,
     chunks: usize,
     sink: ChunkSink<'_>,
-) -> Result<(Document, bool), XplanError> {
+) -> Result<Option<(Document, bool)>, XplanError> {
     let src: &str = &source;
     let mut cur = XmlCursor::new(src);
     let root = loop {
@@ -777,7 +787,8 @@ pub fn parse_chunked(
         None => None,
     };
     let (doc, faithful) = match read {
-        Some(doc) => (doc, true),
+        Some(None) => return Ok(None),
+        Some(Some(doc)) => (doc, true),
         None => {
             let top = if root.empty {
                 Vec::new()
@@ -785,12 +796,16 @@ pub fn parse_chunked(
                 scan_top_level(src, root.offset, &root_qname)?
             };
             source.release(0..src.len());
-            let doc = read_members(src, &root, &top, version, head, chunks, &mut |_| {})?;
+            // the sink saw the fast path's chunks (if any): not these
+            let Some(doc) = read_members(src, &root, &top, version, head, chunks, &mut never_stop)?
+            else {
+                unreachable!("the sink never stops the parse");
+            };
             (doc, !reported)
         }
     };
     tracing::debug!(read_ms = t0.elapsed().as_millis() as u64, "features read");
-    Ok((doc, faithful))
+    Ok(Some((doc, faithful)))
 }
 
 /// Reads a gml:boundedBy and returns the envelope's srsName.
