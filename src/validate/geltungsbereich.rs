@@ -9,7 +9,7 @@
 //! Tolerance: the Geltungsbereich buffered by 2 mm.
 
 use super::geometry::{
-    clip, grown, ray_crosses, segments_may_meet, shapes_of, to_geo, to_geo_area, within, Shapes,
+    clip, crossing_x, grown, segments_may_meet, shapes_of, to_geo, to_geo_area, within, Shapes,
 };
 use super::{Finding, Level};
 use crate::gml::Coord;
@@ -49,43 +49,196 @@ fn polylines(g: &geo::Geometry<f64>) -> Vec<Vec<[f64; 2]>> {
     }
 }
 
+/// Points closer than this (m) to a boundary crossing of the ray are not
+/// decided by the crossing number (floating-point rounding); the exact
+/// predicates decide them.
+const UNDECIDED: f64 = 1e-6;
+
+/// A box as [min x, min y, max x, max y].
+type Bbox = [f64; 4];
+
+fn bbox_of(points: impl IntoIterator<Item = Coord>) -> Bbox {
+    points.into_iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |b, p| [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)],
+    )
+}
+
+fn boxes_meet(a: &Bbox, b: &Bbox) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+fn coord(p: &[f64; 2]) -> Coord {
+    Coord { x: p[0], y: p[1] }
+}
+
+/// The edges of a ring (closing edge included).
+fn ring_edges(ring: &[[f64; 2]]) -> impl Iterator<Item = (Coord, Coord)> + '_ {
+    (0..ring.len()).map(move |i| (coord(&ring[i]), coord(&ring[(i + 1) % ring.len()])))
+}
+
+/// Even-odd crossing number of `p` over `edges`: whether it is inside;
+/// None when it lies too near a crossing to tell.
+fn parity(p: Coord, edges: impl Iterator<Item = (Coord, Coord)>) -> Option<bool> {
+    let mut inside = false;
+    for (a, b) in edges {
+        if let Some(x) = crossing_x(p, a, b) {
+            if (p.x - x).abs() < UNDECIDED {
+                return None;
+            }
+            inside ^= p.x < x;
+        }
+    }
+    Some(inside)
+}
+
+/// An area's boundary prepared once for the "clearly inside" tests of
+/// many objects: its edges with their boxes in horizontal bands (an edge
+/// is listed in every band its y-range spans), and each ring's first
+/// point and box. A buffered Geltungsbereich has thousands of edges (the
+/// round joins), an object a few: the bands keep each test local.
+struct Boundary {
+    edges: Vec<((Coord, Coord), Bbox)>,
+    rings: Vec<(Coord, Bbox)>,
+    y0: f64,
+    band: f64,
+    bands: Vec<Vec<u32>>,
+}
+
+impl Boundary {
+    fn new(area: &Shapes) -> Boundary {
+        let rings = area.iter().flatten().filter(|r| !r.is_empty());
+        let edges: Vec<((Coord, Coord), Bbox)> = rings
+            .clone()
+            .flat_map(|r| ring_edges(r))
+            .map(|e| (e, bbox_of([e.0, e.1])))
+            .collect();
+        let all = bbox_of(edges.iter().flat_map(|(e, _)| [e.0, e.1]));
+        let n = (edges.len() / 4).clamp(1, 4096);
+        let band = ((all[3] - all[1]) / n as f64).max(f64::MIN_POSITIVE);
+        let mut boundary = Boundary {
+            rings: rings
+                .map(|r| (coord(&r[0]), bbox_of(r.iter().map(coord))))
+                .collect(),
+            y0: all[1],
+            band,
+            bands: vec![Vec::new(); n],
+            edges,
+        };
+        for i in 0..boundary.edges.len() {
+            let b = boundary.edges[i].1;
+            for k in boundary.band_range(b[1], b[3]) {
+                boundary.bands[k].push(i as u32);
+            }
+        }
+        boundary
+    }
+
+    /// The bands that y-range meets (none when it misses the area).
+    fn band_range(&self, lo: f64, hi: f64) -> std::ops::Range<usize> {
+        let n = self.bands.len();
+        let at = |y: f64| {
+            ((y - self.y0) / self.band)
+                .floor()
+                .clamp(0.0, (n - 1) as f64) as usize
+        };
+        let top = self.y0 + self.band * n as f64;
+        if self.edges.is_empty() || !(hi >= self.y0 && lo <= top) {
+            return 0..0;
+        }
+        at(lo)..at(hi) + 1
+    }
+
+    /// The edges in the bands of y-range lo..hi (an edge may repeat).
+    fn edges_in(&self, lo: f64, hi: f64) -> impl Iterator<Item = &((Coord, Coord), Bbox)> {
+        self.bands[self.band_range(lo, hi)]
+            .iter()
+            .flatten()
+            .map(|&i| &self.edges[i as usize])
+    }
+
+    /// Whether none of `segments` (all within `b`) can meet an edge: band
+    /// by band, the edges of a band against the segments in it (a large
+    /// object along the boundary spans many bands, each with a few of its
+    /// segments and a few edges).
+    fn apart_from(&self, segments: &[(Coord, Coord)], b: &Bbox) -> bool {
+        let range = self.band_range(b[1], b[3]);
+        // (band, segment) for every band a segment's y-range spans
+        let mut in_band: Vec<(u32, u32)> = Vec::with_capacity(segments.len() + range.len());
+        for (i, s) in segments.iter().enumerate() {
+            for k in self.band_range(s.0.y.min(s.1.y), s.0.y.max(s.1.y)) {
+                in_band.push((k as u32, i as u32));
+            }
+        }
+        in_band.sort_unstable();
+        in_band.chunk_by(|x, y| x.0 == y.0).all(|run| {
+            self.bands[run[0].0 as usize].iter().all(|&e| {
+                let (e, eb) = &self.edges[e as usize];
+                !boxes_meet(eb, b)
+                    || run
+                        .iter()
+                        .all(|&(_, s)| !segments_may_meet(segments[s as usize], *e))
+            })
+        })
+    }
+
+    /// Whether `p` is clearly inside the area (None: too near to tell).
+    fn contains(&self, p: Coord) -> Option<bool> {
+        // only the band of p holds edges the ray can cross, each once
+        parity(p, self.edges_in(p.y, p.y).map(|(e, _)| *e))
+    }
+}
+
 /// True when every line (or point) lies in the interior of the area: no
 /// part of it can meet the area's boundary (exact orientation tests) and
 /// its first point is inside. False means "maybe not".
-fn clearly_inside(lines: &[Vec<[f64; 2]>], area: &Shapes) -> bool {
-    let c = |p: &[f64; 2]| Coord { x: p[0], y: p[1] };
-    let edges: Vec<(Coord, Coord)> = area
-        .iter()
-        .flatten()
-        .flat_map(|r| (0..r.len()).map(move |i| (c(&r[i]), c(&r[(i + 1) % r.len()]))))
-        .collect();
-    for line in lines {
-        let Some(first) = line.first().map(c) else {
-            return false;
-        };
-        let segments: Vec<(Coord, Coord)> = if line.len() == 1 {
-            vec![(first, first)]
-        } else {
-            line.windows(2).map(|w| (c(&w[0]), c(&w[1]))).collect()
-        };
-        if segments
-            .iter()
-            .any(|s| edges.iter().any(|e| segments_may_meet(*s, *e)))
-        {
-            return false;
-        }
-        // even-odd crossing number over all rings
-        if edges
-            .iter()
-            .filter(|e| ray_crosses(first, e.0, e.1))
-            .count()
-            % 2
-            == 0
-        {
-            return false;
-        }
-    }
+fn clearly_inside(lines: &[Vec<[f64; 2]>], area: &Boundary) -> bool {
     !lines.is_empty()
+        && lines.iter().all(|line| {
+            let Some(first) = line.first().map(coord) else {
+                return false;
+            };
+            let segments: Vec<(Coord, Coord)> = if line.len() == 1 {
+                vec![(first, first)]
+            } else {
+                line.windows(2)
+                    .map(|w| (coord(&w[0]), coord(&w[1])))
+                    .collect()
+            };
+            area.apart_from(&segments, &bbox_of(line.iter().map(coord)))
+                && area.contains(first) == Some(true)
+        })
+}
+
+/// True when every polygon lies in the interior of the area (even-odd,
+/// as the exact predicate counts, so also for invalid polygons): no edge
+/// of it can meet the area's boundary, so each of its rings lies wholly
+/// inside or wholly outside the area, and the first point of each ring is
+/// inside; and no ring of the area lies inside the polygon (a hole of the
+/// area within it), the only way a point enclosed by rings inside the
+/// area can be outside it. False means "maybe not".
+fn clearly_within(polygons: &Shapes, area: &Boundary) -> bool {
+    !polygons.is_empty()
+        && polygons.iter().all(|rings| {
+            let edges: Vec<(Coord, Coord)> = rings.iter().flat_map(|r| ring_edges(r)).collect();
+            let b = bbox_of(rings.iter().flatten().map(coord));
+            !edges.is_empty()
+                && area.apart_from(&edges, &b)
+                && rings
+                    .iter()
+                    .filter_map(|r| r.first())
+                    .all(|p| area.contains(coord(p)) == Some(true))
+                && area
+                    .rings
+                    .iter()
+                    .filter(|(_, rb)| boxes_meet(rb, &b))
+                    .all(|(p, _)| parity(*p, edges.iter().copied()) == Some(false))
+        })
 }
 
 /// A Geltungsbereich buffered by the tolerance.
@@ -127,6 +280,13 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                 .iter()
                 .map(|a| a.map(|a| shapes_of(&a.0)).unwrap_or_default())
                 .collect();
+            let boundaries: Vec<Boundary> = area_shapes.iter().map(Boundary::new).collect();
+            // areas: clearly within, or the exact predicate against the
+            // part of the Geltungsbereich around the object
+            let area_within = |shapes: &Shapes, b: &geo::Rect<f64>, a: usize| {
+                clearly_within(shapes, &boundaries[a])
+                    || within(shapes, &clip(&area_shapes[a], &grown(b, 0.01)))
+            };
             let findings: Vec<Finding> = pd
                 .members
                 .par_iter()
@@ -182,30 +342,20 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                             });
                             let covered = in_rect
                                 && match (&geom, bbox) {
-                                    // areas: exact predicate against the part of
-                                    // the Geltungsbereich around the object
                                     (geo::Geometry::Polygon(p), Some(b)) => {
-                                        let r = grown(&b, 0.01);
-                                        within(
-                                            &shapes_of(std::slice::from_ref(p)),
-                                            &clip(&area_shapes[a], &r),
-                                        )
+                                        area_within(&shapes_of(std::slice::from_ref(p)), &b, a)
                                     }
                                     (geo::Geometry::MultiPolygon(m), Some(b)) => {
-                                        let r = grown(&b, 0.01);
-                                        within(&shapes_of(&m.0), &clip(&area_shapes[a], &r))
+                                        area_within(&shapes_of(&m.0), &b, a)
                                     }
                                     // lines and points: clearly inside, or the
                                     // exact relate decides
-                                    (_, Some(b)) => {
-                                        let r = grown(&b, 0.01);
-                                        clearly_inside(
-                                            &polylines(&geom),
-                                            &clip(&area_shapes[a], &r),
-                                        ) || prepared[a]
-                                            .get_or_insert_with(|| PreparedGeometry::from(area))
-                                            .relate(&geom)
-                                            .is_covers()
+                                    (_, Some(_)) => {
+                                        clearly_inside(&polylines(&geom), &boundaries[a])
+                                            || prepared[a]
+                                                .get_or_insert_with(|| PreparedGeometry::from(area))
+                                                .relate(&geom)
+                                                .is_covers()
                                     }
                                     _ => false,
                                 };
@@ -250,13 +400,17 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_and_points_clearly_inside_an_area() {
-        // a square 0..10 with a hole 4..6
-        let area: Shapes = vec![vec![
+    /// A square 0..10 with a hole 4..6.
+    fn square_with_hole() -> Boundary {
+        Boundary::new(&vec![vec![
             vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]],
             vec![[4.0, 4.0], [4.0, 6.0], [6.0, 6.0], [6.0, 4.0]],
-        ]];
+        ]])
+    }
+
+    #[test]
+    fn lines_and_points_clearly_inside_an_area() {
+        let area = square_with_hole();
         let inside = |lines: &[Vec<[f64; 2]>]| clearly_inside(lines, &area);
         assert!(inside(&[vec![[1.0, 1.0], [3.0, 1.0], [3.0, 8.0]]]));
         assert!(inside(&[vec![[1.0, 1.0]], vec![[9.0, 9.0]]]));
@@ -265,25 +419,156 @@ mod tests {
         assert!(!inside(&[vec![[11.0, 5.0]]]));
         assert!(!inside(&[vec![[1.0, 1.0], [11.0, 1.0]]]));
         assert!(!inside(&[vec![[1.0, 5.0], [9.0, 5.0]]]));
+        assert!(!inside(&[vec![[4.5, 4.5], [5.5, 5.5]]]));
         assert!(!inside(&[vec![[0.0, 5.0]]]));
         assert!(!inside(&[vec![[1.0, 10.0], [2.0, 9.0]]]));
+        // too near the boundary for the crossing number: undecided
+        assert!(!inside(&[vec![[1e-7, 5.0]]]));
         assert!(!inside(&[]));
-        // clipping the area around the line keeps the answer
-        let r = geo::Rect::new(
-            geo::coord! { x: 0.99, y: 0.99 },
-            geo::coord! { x: 3.01, y: 8.01 },
-        );
-        assert!(clearly_inside(
-            &[vec![[1.0, 1.0], [3.0, 1.0], [3.0, 8.0]]],
-            &clip(&area, &r)
+    }
+
+    #[test]
+    fn polygons_clearly_within_an_area() {
+        let area = square_with_hole();
+        let sq = |x0: f64, y0: f64, x1: f64, y1: f64| vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+        let within = |rings: Vec<Vec<[f64; 2]>>| clearly_within(&vec![rings], &area);
+        assert!(within(vec![sq(1.0, 1.0, 3.0, 3.0)]));
+        assert!(within(vec![sq(1.0, 1.0, 3.0, 9.0), sq(1.5, 2.0, 2.5, 3.0)]));
+        // two polygons, both inside
+        assert!(clearly_within(
+            &vec![vec![sq(1.0, 1.0, 2.0, 2.0)], vec![sq(7.0, 7.0, 9.0, 9.0)]],
+            &area
         ));
-        let r = geo::Rect::new(
-            geo::coord! { x: 4.49, y: 4.49 },
-            geo::coord! { x: 5.51, y: 5.51 },
-        );
-        assert!(!clearly_inside(
-            &[vec![[4.5, 4.5], [5.5, 5.5]]],
-            &clip(&area, &r)
+        // around the area's hole (its ring lies inside the polygon); with a
+        // hole of its own around the area's hole it is within
+        assert!(!within(vec![sq(3.0, 3.0, 7.0, 7.0)]));
+        assert!(!within(vec![
+            sq(3.0, 3.0, 7.0, 7.0),
+            sq(4.5, 4.5, 5.5, 5.5)
+        ]));
+        assert!(within(vec![sq(3.0, 3.0, 7.0, 7.0), sq(3.5, 3.5, 6.5, 6.5)]));
+        // inside the area's hole, outside, crossing, touching the boundary
+        assert!(!within(vec![sq(4.5, 4.5, 5.5, 5.5)]));
+        assert!(!within(vec![sq(11.0, 1.0, 12.0, 2.0)]));
+        assert!(!within(vec![sq(8.0, 1.0, 12.0, 2.0)]));
+        assert!(!within(vec![sq(0.0, 1.0, 2.0, 2.0)]));
+        assert!(!within(vec![sq(2.0, 4.5, 4.0, 5.5)]));
+        // an invalid polygon whose "hole" lies outside the area: even-odd
+        // fills it, so it is not within
+        assert!(!within(vec![
+            sq(1.0, 1.0, 3.0, 3.0),
+            sq(11.0, 1.0, 12.0, 2.0)
+        ]));
+        // one of two polygons outside
+        assert!(!clearly_within(
+            &vec![vec![sq(1.0, 1.0, 2.0, 2.0)], vec![sq(17.0, 7.0, 19.0, 9.0)]],
+            &area
         ));
+        assert!(!clearly_within(&vec![], &area));
+    }
+
+    /// The banded tests answer as the plain ones over all edges do.
+    #[test]
+    fn bands_answer_as_all_edges() {
+        // a star-like ring with many edges of all lengths and a hole
+        let n = 400;
+        let ring: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = if i % 7 == 0 {
+                    100.0
+                } else {
+                    60.0 + (i % 13) as f64 * 3.0
+                };
+                [r * a.cos(), r * a.sin()]
+            })
+            .collect();
+        let hole = vec![[-5.0, -5.0], [-5.0, 5.0], [5.0, 5.0], [5.0, -5.0]];
+        let area = Boundary::new(&vec![vec![ring, hole]]);
+        assert!(area.bands.len() > 50);
+        let all = || area.edges.iter().map(|(e, _)| *e);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % 24_000) as f64 / 100.0 - 120.0
+        };
+        let (mut inside, mut outside) = (0, 0);
+        for _ in 0..5000 {
+            let p = Coord {
+                x: next(),
+                y: next(),
+            };
+            let banded = area.contains(p);
+            assert_eq!(banded, parity(p, all()), "{p:?}");
+            match banded {
+                Some(true) => inside += 1,
+                Some(false) => outside += 1,
+                None => {}
+            }
+            let q = Coord {
+                x: p.x + next() / 10.0,
+                y: p.y + next() / 10.0,
+            };
+            let segment = [(p, q)];
+            let brute = all().all(|e| !segments_may_meet(segment[0], e));
+            assert_eq!(
+                area.apart_from(&segment, &bbox_of([p, q])),
+                brute,
+                "{p:?} {q:?}"
+            );
+        }
+        assert!(inside > 500 && outside > 500, "{inside} {outside}");
+    }
+
+    /// On the fixture plans, every object clearly within its plan's
+    /// Geltungsbereich is within it by the exact predicate too (objects
+    /// without area aside: the predicate counts an empty area as not
+    /// within), and nearly all objects take the fast path.
+    #[test]
+    fn clearly_within_agrees_with_the_exact_predicate_on_the_fixture_plans() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans");
+        let (mut clear, mut total) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let input = crate::xplan::read_input(&path, &crate::xplan::Limits::default()).unwrap();
+            let Ok(doc) = crate::xplan::parse_document(input.gml) else {
+                continue;
+            };
+            let Ok(plans) = crate::xplan::plan::split_features(&doc.features) else {
+                continue;
+            };
+            for pd in &plans {
+                let Some(gb) = area(&doc.features[pd.plan], "raeumlicherGeltungsbereich") else {
+                    continue;
+                };
+                let gb_shapes = shapes_of(&gb.0);
+                let boundary = Boundary::new(&gb_shapes);
+                for &i in &pd.members {
+                    let Some(g) = doc.features[i].primary_geometry() else {
+                        continue;
+                    };
+                    let Some(m) = to_geo_area(&g.geometry.geometry, CHORD) else {
+                        continue;
+                    };
+                    let shapes = shapes_of(&m.0);
+                    total += 1;
+                    if !clearly_within(&shapes, &boundary) {
+                        continue;
+                    }
+                    clear += 1;
+                    let r = grown(&m.bounding_rect().unwrap(), 0.01);
+                    assert!(
+                        within(&shapes, &clip(&gb_shapes, &r))
+                            || geo::Area::unsigned_area(&m) < 1e-6,
+                        "{}: {}",
+                        path.display(),
+                        doc.features[i].gml_id
+                    );
+                }
+            }
+        }
+        assert!(total > 1000 && clear * 10 > total * 9, "{clear} of {total}");
     }
 }

@@ -455,7 +455,13 @@ fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
 /// Whether the ray from `p` towards +x crosses the edge a-b (even-odd
 /// counting: a point not on a ring is inside when the count is odd).
 pub(crate) fn ray_crosses(p: Coord, a: Coord, b: Coord) -> bool {
-    (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x)
+    crossing_x(p, a, b).is_some_and(|x| p.x < x)
+}
+
+/// Where the horizontal line through `p` crosses the edge a-b (half-open
+/// in y, so a vertex on the line counts once).
+pub(crate) fn crossing_x(p: Coord, a: Coord, b: Coord) -> Option<f64> {
+    ((a.y > p.y) != (b.y > p.y)).then(|| a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x))
 }
 
 /// Whether a point that is not on the ring lies inside it (crossing number).
