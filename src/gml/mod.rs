@@ -249,6 +249,23 @@ impl Bbox {
     pub fn is_valid(&self) -> bool {
         self.min_x <= self.max_x && self.min_y <= self.max_y
     }
+    /// The box of some points (empty for none).
+    pub fn of(points: impl IntoIterator<Item = Coord>) -> Self {
+        let mut b = Bbox::empty();
+        points.into_iter().for_each(|c| b.add(c));
+        b
+    }
+    /// Whether the two boxes share a point (touching counts).
+    pub fn meets(&self, o: &Bbox) -> bool {
+        self.min_x <= o.max_x
+            && o.min_x <= self.max_x
+            && self.min_y <= o.max_y
+            && o.min_y <= self.max_y
+    }
+    /// Whether the two boxes share an interior point.
+    pub fn overlaps(&self, o: &Bbox) -> bool {
+        self.min_x < o.max_x && o.min_x < self.max_x && self.min_y < o.max_y && o.min_y < self.max_y
+    }
 }
 
 impl Geometry {

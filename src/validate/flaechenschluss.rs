@@ -19,6 +19,7 @@
 use super::geltungsbereich::CHORD;
 use super::geometry::{clip, grown, interiors_intersect, shapes_of, to_geo_area, Shapes};
 use super::{Finding, Level};
+use crate::gml::{Bbox, Coord};
 use crate::xplan::{Document, Feature, PlanData, PlanType, Version};
 use geo::{Area, BooleanOps, BoundingRect, Buffer, Centroid, Intersects};
 use rayon::prelude::*;
@@ -71,7 +72,20 @@ pub(crate) fn significant_overlap(
         return None;
     }
     let r = grown(&common(&a.2, &b.2), 0.01);
-    if !interiors_intersect(&clip(a.1, &r), &clip(b.1, &r)) {
+    let (ca, cb) = (clip(a.1, &r), clip(b.1, &r));
+    // parts whose boxes only touch (or are empty) cannot share interior
+    let box_of = |s: &Shapes| {
+        Bbox::of(
+            s.iter()
+                .flatten()
+                .flatten()
+                .map(|p| Coord { x: p[0], y: p[1] }),
+        )
+    };
+    if !box_of(&ca).overlaps(&box_of(&cb)) {
+        return None;
+    }
+    if !interiors_intersect(&ca, &cb) {
         return None;
     }
     let inter = a.0.intersection(b.0);

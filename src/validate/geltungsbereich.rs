@@ -12,7 +12,7 @@ use super::geometry::{
     clip, crossing_x, grown, segments_may_meet, shapes_of, to_geo, to_geo_area, within, Shapes,
 };
 use super::{Finding, Level};
-use crate::gml::Coord;
+use crate::gml::{Bbox, Coord};
 use crate::xplan::{Document, Feature, PlanData, Version};
 use geo::indexed::PreparedGeometry;
 use geo::{BoundingRect, Buffer, Relate};
@@ -53,25 +53,6 @@ fn polylines(g: &geo::Geometry<f64>) -> Vec<Vec<[f64; 2]>> {
 /// decided by the crossing number (floating-point rounding); the exact
 /// predicates decide them.
 const UNDECIDED: f64 = 1e-6;
-
-/// A box as [min x, min y, max x, max y].
-type Bbox = [f64; 4];
-
-fn bbox_of(points: impl IntoIterator<Item = Coord>) -> Bbox {
-    points.into_iter().fold(
-        [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ],
-        |b, p| [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)],
-    )
-}
-
-fn boxes_meet(a: &Bbox, b: &Bbox) -> bool {
-    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
-}
 
 fn coord(p: &[f64; 2]) -> Coord {
     Coord { x: p[0], y: p[1] }
@@ -116,23 +97,23 @@ impl Boundary {
         let edges: Vec<((Coord, Coord), Bbox)> = rings
             .clone()
             .flat_map(|r| ring_edges(r))
-            .map(|e| (e, bbox_of([e.0, e.1])))
+            .map(|e| (e, Bbox::of([e.0, e.1])))
             .collect();
-        let all = bbox_of(edges.iter().flat_map(|(e, _)| [e.0, e.1]));
+        let all = Bbox::of(edges.iter().flat_map(|(e, _)| [e.0, e.1]));
         let n = (edges.len() / 4).clamp(1, 4096);
-        let band = ((all[3] - all[1]) / n as f64).max(f64::MIN_POSITIVE);
+        let band = ((all.max_y - all.min_y) / n as f64).max(f64::MIN_POSITIVE);
         let mut boundary = Boundary {
             rings: rings
-                .map(|r| (coord(&r[0]), bbox_of(r.iter().map(coord))))
+                .map(|r| (coord(&r[0]), Bbox::of(r.iter().map(coord))))
                 .collect(),
-            y0: all[1],
+            y0: all.min_y,
             band,
             bands: vec![Vec::new(); n],
             edges,
         };
         for i in 0..boundary.edges.len() {
             let b = boundary.edges[i].1;
-            for k in boundary.band_range(b[1], b[3]) {
+            for k in boundary.band_range(b.min_y, b.max_y) {
                 boundary.bands[k].push(i as u32);
             }
         }
@@ -167,7 +148,7 @@ impl Boundary {
     /// object along the boundary spans many bands, each with a few of its
     /// segments and a few edges).
     fn apart_from(&self, segments: &[(Coord, Coord)], b: &Bbox) -> bool {
-        let range = self.band_range(b[1], b[3]);
+        let range = self.band_range(b.min_y, b.max_y);
         // (band, segment) for every band a segment's y-range spans
         let mut in_band: Vec<(u32, u32)> = Vec::with_capacity(segments.len() + range.len());
         for (i, s) in segments.iter().enumerate() {
@@ -179,7 +160,7 @@ impl Boundary {
         in_band.chunk_by(|x, y| x.0 == y.0).all(|run| {
             self.bands[run[0].0 as usize].iter().all(|&e| {
                 let (e, eb) = &self.edges[e as usize];
-                !boxes_meet(eb, b)
+                !eb.meets(b)
                     || run
                         .iter()
                         .all(|&(_, s)| !segments_may_meet(segments[s as usize], *e))
@@ -210,7 +191,7 @@ fn clearly_inside(lines: &[Vec<[f64; 2]>], area: &Boundary) -> bool {
                     .map(|w| (coord(&w[0]), coord(&w[1])))
                     .collect()
             };
-            area.apart_from(&segments, &bbox_of(line.iter().map(coord)))
+            area.apart_from(&segments, &Bbox::of(line.iter().map(coord)))
                 && area.contains(first) == Some(true)
         })
 }
@@ -226,7 +207,7 @@ fn clearly_within(polygons: &Shapes, area: &Boundary) -> bool {
     !polygons.is_empty()
         && polygons.iter().all(|rings| {
             let edges: Vec<(Coord, Coord)> = rings.iter().flat_map(|r| ring_edges(r)).collect();
-            let b = bbox_of(rings.iter().flatten().map(coord));
+            let b = Bbox::of(rings.iter().flatten().map(coord));
             !edges.is_empty()
                 && area.apart_from(&edges, &b)
                 && rings
@@ -236,7 +217,7 @@ fn clearly_within(polygons: &Shapes, area: &Boundary) -> bool {
                 && area
                     .rings
                     .iter()
-                    .filter(|(_, rb)| boxes_meet(rb, &b))
+                    .filter(|(_, rb)| rb.meets(&b))
                     .all(|(p, _)| parity(*p, edges.iter().copied()) == Some(false))
         })
 }
@@ -514,7 +495,7 @@ mod tests {
             let segment = [(p, q)];
             let brute = all().all(|e| !segments_may_meet(segment[0], e));
             assert_eq!(
-                area.apart_from(&segment, &bbox_of([p, q])),
+                area.apart_from(&segment, &Bbox::of([p, q])),
                 brute,
                 "{p:?} {q:?}"
             );
