@@ -199,6 +199,19 @@ fn check_curve(c: &Curve, what: &str, duplicates: bool, out: &mut Vec<Problem>) 
 }
 
 /// Twice the signed area (> 0 counter-clockwise).
+/// Whether a ring has at least three distinct points (bit patterns, as
+/// written).
+fn three_distinct(pts: &[Coord]) -> bool {
+    let bits = |c: &Coord| (c.x.to_bits(), c.y.to_bits());
+    let Some(a) = pts.first().map(bits) else {
+        return false;
+    };
+    let Some(b) = pts.iter().map(bits).find(|&p| p != a) else {
+        return false;
+    };
+    pts.iter().map(bits).any(|p| p != a && p != b)
+}
+
 fn signed_area2(pts: &[Coord]) -> f64 {
     if pts.len() < 3 {
         return 0.0;
@@ -271,9 +284,8 @@ fn check_polygon(
             structural = true;
         }
         let pts = linearize_curve(r, CHECK_CHORD_ERROR);
-        let distinct: HashSet<(u64, u64)> =
-            pts.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
-        if distinct.len() < 3 {
+        let three_distinct = three_distinct(&pts);
+        if !three_distinct {
             out.push((
                 Level::Error,
                 format!("{name} has fewer than 3 distinct points"),
@@ -281,7 +293,7 @@ fn check_polygon(
             ));
             structural = true;
         }
-        if !skip_orientation && distinct.len() >= 3 {
+        if !skip_orientation && three_distinct {
             let a = signed_area2(&pts);
             if i == 0 && a < 0.0 {
                 out.push((
@@ -343,8 +355,8 @@ fn check_polygon(
     Some(gp)
 }
 
-/// Up to this many edges the boxes are compared pairwise; above, through
-/// an R-tree.
+/// Up to this many edges the boxes are compared pairwise; above, in a
+/// sweep along x.
 const PAIRWISE_MAX_EDGES: usize = 48;
 
 /// True when the rings of a polygon are clearly valid: no two edges can
@@ -355,7 +367,6 @@ const PAIRWISE_MAX_EDGES: usize = 48;
 /// other interior rings. False means "maybe not valid": geo's exact
 /// validation decides.
 fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
-    use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
     if rings.is_empty() || rings.iter().any(|r| r.len() < 4 || r.first() != r.last()) {
         return false;
     }
@@ -398,22 +409,15 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
             .enumerate()
             .all(|(i, e)| edges[i + 1..].iter().all(|f| !may_meet(e, f)))
     } else {
-        let tree = RTree::bulk_load(
-            edges
+        // sweep along x: each edge against the later ones whose x-range
+        // starts before its own ends
+        let mut by_x = edges;
+        by_x.sort_unstable_by(|e, f| e.2[0].total_cmp(&f.2[0]));
+        by_x.iter().enumerate().all(|(i, e)| {
+            by_x[i + 1..]
                 .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    GeomWithData::new(
-                        Rectangle::from_corners([e.2[0], e.2[1]], [e.2[2], e.2[3]]),
-                        i,
-                    )
-                })
-                .collect(),
-        );
-        edges.iter().all(|e| {
-            let env = AABB::from_corners([e.2[0], e.2[1]], [e.2[2], e.2[3]]);
-            tree.locate_in_envelope_intersecting(&env)
-                .all(|o: &GeomWithData<Rectangle<[f64; 2]>, usize>| !may_meet(e, &edges[o.data]))
+                .take_while(|f| f.2[0] <= e.2[2])
+                .all(|f| f.2[1] > e.2[3] || f.2[3] < e.2[1] || !may_meet(e, f))
         })
     };
     if !separate {
@@ -789,6 +793,22 @@ mod simple_ring_tests {
             geo::coord! { x: x0 + d, y: y0 + d },
         );
         clip(&shapes_of(std::slice::from_ref(p)), &r)
+    }
+
+    #[test]
+    fn three_distinct_points() {
+        let (a, b, c) = (
+            Coord::new(0.0, 0.0),
+            Coord::new(1.0, 0.0),
+            Coord::new(0.0, 1.0),
+        );
+        assert!(!three_distinct(&[]));
+        assert!(!three_distinct(&[a, a, a, a]));
+        assert!(!three_distinct(&[a, b, a, b, a]));
+        assert!(three_distinct(&[a, b, b, c, a]));
+        assert!(three_distinct(&[a, a, b, c]));
+        // as written: -0 and 0 are two points
+        assert!(three_distinct(&[a, b, Coord::new(-0.0, 0.0)]));
     }
 
     #[test]
