@@ -285,7 +285,7 @@ fn fast_top_level<'a>(src: &'a str, body: usize, root_qname: &str) -> Option<Vec
             continue;
         }
         let close = format!("</{qname}");
-        let cstart = gt + 1 + src[gt + 1..root_end].find(&close)?;
+        let cstart = gt + 1 + memchr::memmem::find(&b[gt + 1..root_end], close.as_bytes())?;
         let cgt = tag_end(b, cstart)?;
         if src[cstart + close.len()..cgt].trim() != "" {
             return None;
