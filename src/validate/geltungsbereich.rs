@@ -509,14 +509,8 @@ mod tests {
     /// within), and nearly all objects take the fast path.
     #[test]
     fn clearly_within_agrees_with_the_exact_predicate_on_the_fixture_plans() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans");
         let (mut clear, mut total) = (0, 0);
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let input = crate::xplan::read_input(&path, &crate::xplan::Limits::default()).unwrap();
-            let Ok(doc) = crate::xplan::parse_document(input.gml) else {
-                continue;
-            };
+        for (path, doc) in crate::validate::fixture_documents() {
             let Ok(plans) = crate::xplan::plan::split_features(&doc.features) else {
                 continue;
             };

@@ -674,14 +674,8 @@ mod simple_ring_tests {
     /// "clearly valid", geo's full validation agrees.
     #[test]
     fn the_pre_check_agrees_with_geo_on_the_fixture_plans() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans");
         let (mut clear, mut total) = (0, 0);
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let input = crate::xplan::read_input(&path, &crate::xplan::Limits::default()).unwrap();
-            let Ok(doc) = crate::xplan::parse_document(input.gml) else {
-                continue;
-            };
+        for (path, doc) in crate::validate::fixture_documents() {
             for g in doc.features.iter().flat_map(|f| &f.geometries) {
                 let polygons: &[Polygon] = match &g.geometry.geometry {
                     Geometry::Polygon(p) => std::slice::from_ref(p),

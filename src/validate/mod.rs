@@ -421,3 +421,19 @@ fn external_references(
         })
         .collect()
 }
+
+/// The parsed fixture plans (those that parse), for tests that compare a
+/// fast path with the exact answer on real data.
+#[cfg(test)]
+pub(crate) fn fixture_documents() -> Vec<(std::path::PathBuf, crate::xplan::Document)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plans");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let input = crate::xplan::read_input(&path, &crate::xplan::Limits::default()).unwrap();
+        if let Ok(doc) = crate::xplan::parse_document(input.gml) {
+            out.push((path, doc));
+        }
+    }
+    out
+}
