@@ -733,11 +733,11 @@ pub(super) struct Frame {
 
 impl Frame {
     fn gml_member(&self, row: &FeatureRow, out: &mut String) -> Result<(), String> {
-        let xml = row.xml.as_deref().unwrap_or("");
-        let plan = self.plans.get(&row.plan_id);
+        let xml = row.xml().unwrap_or("");
+        let plan = self.plans.get(&row.plan_id());
         out.push('<');
         out.push_str(self.member);
-        if let Some(ns) = self.member_ns.get(&row.plan_id) {
+        if let Some(ns) = self.member_ns.get(&row.plan_id()) {
             out.push_str(ns);
         }
         out.push('>');
@@ -753,7 +753,9 @@ impl Frame {
     /// the output CRS and the geometries name it.
     fn is_verbatim(&self, xml: &str, plan: Option<&WfsPlan>) -> bool {
         let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
-        from == self.out_srid && !self.lat_lon && (xml.contains("srsName") || !has_geometry(xml))
+        from == self.out_srid
+            && !self.lat_lon
+            && (memchr::memmem::find(xml.as_bytes(), b"srsName").is_some() || !has_geometry(xml))
     }
 
     /// GML members that are copies of the stored fragments need no CPU
@@ -761,9 +763,9 @@ impl Frame {
     fn batch_is_copy(&self, rows: &[FeatureRow], value_ref: Option<&Prop>) -> bool {
         self.format == Format::Gml
             && value_ref.is_none()
-            && rows.iter().all(|r| {
-                self.is_verbatim(r.xml.as_deref().unwrap_or(""), self.plans.get(&r.plan_id))
-            })
+            && rows
+                .iter()
+                .all(|r| self.is_verbatim(r.xml().unwrap_or(""), self.plans.get(&r.plan_id())))
     }
 
     fn feature_xml(
@@ -803,9 +805,9 @@ impl Frame {
             out.push(',');
         }
         out.push_str("\n{\"type\":\"Feature\",\"id\":");
-        push_json_string(out, &row.gml_id);
+        push_json_string(out, row.gml_id());
         out.push_str(",\"geometry\":");
-        match &row.wkb {
+        match row.wkb() {
             Some(wkb) => {
                 let t = crate::crs::Transform::new(self.storage_srid, self.out_srid)
                     .map_err(|e| e.to_string())?;
@@ -823,19 +825,19 @@ impl Frame {
             None => out.push_str("null"),
         }
         out.push_str(",\"properties\":{\"featureType\":");
-        push_json_string(out, &row.feature_type);
-        let _ = write!(out, ",\"xplanMgrPlanId\":{}", row.plan_id);
-        if let Some(p) = self.plans.get(&row.plan_id) {
+        push_json_string(out, row.feature_type());
+        let _ = write!(out, ",\"xplanMgrPlanId\":{}", row.plan_id());
+        if let Some(p) = self.plans.get(&row.plan_id()) {
             out.push_str(",\"xpPlanName\":");
             push_json_string(out, &p.name);
         }
-        if let Some(flat) = row.flat.as_deref() {
+        if let Some(flat) = row.flat() {
             if !flat.is_empty() {
                 out.push(',');
                 out.push_str(flat);
             }
-        } else if let Some(p) = row.properties.as_deref() {
-            write_members(p, &row.feature_type, &self.codes, labels, out, false)?;
+        } else if let Some(p) = row.properties() {
+            write_members(p, row.feature_type(), &self.codes, labels, out, false)?;
         }
         out.push_str("}}");
         Ok(())
@@ -1059,8 +1061,8 @@ async fn get_feature(
             match f2.format {
                 Format::Gml => {
                     let mut x = String::new();
-                    let plan = f2.plans.get(&row.plan_id);
-                    f2.feature_xml(row.xml.as_deref().unwrap_or(""), plan, &mut x)?;
+                    let plan = f2.plans.get(&row.plan_id());
+                    f2.feature_xml(row.xml().unwrap_or(""), plan, &mut x)?;
                     // the plan's bindings, except those the element declares itself
                     let first_tag = &x[..x.find('>').unwrap_or(x.len())];
                     let mut decls = String::new();
@@ -1328,7 +1330,7 @@ fn format_batch(
 ) -> Result<String, String> {
     let mut out = String::with_capacity(
         rows.iter()
-            .map(|r| r.xml.as_ref().map_or(600, |x| x.len() + 64))
+            .map(|r| r.xml().map_or(600, |x| x.len() + 64))
             .sum(),
     );
     match (frame.format, value_ref) {
@@ -1339,10 +1341,10 @@ fn format_batch(
         }
         (Format::Gml, Some(prop)) => {
             for r in rows {
-                let plan = frame.plans.get(&r.plan_id);
+                let plan = frame.plans.get(&r.plan_id());
                 for v in property_values(r, plan, prop)? {
                     out.push_str("<wfs:member");
-                    if let Some(ns) = frame.member_ns.get(&r.plan_id) {
+                    if let Some(ns) = frame.member_ns.get(&r.plan_id()) {
                         out.push_str(ns);
                     }
                     out.push('>');
@@ -1370,11 +1372,11 @@ fn property_values(
 ) -> Result<Vec<String>, String> {
     use crate::gml::reader::{Ev, XmlCursor};
     let steps = match prop {
-        Prop::GmlId => return Ok(vec![xml_escape(&row.gml_id)]),
+        Prop::GmlId => return Ok(vec![xml_escape(row.gml_id())]),
         Prop::Path(s) => s,
         _ => return Ok(vec![]),
     };
-    let xml = row.xml.as_deref().unwrap_or("");
+    let xml = row.xml().unwrap_or("");
     let decl: String = {
         let mut d = String::from("<r");
         for (p, u) in plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]) {

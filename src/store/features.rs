@@ -138,17 +138,39 @@ pub struct Columns {
     pub wkb: bool,
 }
 
-/// One result feature.
-#[derive(Debug, Clone)]
-pub struct FeatureRow {
-    pub plan_id: i64,
-    pub gml_id: String,
-    pub feature_type: String,
-    pub xml: Option<String>,
-    pub properties: Option<String>,
+/// One result feature: the database row itself, read in place (a whole
+/// layer is hundreds of thousands of rows and megabytes of fragments: no
+/// copy of each text into its own String).
+#[derive(Debug)]
+pub struct FeatureRow(sqlx::postgres::PgRow);
+
+impl FeatureRow {
+    // the columns in the order `select_range` selects them
+    pub fn plan_id(&self) -> i64 {
+        self.0.get(0)
+    }
+    pub fn gml_id(&self) -> &str {
+        self.0.get(1)
+    }
+    pub fn feature_type(&self) -> &str {
+        self.0.get(2)
+    }
+    /// The stored XPlanGML fragment (when asked for).
+    pub fn xml(&self) -> Option<&str> {
+        self.0.get(3)
+    }
+    /// The properties' JSON (GeoJSON of rows without `flat`).
+    pub fn properties(&self) -> Option<&str> {
+        self.0.get(4)
+    }
+    /// WKB of the linearised geometry in the storage CRS (when asked for).
+    pub fn wkb(&self) -> Option<&[u8]> {
+        self.0.get(5)
+    }
     /// The flattened GeoJSON members written at import (see `xplan::flat`).
-    pub flat: Option<String>,
-    pub wkb: Option<Vec<u8>>,
+    pub fn flat(&self) -> Option<&str> {
+        self.0.get(6)
+    }
 }
 
 /// What the streaming query sends: first the number of matches (when asked
@@ -714,18 +736,6 @@ fn select_range<'a>(
     qb
 }
 
-fn row_of(r: &sqlx::postgres::PgRow) -> FeatureRow {
-    FeatureRow {
-        plan_id: r.get(0),
-        gml_id: r.get(1),
-        feature_type: r.get(2),
-        xml: r.get(3),
-        properties: r.get(4),
-        wkb: r.get(5),
-        flat: r.get(6),
-    }
-}
-
 impl Store {
     /// The plans of a version (and statuses) with their CRS and namespaces.
     pub async fn wfs_plans(
@@ -852,7 +862,7 @@ impl Store {
     ) -> Result<Vec<FeatureRow>, StoreError> {
         let mut qb = select_query(q, cols);
         let rows = qb.build().fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(row_of).collect())
+        Ok(rows.into_iter().map(FeatureRow).collect())
     }
 
     /// Streams the features of a query in batches of `batch` rows into
@@ -1113,7 +1123,7 @@ async fn stream_range(
     let mut rows = qb.build().fetch(&mut *db);
     let mut buf = Vec::with_capacity(batch);
     while let Some(r) = rows.try_next().await? {
-        buf.push(row_of(&r));
+        buf.push(FeatureRow(r));
         if buf.len() >= batch {
             let full = std::mem::replace(&mut buf, Vec::with_capacity(batch));
             if tx.send(Ok(Batch::Rows(full))).await.is_err() {
