@@ -751,11 +751,11 @@ impl Frame {
     /// The feature's XML: as stored, or with its geometries in the output CRS.
     /// True when the stored fragment goes out unchanged: the plan is in
     /// the output CRS and the geometries name it.
-    fn is_verbatim(&self, xml: &str, plan: Option<&WfsPlan>) -> bool {
+    fn is_verbatim(&self, xml: &[u8], plan: Option<&WfsPlan>) -> bool {
         let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
         from == self.out_srid
             && !self.lat_lon
-            && (memchr::memmem::find(xml.as_bytes(), b"srsName").is_some() || !has_geometry(xml))
+            && (memchr::memmem::find(xml, b"srsName").is_some() || !has_geometry(xml))
     }
 
     /// GML members that are copies of the stored fragments need no CPU
@@ -763,9 +763,9 @@ impl Frame {
     fn batch_is_copy(&self, rows: &[FeatureRow], value_ref: Option<&Prop>) -> bool {
         self.format == Format::Gml
             && value_ref.is_none()
-            && rows
-                .iter()
-                .all(|r| self.is_verbatim(r.xml().unwrap_or(""), self.plans.get(&r.plan_id())))
+            && rows.iter().all(|r| {
+                self.is_verbatim(r.xml_bytes().unwrap_or(b""), self.plans.get(&r.plan_id()))
+            })
     }
 
     fn feature_xml(
@@ -774,7 +774,7 @@ impl Frame {
         plan: Option<&WfsPlan>,
         out: &mut String,
     ) -> Result<(), String> {
-        if self.is_verbatim(xml, plan) {
+        if self.is_verbatim(xml.as_bytes(), plan) {
             out.push_str(xml);
             return Ok(());
         }
@@ -844,8 +844,8 @@ impl Frame {
     }
 }
 
-fn has_geometry(xml: &str) -> bool {
-    xml.contains(":pos") || xml.contains("<pos")
+fn has_geometry(xml: &[u8]) -> bool {
+    memchr::memmem::find(xml, b":pos").is_some() || memchr::memmem::find(xml, b"<pos").is_some()
 }
 
 /// Namespace declarations of the collection root (all plans' bindings that
@@ -1330,7 +1330,7 @@ fn format_batch(
 ) -> Result<String, String> {
     let mut out = String::with_capacity(
         rows.iter()
-            .map(|r| r.xml().map_or(600, |x| x.len() + 64))
+            .map(|r| r.xml_bytes().map_or(600, |x| x.len() + 64))
             .sum(),
     );
     match (frame.format, value_ref) {

@@ -159,6 +159,16 @@ impl FeatureRow {
     pub fn xml(&self) -> Option<&str> {
         self.0.get(3)
     }
+    /// The fragment's bytes, without the UTF-8 check of [`Self::xml`]
+    /// (for byte searches and sizes: each check reads the whole text).
+    pub fn xml_bytes(&self) -> Option<&[u8]> {
+        use sqlx::ValueRef;
+        let v = self.0.try_get_raw(3).ok()?;
+        if v.is_null() {
+            return None;
+        }
+        v.as_bytes().ok()
+    }
     /// The properties' JSON (GeoJSON of rows without `flat`).
     pub fn properties(&self) -> Option<&str> {
         self.0.get(4)

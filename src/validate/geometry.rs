@@ -198,7 +198,6 @@ fn check_curve(c: &Curve, what: &str, duplicates: bool, out: &mut Vec<Problem>) 
     }
 }
 
-/// Twice the signed area (> 0 counter-clockwise).
 /// Whether a ring has at least three distinct points (bit patterns, as
 /// written).
 fn three_distinct(pts: &[Coord]) -> bool {
@@ -212,6 +211,7 @@ fn three_distinct(pts: &[Coord]) -> bool {
     pts.iter().map(bits).any(|p| p != a && p != b)
 }
 
+/// Twice the signed area (> 0 counter-clockwise).
 fn signed_area2(pts: &[Coord]) -> f64 {
     if pts.len() < 3 {
         return 0.0;
@@ -458,14 +458,8 @@ fn strictly_one_side(p: (Coord, Coord), q: (Coord, Coord)) -> bool {
 
 /// Whether the ray from `p` towards +x crosses the edge a-b (even-odd
 /// counting: a point not on a ring is inside when the count is odd).
-pub(crate) fn ray_crosses(p: Coord, a: Coord, b: Coord) -> bool {
-    crossing_x(p, a, b).is_some_and(|x| p.x < x)
-}
-
-/// Where the horizontal line through `p` crosses the edge a-b (half-open
-/// in y, so a vertex on the line counts once).
-pub(crate) fn crossing_x(p: Coord, a: Coord, b: Coord) -> Option<f64> {
-    ((a.y > p.y) != (b.y > p.y)).then(|| a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x))
+fn ray_crosses(p: Coord, a: Coord, b: Coord) -> bool {
+    (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x)
 }
 
 /// Whether a point that is not on the ring lies inside it (crossing number).

@@ -195,8 +195,9 @@ const TABLE_LIMIT: usize = 16_384;
 
 thread_local! {
     // the texts come from uploaded documents: a hash seeded at random per
-    // process and table (foldhash), so that no document can make its texts
-    // collide; several times faster than SipHash on such short texts
+    // process and thread (foldhash, "minimally DoS-resistant": colliding
+    // texts cannot be written without the seed; the table is capped
+    // anyway); several times faster than SipHash on such short texts
     static TABLE: RefCell<HashSet<Str, foldhash::fast::RandomState>> =
         RefCell::new(HashSet::default());
 }
