@@ -469,22 +469,27 @@ mod tests {
         assert!(!clearly_within(&vec![], &area));
     }
 
+    /// A ring of `n` points around the origin, the i-th at `radius(i)`.
+    fn ring_around(n: usize, radius: impl Fn(usize) -> f64) -> Vec<[f64; 2]> {
+        (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                [radius(i) * a.cos(), radius(i) * a.sin()]
+            })
+            .collect()
+    }
+
     /// The banded tests answer as the plain ones over all edges do.
     #[test]
     fn bands_answer_as_all_edges() {
         // a star-like ring with many edges of all lengths and a hole
-        let n = 400;
-        let ring: Vec<[f64; 2]> = (0..n)
-            .map(|i| {
-                let a = i as f64 / n as f64 * std::f64::consts::TAU;
-                let r = if i % 7 == 0 {
-                    100.0
-                } else {
-                    60.0 + (i % 13) as f64 * 3.0
-                };
-                [r * a.cos(), r * a.sin()]
-            })
-            .collect();
+        let ring = ring_around(400, |i| {
+            if i % 7 == 0 {
+                100.0
+            } else {
+                60.0 + (i % 13) as f64 * 3.0
+            }
+        });
         let hole = vec![[-5.0, -5.0], [-5.0, 5.0], [5.0, 5.0], [5.0, -5.0]];
         let area = Boundary::new(&vec![vec![ring, hole]]);
         assert!(area.bands.len() > 50);
@@ -574,14 +579,7 @@ mod tests {
     /// exact predicates (bounded work), shorter ones are decided.
     #[test]
     fn segments_spanning_many_bands_are_left_to_the_exact_test() {
-        let n = 4000;
-        let circle: Vec<[f64; 2]> = (0..n)
-            .map(|i| {
-                let a = i as f64 / n as f64 * std::f64::consts::TAU;
-                [100.0 * a.cos(), 100.0 * a.sin()]
-            })
-            .collect();
-        let area = Boundary::new(&vec![vec![circle]]);
+        let area = Boundary::new(&vec![vec![ring_around(4000, |_| 100.0)]]);
         assert_eq!(area.bands.len(), 1000);
         // 2 000 segments, each over ~60 % of the height
         let zigzag: Vec<[f64; 2]> = (0..=2000)
