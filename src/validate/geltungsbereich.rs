@@ -330,36 +330,39 @@ pub fn check(doc: &Document, plans: &[PlanData]) -> Vec<Finding> {
                         }
                         let geom = to_geo(&g.geometry.geometry, CHORD);
                         let bbox = geom.bounding_rect();
+                        let shapes = match &geom {
+                            geo::Geometry::Polygon(p) => Some(shapes_of(std::slice::from_ref(p))),
+                            geo::Geometry::MultiPolygon(m) => Some(shapes_of(&m.0)),
+                            _ => None,
+                        };
+                        let lines = match shapes {
+                            Some(_) => Vec::new(),
+                            None => polylines(&geom),
+                        };
                         let mut outside: Vec<&str> = Vec::new();
                         for (a, what) in required {
                             let (Some(area), Some(rect)) = (areas[a], rects[a]) else {
                                 continue;
                             };
-                            let in_rect = bbox.is_some_and(|b| {
+                            let in_rect = bbox.filter(|b| {
                                 b.min().x >= rect.min().x
                                     && b.min().y >= rect.min().y
                                     && b.max().x <= rect.max().x
                                     && b.max().y <= rect.max().y
                             });
-                            let covered = in_rect
-                                && match (&geom, bbox) {
-                                    (geo::Geometry::Polygon(p), Some(b)) => {
-                                        area_within(&shapes_of(std::slice::from_ref(p)), &b, a)
-                                    }
-                                    (geo::Geometry::MultiPolygon(m), Some(b)) => {
-                                        area_within(&shapes_of(&m.0), &b, a)
-                                    }
-                                    // lines and points: clearly inside, or the
-                                    // exact relate decides
-                                    (_, Some(_)) => {
-                                        clearly_inside(&polylines(&geom), &boundaries[a])
-                                            || prepared[a]
-                                                .get_or_insert_with(|| PreparedGeometry::from(area))
-                                                .relate(&geom)
-                                                .is_covers()
-                                    }
-                                    _ => false,
-                                };
+                            let covered = match (in_rect, &shapes) {
+                                (None, _) => false,
+                                (Some(b), Some(shapes)) => area_within(shapes, &b, a),
+                                // lines and points: clearly inside, or the
+                                // exact relate decides
+                                (Some(_), None) => {
+                                    clearly_inside(&lines, &boundaries[a])
+                                        || prepared[a]
+                                            .get_or_insert_with(|| PreparedGeometry::from(area))
+                                            .relate(&geom)
+                                            .is_covers()
+                                }
+                            };
                             if !covered {
                                 outside.push(what);
                             }

@@ -355,10 +355,6 @@ fn check_polygon(
     Some(gp)
 }
 
-/// Up to this many edges the boxes are compared pairwise; above, in a
-/// sweep along x.
-const PAIRWISE_MAX_EDGES: usize = 48;
-
 /// True when the rings of a polygon are clearly valid: no two edges can
 /// meet except consecutive edges of one ring at their common point
 /// ([`segments_may_meet`] for all other pairs of edges whose boxes
@@ -403,23 +399,16 @@ fn clearly_valid(rings: &[Vec<Coord>]) -> bool {
         }
         segments_may_meet(segment(e), segment(f))
     };
-    let separate = if edges.len() <= PAIRWISE_MAX_EDGES {
-        edges
+    // sweep along x: each edge against the later ones whose x-range
+    // starts before its own ends
+    let mut by_x = edges;
+    by_x.sort_unstable_by(|e, f| e.2[0].total_cmp(&f.2[0]));
+    let separate = by_x.iter().enumerate().all(|(i, e)| {
+        by_x[i + 1..]
             .iter()
-            .enumerate()
-            .all(|(i, e)| edges[i + 1..].iter().all(|f| !may_meet(e, f)))
-    } else {
-        // sweep along x: each edge against the later ones whose x-range
-        // starts before its own ends
-        let mut by_x = edges;
-        by_x.sort_unstable_by(|e, f| e.2[0].total_cmp(&f.2[0]));
-        by_x.iter().enumerate().all(|(i, e)| {
-            by_x[i + 1..]
-                .iter()
-                .take_while(|f| f.2[0] <= e.2[2])
-                .all(|f| f.2[1] > e.2[3] || f.2[3] < e.2[1] || !may_meet(e, f))
-        })
-    };
+            .take_while(|f| f.2[0] <= e.2[2])
+            .all(|f| f.2[1] > e.2[3] || f.2[3] < e.2[1] || !may_meet(e, f))
+    });
     if !separate {
         return false;
     }
@@ -529,8 +518,8 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
         (1, hi.y, true),
     ];
     let clip_ring = |ring: &Vec<[f64; 2]>| -> Vec<[f64; 2]> {
-        // rings wholly inside or wholly beyond a side come out unchanged or
-        // empty: no need to clip them point by point
+        // a ring wholly beyond the rectangle comes out empty, one within
+        // it unchanged (every side skipped below)
         let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for p in ring {
             for k in 0..2 {
@@ -540,9 +529,6 @@ pub(crate) fn clip(s: &Shapes, r: &geo::Rect<f64>) -> Shapes {
         }
         if max[0] < lo.x || min[0] > hi.x || max[1] < lo.y || min[1] > hi.y {
             return Vec::new();
-        }
-        if min[0] >= lo.x && max[0] <= hi.x && min[1] >= lo.y && max[1] <= hi.y {
-            return ring.clone();
         }
         // the first side clipped reads the ring itself
         let mut pts: Option<Vec<[f64; 2]>> = None;

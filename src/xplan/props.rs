@@ -168,18 +168,19 @@ impl MapBuilder {
         // one key becomes one entry (linear in the entries, however many)
         self.entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<(Str, Value)> = Vec::with_capacity(self.entries.len());
-        let mut run: Vec<Value> = Vec::new();
         let mut entries = self.entries.into_iter().peekable();
         while let Some((k, v)) = entries.next() {
-            if entries.peek().is_some_and(|(next, _)| *next == k) || !run.is_empty() {
-                run.push(v);
-                if entries.peek().is_none_or(|(next, _)| *next != k) {
-                    // Arrays only arise from repeated properties: no single
-                    // XPlanGML property value is an array.
-                    out.push((k, Value::Array(std::mem::take(&mut run).into_boxed_slice())));
-                }
-            } else {
+            let mut run = Vec::new();
+            while let Some((_, next)) = entries.next_if(|(next, _)| *next == k) {
+                run.push(next);
+            }
+            if run.is_empty() {
                 out.push((k, v));
+            } else {
+                // Arrays only arise from repeated properties: no single
+                // XPlanGML property value is an array.
+                run.insert(0, v);
+                out.push((k, Value::Array(run.into_boxed_slice())));
             }
         }
         Map(out.into_boxed_slice())
