@@ -137,13 +137,22 @@ fn clip_line(pts: &[(f64, f64)], r: [f64; 4]) -> Vec<Vec<(f64, f64)>> {
     pieces
 }
 
-/// Builds the pixel path of a feature, clipped far outside the image;
-/// vertices closer than `TOL` pixels to the previous one are skipped.
-fn build_path(paths: &Paths, v: &View, close: bool, size: (f64, f64)) -> Option<Path> {
+/// Builds the pixel path of a feature, clipped `pad` pixels outside the
+/// image (at most `CLIP_PAD`), and whether anything was clipped; vertices
+/// closer than `TOL` pixels to the previous one are skipped.
+fn build_path(
+    paths: &Paths,
+    v: &View,
+    close: bool,
+    size: (f64, f64),
+    pad: f64,
+) -> Option<(Path, bool)> {
     let mut pb =
         PathBuilder::with_capacity(paths.coords.len() + paths.ends.len(), paths.coords.len());
     const TOL: f64 = 0.35;
-    let rect = [-CLIP_PAD, -CLIP_PAD, size.0 + CLIP_PAD, size.1 + CLIP_PAD];
+    let pad = pad.min(CLIP_PAD);
+    let rect = [-pad, -pad, size.0 + pad, size.1 + pad];
+    let mut clipped = false;
     let emit = |pts: &[(f64, f64)], pb: &mut PathBuilder| {
         let Some(&(fx, fy)) = pts.first() else { return };
         pb.move_to(fx as f32, fy as f32);
@@ -175,17 +184,19 @@ fn build_path(paths: &Paths, v: &View, close: bool, size: (f64, f64)) -> Option<
         } else if !pts.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
             continue;
         } else if close {
+            clipped = true;
             let ring = clip_ring(pts, rect);
             if ring.len() >= 3 {
                 emit(&ring, &mut pb);
             }
         } else {
+            clipped = true;
             for piece in clip_line(&pts, rect) {
                 emit(&piece, &mut pb);
             }
         }
     }
-    pb.finish()
+    pb.finish().map(|p| (p, clipped))
 }
 
 fn paint(c: Color) -> Paint<'static> {
@@ -244,6 +255,43 @@ fn sk_stroke(width: f32, round: bool, dash: Option<StrokeDash>) -> Stroke {
         miter_limit: 4.0,
         dash,
     }
+}
+
+/// Strokes a path in a solid colour through the exact-area filler
+/// (`coverage`). As in tiny-skia, a line thinner than a pixel is drawn
+/// one pixel wide with its colour's alpha scaled by the width.
+fn stroke_solid(
+    pm: &mut Pixmap,
+    path: &Path,
+    color: Color,
+    width: f32,
+    round: bool,
+    dash: Option<StrokeDash>,
+) {
+    let dashed;
+    let path = match dash {
+        Some(d) => match path.dash(&d, 1.0) {
+            Some(p) => {
+                dashed = p;
+                &dashed
+            }
+            None => return,
+        },
+        None => path,
+    };
+    let (width, opacity) = if width < 1.0 {
+        (1.0, width.max(0.0))
+    } else {
+        (width, 1.0)
+    };
+    let Some(outline) = path.stroke(&sk_stroke(width, round, None), 1.0) else {
+        return;
+    };
+    let mut c = color.skia();
+    c.apply_opacity(opacity);
+    let c = c.premultiply().to_color_u8();
+    let rgba = [c.red(), c.green(), c.blue(), c.alpha()];
+    super::coverage::with(|cv| cv.fill(pm, &outline, rgba));
 }
 
 fn marker_path(shape: Shape, cx: f32, cy: f32, r: f32) -> Option<Path> {
@@ -400,11 +448,20 @@ pub fn draw_feature(
         }
         GeomKind::Line | GeomKind::Area => {
             let area = f.kind == GeomKind::Area;
-            let Some(path) = build_path(paths, v, area, (pm.width() as f64, pm.height() as f64))
-            else {
+            let size = (pm.width() as f64, pm.height() as f64);
+            // Fills are exact when clipped just outside the image; a
+            // stroke needs the shape as far out as its widest join
+            // reaches, a dashed one the whole shape (the dashes start at
+            // its first point, so tiles and bands must agree on it).
+            // Edges left of the image still count for every pixel in
+            // their rows: not handing them to the rasteriser saves much.
+            let Some((path, clipped)) = build_path(paths, v, area, size, 1.0) else {
                 return;
             };
-            if area {
+            // (a ring clipped just outside the image may collapse onto
+            // the clip rectangle's side: nothing to fill)
+            let b = path.bounds();
+            if area && b.width() > 0.0 && b.height() > 0.0 {
                 if let Some(fill) = rule.fill.filter(|_| !outline_only) {
                     // An outline drawn on top hides the fill's edge: fill
                     // without anti-aliasing then (several times cheaper).
@@ -454,13 +511,23 @@ pub fn draw_feature(
                 } else {
                     None
                 };
-                pm.stroke_path(
-                    &path,
-                    &paint(s.color),
-                    &sk_stroke(w, s.round, dash),
-                    Transform::identity(),
-                    None,
-                );
+                let pad = if dash.is_some() {
+                    CLIP_PAD
+                } else {
+                    // a miter join (limit 4) reaches 2 widths out
+                    (2.0 * w as f64 + 4.0).ceil()
+                };
+                let wider;
+                let sp = if clipped {
+                    wider = build_path(paths, v, area, size, pad);
+                    match &wider {
+                        Some((p, _)) => p,
+                        None => continue,
+                    }
+                } else {
+                    &path
+                };
+                stroke_solid(pm, sp, s.color, w, s.round, dash);
             }
             if let Some(m) = &rule.marker {
                 match (m.spacing, f.kind) {

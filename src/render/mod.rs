@@ -3,6 +3,7 @@
 //! tiny-skia rasteriser. No async in here; large images are drawn in
 //! horizontal bands in parallel (rayon).
 
+pub mod coverage;
 pub mod draw;
 pub mod encode;
 pub mod index;
