@@ -83,15 +83,32 @@ fn err(e: impl std::fmt::Display) -> RenderError {
     RenderError::Encode(e.to_string())
 }
 
+/// `c * 255 / a` rounded and capped at 255, for every alpha `a` (rows) and
+/// channel `c` (columns): a table lookup instead of a division per channel.
+fn demultiply_table() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![0u8; 256 * 256];
+        for a in 1..256u32 {
+            for c in 0..256u32 {
+                t[(a * 256 + c) as usize] = ((c * 255 + a / 2) / a).min(255) as u8;
+            }
+        }
+        t
+    })
+}
+
 fn png_truecolor(mut pm: Pixmap, alpha: bool) -> Result<Vec<u8>, RenderError> {
     let (w, h) = (pm.width(), pm.height());
     // demultiply in place: the pixmap's buffer becomes the PNG rows
     let data = pm.data_mut();
+    let table = demultiply_table();
     for px in data.chunks_exact_mut(4) {
-        let a = px[3] as u32;
+        let a = px[3] as usize;
         if a != 255 && a != 0 {
+            let row = &table[a * 256..a * 256 + 256];
             for c in &mut px[..3] {
-                *c = ((*c as u32 * 255 + a / 2) / a).min(255) as u8;
+                *c = row[*c as usize];
             }
         }
     }
