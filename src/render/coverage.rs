@@ -272,8 +272,7 @@ impl Coverage {
                 continue;
             }
             let cells = &mut self.cells[r * stride..(r + 1) * stride];
-            let (row, below) = data[y * w * 4..].split_at_mut(w * 4);
-            let px = row;
+            let (px, below) = data[y * w * 4..].split_at_mut(w * 4);
             let data_ahead: &[u8] = below.get(w * 4..).unwrap_or_default();
             let mut acc = 0.0f32;
             // cells before `done` are summed and blended
@@ -373,9 +372,10 @@ fn level(acc: f32) -> u32 {
     (acc.abs().min(1.0) * 255.0 + 0.5) as u32
 }
 
-/// `x * a / 255` for each byte of `x` (rounded as `div255`), two 16-bit
-/// lanes per multiply: a byte times a byte plus 128 plus its high byte
-/// stays below 2^16, so no lane carries into the next.
+/// `x * a / 255` rounded to nearest, for each byte of `x`, as
+/// `(t + (t >> 8)) >> 8` with `t = x * a + 128`; two 16-bit lanes per
+/// multiply: `t + (t >> 8)` stays below 2^16, so no lane carries into the
+/// next.
 #[inline]
 fn mul_div255(x: u32, a: u32) -> u32 {
     const LO: u32 = 0x00FF_00FF;
