@@ -15,6 +15,22 @@ use std::time::Duration;
 /// Maximum distance between an arc and its drawn chords, in metres.
 const MAP_CHORD_ERROR: f64 = 0.005;
 
+/// A feature row as read, its properties still JSON text.
+pub struct MapRow {
+    row: FeatureRow,
+    props: String,
+}
+
+impl MapRow {
+    /// The row with its properties parsed (CPU work).
+    pub fn parse(self) -> FeatureRow {
+        FeatureRow {
+            properties: serde_json::from_str(&self.props).unwrap_or(serde_json::Value::Null),
+            ..self.row
+        }
+    }
+}
+
 impl Store {
     /// The plans the maps show.
     pub async fn map_plans(&self) -> Result<Vec<PlanInfo>, StoreError> {
@@ -36,26 +52,33 @@ impl Store {
 
     /// A plan's features for the maps: geometries linearised in the storage
     /// CRS, arcs re-linearised finely so curves stay smooth when zoomed in.
-    pub async fn map_features(&self, plan_id: i64) -> Result<Vec<FeatureRow>, StoreError> {
+    /// The properties come as JSON text: parse them off the async executor
+    /// ([`MapRow::parse`]).
+    pub async fn map_features(&self, plan_id: i64) -> Result<Vec<MapRow>, StoreError> {
+        // (ST_Transform is not free even between equal CRSs: skipped then)
         let sql = format!(
             "SELECT seq, gml_id, feature_type, flaechenschluss, ebene, properties::text AS props,
-                    ST_AsBinary(CASE WHEN geom IS NOT NULL AND ST_HasArc(geom)
-                        THEN ST_Transform(ST_CurveToLine(geom, {MAP_CHORD_ERROR}, 1, 1), ST_SRID(geom_lin))
-                        ELSE geom_lin END) AS wkb
+                    ST_AsBinary(CASE WHEN geom IS NULL OR NOT ST_HasArc(geom) THEN geom_lin
+                        WHEN ST_SRID(geom) = ST_SRID(geom_lin)
+                        THEN ST_CurveToLine(geom, {MAP_CHORD_ERROR}, 1, 1)
+                        ELSE ST_Transform(ST_CurveToLine(geom, {MAP_CHORD_ERROR}, 1, 1), ST_SRID(geom_lin))
+                        END) AS wkb
              FROM features WHERE plan_id = $1 ORDER BY seq"
         );
         let mut rows = sqlx::query(&sql).bind(plan_id).fetch(&self.pool);
         let mut out = Vec::new();
         while let Some(r) = rows.try_next().await? {
-            let props: String = r.try_get("props")?;
-            out.push(FeatureRow {
-                seq: r.try_get("seq")?,
-                gml_id: r.try_get("gml_id")?,
-                feature_type: r.try_get("feature_type")?,
-                flaechenschluss: r.try_get("flaechenschluss")?,
-                ebene: r.try_get("ebene")?,
-                properties: serde_json::from_str(&props).unwrap_or(serde_json::Value::Null),
-                wkb: r.try_get("wkb")?,
+            out.push(MapRow {
+                row: FeatureRow {
+                    seq: r.try_get("seq")?,
+                    gml_id: r.try_get("gml_id")?,
+                    feature_type: r.try_get("feature_type")?,
+                    flaechenschluss: r.try_get("flaechenschluss")?,
+                    ebene: r.try_get("ebene")?,
+                    properties: serde_json::Value::Null,
+                    wkb: r.try_get("wkb")?,
+                },
+                props: r.try_get("props")?,
             });
         }
         Ok(out)
@@ -121,6 +144,7 @@ impl Store {
                     r
                 })
                 .collect();
+            let rows = rows.into_iter().map(MapRow::parse).collect();
             m.build_plan(info, rows, rasters)
         })
         .await
