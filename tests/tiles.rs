@@ -14,11 +14,27 @@ use xplanserver::tiles::raster::{render_metatile, MetaTile};
 /// The WebMercatorQuad tile (x, y) containing a lon/lat point (the slippy
 /// map formula).
 fn tile_at(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let (x, y) = tile_xy(lon, lat, z);
+    (x.floor() as u32, y.floor() as u32)
+}
+
+/// A lon/lat point in (fractional) WebMercatorQuad tile units.
+fn tile_xy(lon: f64, lat: f64, z: u8) -> (f64, f64) {
     let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let y =
-        ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    let x = (lon + 180.0) / 360.0 * n;
+    let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
     (x, y)
+}
+
+/// How far tile (z, x, y) lies from a lon/lat box, in tile widths (0: it
+/// meets the box).
+fn tiles_from_box(b: &[f64], z: u8, x: u32, y: u32) -> f64 {
+    let (x0, y0) = tile_xy(b[0], b[3], z);
+    let (x1, y1) = tile_xy(b[2], b[1], z);
+    let (fx, fy) = (f64::from(x), f64::from(y));
+    let dx = (x0 - (fx + 1.0)).max(fx - x1).max(0.0);
+    let dy = (y0 - (fy + 1.0)).max(fy - y1).max(0.0);
+    dx.max(dy)
 }
 
 /// A plan's [min_lon, min_lat, max_lon, max_lat] from the REST API.
@@ -183,9 +199,25 @@ async fn the_cache_follows_plan_changes() {
     let b = s.get(&b_path);
     assert!(non_transparent(&b.body) > 1000);
     assert!(file(z, bx, by).is_file() && file(15, fx, fy).is_file());
-    // the metatile's other tiles were stored with it
+    // the metatile's other tiles were stored with it, but for those far
+    // from every plan (more than 128 px: empty without a file); between
+    // 0.4 and 1 tile widths the boxes' CRS decides
     let mt = MetaTile::containing(&TileMatrixSet::web_mercator_quad(), z, bx, by, 4);
-    assert!(mt.tiles().all(|(x, y)| file(z, x, y).is_file()));
+    let boxes = [plan_bbox(&s, bp), plan_bbox(&s, fnp)];
+    let mut stored = 0;
+    for (x, y) in mt.tiles() {
+        let d = boxes
+            .iter()
+            .map(|b| tiles_from_box(b, z, x, y))
+            .fold(f64::INFINITY, f64::min);
+        if d <= 0.4 {
+            assert!(file(z, x, y).is_file(), "tile {z}/{x}/{y} not stored");
+            stored += 1;
+        } else if d > 1.0 {
+            assert!(!file(z, x, y).exists(), "tile {z}/{x}/{y} stored");
+        }
+    }
+    assert!(stored > 1, "{stored} tiles near the plans");
     let b_time = mtime(&file(15, fx, fy));
     // the client has it: 304
     let r = s.send("GET", &a_path, &[("If-None-Match", &etag)], None);
@@ -452,6 +484,37 @@ async fn seeding_fills_the_cache_resumes_and_purges() {
         ))
         .body,
         std::fs::read(&f).unwrap()
+    );
+    // tiles of the drawn metatiles more than a tile's width from the plan's
+    // box (only 128 px could be drawn on) are neither drawn nor stored:
+    // the server answers them with the empty tile
+    let b = plan_bbox(&s, bp);
+    let mut far = 0;
+    for z in 14..=17u8 {
+        let (x0, y0) = tile_xy(b[0], b[3], z);
+        let (x1, y1) = tile_xy(b[2], b[1], z);
+        for x in (x0 as u32 / 4 * 4)..(x1 as u32 / 4 * 4 + 4) {
+            for y in (y0 as u32 / 4 * 4)..(y1 as u32 / 4 * 4 + 4) {
+                if tiles_from_box(&b, z, x, y) <= 1.0 {
+                    continue;
+                }
+                far += 1;
+                let f = cache
+                    .path()
+                    .join(format!("vektordaten/WebMercatorQuad/{z}/{x}/{y}.png"));
+                assert!(!f.exists(), "{} stored", f.display());
+                let r = s.get(&format!(
+                    "/tiles/vektordaten/WebMercatorQuad/{z}/{x}/{y}.png"
+                ));
+                assert_eq!(r.status, 200);
+                assert_eq!(non_transparent(&r.body), 0, "tile {z}/{x}/{y}");
+                assert!(!f.exists(), "{} stored when served", f.display());
+            }
+        }
+    }
+    assert!(
+        far > 0,
+        "no drawn metatile reaches a tile's width beyond the plan"
     );
     drop(s);
     // resumed: nothing left to draw

@@ -31,6 +31,12 @@ type FlightKey = (String, &'static str, u8, u32, u32);
 /// outline band, symbols and labels reach beyond the box.
 const INVALIDATION_MARGIN_PX: f64 = 64.0;
 
+/// Pixels around a tile within which a plan may draw on it: the
+/// invalidation margin, doubled for the slack of comparing boxes in the
+/// storage CRS rather than in the matrix set's. A tile farther from every
+/// plan is the empty tile without drawing or storing it.
+const NEAR_MARGIN_PX: f64 = 2.0 * INVALIDATION_MARGIN_PX;
+
 /// Tile drawing and caching for one server (or seeding run).
 pub struct TileService {
     pub cache: TileCache,
@@ -168,6 +174,22 @@ fn intersects(a: [f64; 4], b: [f64; 4]) -> bool {
     a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
+/// Whether a plan lies within [`NEAR_MARGIN_PX`] of a tile, so that it may
+/// draw on it (true when that cannot be told).
+fn near_plans(maps: &MapData, tms: &TileMatrixSet, z: u8, x: u32, y: u32) -> bool {
+    let (Some(b), Some(res)) = (tms.tile_bbox(z, x, y), tms.resolutions.get(z as usize)) else {
+        return false;
+    };
+    let m = NEAR_MARGIN_PX * res;
+    let grown = [b[0] - m, b[1] - m, b[2] + m, b[3] + m];
+    let Some(sb) = transform_box(grown, tms.srid, maps.storage_srid) else {
+        return true;
+    };
+    maps.snapshot()
+        .iter()
+        .any(|p| p.bbox.is_some_and(|pb| intersects(pb, sb)))
+}
+
 impl TileService {
     /// `memory_bytes`: size of the in-memory cache of recently served tiles.
     pub fn new(
@@ -227,19 +249,6 @@ impl TileService {
         Some(t)
     }
 
-    /// Whether any plan of `filter` lies in a box of the matrix set's CRS.
-    fn has_plans(&self, tms: &TileMatrixSet, b: [f64; 4], filter: &PlanFilter) -> bool {
-        let Some(sb) = transform_box(b, tms.srid, self.maps.storage_srid) else {
-            // cannot tell: draw
-            return true;
-        };
-        self.maps
-            .snapshot()
-            .iter()
-            .filter(|p| filter.accepts(&p.info))
-            .any(|p| p.bbox.is_some_and(|pb| intersects(pb, sb)))
-    }
-
     /// A PNG tile (the transparent one where nothing is drawn): from memory
     /// or the disk cache, else its metatile is drawn (once for all waiting
     /// requests), stored and cut.
@@ -256,13 +265,12 @@ impl TileService {
         if let Some(t) = self.cached(&key) {
             return Ok(t);
         }
-        let mt = MetaTile::containing(tms, z, x, y, self.metatile);
-        let Some(mb) = mt.bbox(tms) else {
-            return Ok(self.empty.clone());
-        };
-        if !self.has_plans(tms, mb, &PlanFilter::All) {
+        let generation = self.maps.generation();
+        if !near_plans(&self.maps, tms, z, x, y) {
+            self.remember(hot_key(&key), &self.empty, generation);
             return Ok(self.empty.clone());
         }
+        let mt = MetaTile::containing(tms, z, x, y, self.metatile);
         let flight = (tileset.to_string(), tms.id, z, mt.x0, mt.y0);
         let lock = self
             .inflight
@@ -464,7 +472,7 @@ impl TileService {
                     x,
                     y,
                     ext: "png",
-                })
+                }) || !near_plans(&self.maps, tms, mt.z, x, y)
             });
             if all_cached {
                 skipped.fetch_add(1, Ordering::Relaxed);
@@ -553,6 +561,10 @@ fn draw_and_store(
     let tiles = render_metatile(maps, tms, mt, layers, &PlanFilter::All, gutter)?;
     if maps.generation() == generation {
         for ((x, y), png) in &tiles {
+            // far from every plan: empty whether cached or not
+            if png.is_none() && !near_plans(maps, tms, mt.z, *x, *y) {
+                continue;
+            }
             // an empty file: a tile known to have nothing on it
             cache.put(
                 &TileKey {
