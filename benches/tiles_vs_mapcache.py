@@ -40,7 +40,7 @@ seed   Seeding WebMercatorQuad (MapCache: GoogleMapsCompatible), zoom
        are recorded per run. Runs alternate between the two; --seed-runs
        runs each.
 
-serve  Cached PNG tiles with wrk (--serve-connections, 1 wrk thread),
+serve  Cached PNG tiles with wrk (one case per --serve-connections count, 1 wrk thread),
        --serve-tiles URLs (default 2000) drawn at random (--list-seed) from
        the tiles of zoom --serve-zooms (15-17) that have content in both
        caches (those of the last seeding run); every URL exists in both
@@ -100,7 +100,7 @@ martin --version 1.14.0 --locked --no-default-features --features postgres
 Usage: benches/tiles_vs_mapcache.py [--parts seed,serve,mvt]
        [--bin $CARGO_TARGET_DIR/release/xplanserver] [--zoom 12-17]
        [--threads 2] [--workers 2] [--seed-runs 5] [--serve-runs 5]
-       [--duration 15] [--warmup 5] [--serve-connections 32]
+       [--duration 15] [--warmup 5] [--serve-connections 8,32]
        [--serve-tiles 2000] [--mvt-zooms 12,17] [--mvt-runs 5]
        [--mvt-connections 8] [--martin <out>/tiles/martin/bin/martin]
        [--wait-idle 300] [--retries 2] [--out bench-out] [--reimport]
@@ -664,33 +664,38 @@ def part_serve(args, url, wdir, procs, meter):
             if checks[s]["visible_pixels"] == 0:
                 sys.exit(f"{s}: tile {mid} has no visible pixels")
         res = {"tiles": len(tiles), "tiles_with_content_in_both": available, "zooms": args.serve_zooms,
-               "connections": args.serve_connections, "checks": checks}
-        meter.wait_idle(args.wait_idle)
-        if args.warmup > 0:
-            for s in ("mapcache", "xplanserver"):
-                wrk_cycle(bases[s], files[s], args.serve_connections, args.warmup)
-        allruns = {"mapcache": [], "xplanserver": []}
-        # runs alternate between the servers (the machine's speed drifts)
-        for r in range(args.serve_runs):
-            for s in (("mapcache", "xplanserver") if r % 2 == 0 else ("xplanserver", "mapcache")):
-                x = measured(meter, args, f"serve {s} run {r + 1}",
-                             lambda: wrk_cycle(bases[s], files[s], args.serve_connections, args.duration))
-                log(f"serve {s} run {r + 1}: {x['req_per_s']} req/s, p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms, "
-                    f"failures {x['failures']}, other processes {x['other_cpu_percent']} % CPU")
-                allruns[s].append(x)
-        for s, runs in allruns.items():
-            res[s] = {"req_per_s": med(r["req_per_s"] for r in runs),
-                      "p50_ms": med((r["p50_ms"] for r in runs), 2), "p99_ms": med((r["p99_ms"] for r in runs), 2),
-                      "failures": sum(r["failures"] for r in runs),
-                      "valid": all(r["failures"] == 0 and r["requests"] > 0 for r in runs),
-                      "disturbed_runs": sum(r["other_cpu_percent"] > BUSY_LIMIT for r in runs), "runs": runs}
+               "checks": checks, "cases": {}}
+        for conns in args.serve_connections:
+            meter.wait_idle(args.wait_idle)
+            if args.warmup > 0:
+                for s in ("mapcache", "xplanserver"):
+                    wrk_cycle(bases[s], files[s], conns, args.warmup)
+            allruns = {"mapcache": [], "xplanserver": []}
+            # runs alternate between the servers (the machine's speed drifts)
+            for r in range(args.serve_runs):
+                for s in (("mapcache", "xplanserver") if r % 2 == 0 else ("xplanserver", "mapcache")):
+                    x = measured(meter, args, f"serve c{conns} {s} run {r + 1}",
+                                 lambda: wrk_cycle(bases[s], files[s], conns, args.duration))
+                    log(f"serve c{conns} {s} run {r + 1}: {x['req_per_s']} req/s, p50 {x['p50_ms']} ms, "
+                        f"p99 {x['p99_ms']} ms, failures {x['failures']}, "
+                        f"other processes {x['other_cpu_percent']} % CPU")
+                    allruns[s].append(x)
+            case = {"connections": conns}
+            for s, runs in allruns.items():
+                case[s] = {"req_per_s": med(r["req_per_s"] for r in runs),
+                           "p50_ms": med((r["p50_ms"] for r in runs), 2),
+                           "p99_ms": med((r["p99_ms"] for r in runs), 2),
+                           "failures": sum(r["failures"] for r in runs),
+                           "valid": all(r["failures"] == 0 and r["requests"] > 0 for r in runs),
+                           "disturbed_runs": sum(r["other_cpu_percent"] > BUSY_LIMIT for r in runs), "runs": runs}
+            case["ratio_req_per_s"] = ratio(case["xplanserver"]["req_per_s"], case["mapcache"]["req_per_s"])
+            res["cases"][str(conns)] = case
         err = (wdir / "mapcache" / "nginx-error.log").read_text().strip().splitlines()[-10:]
         res["mapcache_nginx_error_log_tail"] = err
     finally:
         sp.stop_all()
         if sp.root_pids in procs.roots:
             procs.roots.remove(sp.root_pids)
-    res["ratio_req_per_s"] = ratio(res["xplanserver"]["req_per_s"], res["mapcache"]["req_per_s"])
     return res
 
 
@@ -966,7 +971,8 @@ def main():
     ap.add_argument("--serve-runs", type=int, default=5)
     ap.add_argument("--duration", type=int, default=15, help="seconds per serving run")
     ap.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per server (serving)")
-    ap.add_argument("--serve-connections", type=int, default=32)
+    ap.add_argument("--serve-connections", type=lambda v: [int(c) for c in v.split(",")], default=[8, 32],
+                    help="comma-separated connection counts, one case each")
     ap.add_argument("--serve-tiles", type=int, default=2000)
     ap.add_argument("--serve-zooms", default="15-17")
     ap.add_argument("--mvt-zooms", default="12,17")
@@ -1078,14 +1084,15 @@ def main():
               f"({s['ratio_common_tiles_per_s']}x) |\n")
     if "serve" in results:
         s = results["serve"]
-        print(f"Cached PNG tiles, {args.workers} workers each, {s['connections']} connections, {s['tiles']} tiles of "
-              f"zoom {s['zooms']}, median of {args.serve_runs} runs of {args.duration} s\n")
-        print("| server | req/s | p50 ms | p99 ms | ratio |")
-        print("|---|---:|---:|---:|---:|")
-        for k, name in (("mapcache", "MapCache (FastCGI, nginx)"), ("xplanserver", "xplanserver")):
-            e = s[k]
-            r = f"**{s['ratio_req_per_s']}x**" if k == "xplanserver" else ""
-            print(f"| {name} | {e['req_per_s']}{flag(e)} | {e['p50_ms']} | {e['p99_ms']} | {r} |")
+        print(f"Cached PNG tiles, {args.workers} workers each, {s['tiles']} tiles of zoom {s['zooms']}, "
+              f"median of {args.serve_runs} runs of {args.duration} s per case\n")
+        print("| connections | server | req/s | p50 ms | p99 ms | ratio |")
+        print("|---:|---|---:|---:|---:|---:|")
+        for conns, case in s["cases"].items():
+            for k, name in (("mapcache", "MapCache (FastCGI, nginx)"), ("xplanserver", "xplanserver")):
+                e = case[k]
+                r = f"**{case['ratio_req_per_s']}x**" if k == "xplanserver" else ""
+                print(f"| {conns} | {name} | {e['req_per_s']}{flag(e)} | {e['p50_ms']} | {e['p99_ms']} | {r} |")
         print()
     if "mvt" in results:
         s = results["mvt"]
