@@ -1019,8 +1019,11 @@ async fn serve(cfg: Config, store: Store) -> anyhow::Result<()> {
             .app_data(ows.clone())
             .wrap(from_fn(xplanserver::api::auth::reading_gate))
             .wrap(from_fn(xplanserver::api::metrics::observe))
-            .configure(xplanserver::api::configure)
+            // routes are tried in order, each pattern with a path parameter
+            // by a regex: the tile and map routes, the busiest, come first
+            // (no API route shares a prefix with them)
             .configure(xplanserver::ows::configure)
+            .configure(xplanserver::api::configure)
             .default_service(web::to(xplanserver::api::not_found))
     })
     .workers(workers)
