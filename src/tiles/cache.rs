@@ -1,6 +1,7 @@
 //! The tile cache on disk: `<root>/<tileset>/<tms>/<z>/<x>/<y>.<ext>`,
-//! written atomically (temporary file + rename), dropped by area when
-//! plans change and purged by tileset or matrix set.
+//! written atomically (temporary file + rename), empty tiles as hard links
+//! of one empty file (`<root>/.empty`), dropped by area when plans change
+//! and purged by tileset or matrix set.
 
 use super::grid::TileMatrixSet;
 use std::io;
@@ -73,10 +74,40 @@ impl TileCache {
         let dir = path.parent().expect("a tile path has a directory");
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(".{}.{:016x}.tmp", k.y, rand::random::<u64>()));
-        std::fs::write(&tmp, data)?;
+        if data.is_empty() && self.link_empty(&tmp).is_ok() {
+            // an empty tile: another name of the shared empty file
+        } else {
+            std::fs::write(&tmp, data)?;
+        }
         std::fs::rename(&tmp, &path).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
+    }
+
+    /// Makes `to` a hard link of the cache's shared empty file: a seeded
+    /// cache holds thousands of empty tiles, and allocating an inode is most
+    /// of what storing one costs (and uses up the file system's inodes).
+    /// The shared file is created when missing and replaced by a new one
+    /// when it has as many links as the file system allows. It is never
+    /// written to: tiles are replaced by renaming, not by writing into them.
+    fn link_empty(&self, to: &Path) -> io::Result<()> {
+        let shared = self.root.join(".empty");
+        match std::fs::hard_link(&shared, to) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::TooManyLinks
+                ) =>
+            {
+                let fresh = self
+                    .root
+                    .join(format!(".empty.{:016x}.tmp", rand::random::<u64>()));
+                std::fs::write(&fresh, b"")?;
+                std::fs::rename(&fresh, &shared)?;
+                std::fs::hard_link(&shared, to)
+            }
+            r => r,
+        }
     }
 
     /// Drops every cached tile of matrix set `tms` (all tilesets, all
@@ -181,6 +212,53 @@ fn count_files(dir: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_tiles_share_one_file() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TileCache::new(dir.path());
+        let key = |x: u32, y: u32| TileKey {
+            tileset: "vektordaten",
+            tms: "WebMercatorQuad",
+            z: 15,
+            x,
+            y,
+            ext: "png",
+        };
+        cache.put(&key(1, 1), b"").unwrap();
+        cache.put(&key(1, 2), b"").unwrap();
+        cache.put(&key(2, 1), b"PNG").unwrap();
+        let meta = |x, y| std::fs::metadata(cache.path(&key(x, y)).unwrap()).unwrap();
+        assert_eq!((meta(1, 1).len(), meta(1, 2).len()), (0, 0));
+        assert_eq!(meta(1, 1).ino(), meta(1, 2).ino());
+        assert_ne!(meta(2, 1).ino(), meta(1, 1).ino());
+        assert_eq!(meta(1, 1).nlink(), 3);
+        assert_eq!(cache.get(&key(1, 2)).unwrap(), b"");
+        assert_eq!(cache.get(&key(2, 1)).unwrap(), b"PNG");
+        // a content tile over an empty one leaves the others empty
+        cache.put(&key(1, 1), b"PNG2").unwrap();
+        assert_eq!(cache.get(&key(1, 1)).unwrap(), b"PNG2");
+        assert_eq!(cache.get(&key(1, 2)).unwrap(), b"");
+        assert_eq!(meta(1, 2).nlink(), 2);
+        // without the shared file (deleted by hand) a new one is made
+        std::fs::remove_file(dir.path().join(".empty")).unwrap();
+        cache.put(&key(3, 3), b"").unwrap();
+        assert_eq!(meta(3, 3).len(), 0);
+        assert_ne!(meta(3, 3).ino(), meta(1, 2).ino());
+        // purging removes the tiles, not the shared file
+        assert_eq!(cache.purge(None, None).unwrap(), 4);
+        assert!(dir.path().join(".empty").is_file());
+        // no temporary file is left (purge keeps the tileset's directory)
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".empty", "vektordaten"]);
+        assert_eq!(count_files(dir.path()), 1);
+    }
 
     #[test]
     fn invalidation_drops_exactly_the_tiles_in_the_area() {
