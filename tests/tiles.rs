@@ -200,8 +200,8 @@ async fn the_cache_follows_plan_changes() {
     assert!(non_transparent(&b.body) > 1000);
     assert!(file(z, bx, by).is_file() && file(15, fx, fy).is_file());
     // the metatile's other tiles were stored with it, but for those far
-    // from every plan (more than 128 px: empty without a file); between
-    // 0.4 and 1 tile widths the boxes' CRS decides
+    // from every plan (more than 640 px here: empty without a file);
+    // between 0.4 and 2.6 tile widths the boxes' CRS decides
     let mt = MetaTile::containing(&TileMatrixSet::web_mercator_quad(), z, bx, by, 4);
     let boxes = [plan_bbox(&s, bp), plan_bbox(&s, fnp)];
     let mut stored = 0;
@@ -213,7 +213,7 @@ async fn the_cache_follows_plan_changes() {
         if d <= 0.4 {
             assert!(file(z, x, y).is_file(), "tile {z}/{x}/{y} not stored");
             stored += 1;
-        } else if d > 1.0 {
+        } else if d > 2.6 {
             assert!(!file(z, x, y).exists(), "tile {z}/{x}/{y} stored");
         }
     }
@@ -485,17 +485,30 @@ async fn seeding_fills_the_cache_resumes_and_purges() {
         .body,
         std::fs::read(&f).unwrap()
     );
-    // tiles of the drawn metatiles more than a tile's width from the plan's
-    // box (only 128 px could be drawn on) are neither drawn nor stored:
-    // the server answers them with the empty tile
+    // Tiles farther from every plan than its drawing reaches (labels up to
+    // 16 × 36 px, plus 64 px: 2.5 tile widths here) are neither drawn nor
+    // stored; the server answers them with the empty tile. Drawn directly,
+    // the metatiles at and beyond the plan's east edge show nothing beyond
+    // 2.5 tile widths, so the rule loses no pixels.
+    let store = xplanserver::store::Store::connect_url(&url, 2, 25832, 0.05)
+        .await
+        .unwrap();
+    let maps = Arc::new(xplanserver::render::MapData::new(
+        xplanserver::render::Styles::builtin().unwrap(),
+        25832,
+    ));
+    store.sync_all(&maps).await.unwrap();
+    let tms = TileMatrixSet::web_mercator_quad();
+    let layers: Vec<u32> = maps.styles().layers_named("vektordaten").unwrap();
     let b = plan_bbox(&s, bp);
-    let mut far = 0;
+    let (mut far, mut far_drawn, mut near_drawn) = (0, 0, 0);
     for z in 14..=17u8 {
         let (x0, y0) = tile_xy(b[0], b[3], z);
         let (x1, y1) = tile_xy(b[2], b[1], z);
+        // seeded metatiles: no file for a far tile
         for x in (x0 as u32 / 4 * 4)..(x1 as u32 / 4 * 4 + 4) {
             for y in (y0 as u32 / 4 * 4)..(y1 as u32 / 4 * 4 + 4) {
-                if tiles_from_box(&b, z, x, y) <= 1.0 {
+                if tiles_from_box(&b, z, x, y) <= 2.6 {
                     continue;
                 }
                 far += 1;
@@ -503,19 +516,52 @@ async fn seeding_fills_the_cache_resumes_and_purges() {
                     .path()
                     .join(format!("vektordaten/WebMercatorQuad/{z}/{x}/{y}.png"));
                 assert!(!f.exists(), "{} stored", f.display());
-                let r = s.get(&format!(
-                    "/tiles/vektordaten/WebMercatorQuad/{z}/{x}/{y}.png"
-                ));
-                assert_eq!(r.status, 200);
-                assert_eq!(non_transparent(&r.body), 0, "tile {z}/{x}/{y}");
-                assert!(!f.exists(), "{} stored when served", f.display());
+            }
+        }
+        // the metatile at the plan's east edge and the next one, drawn whole
+        let (mx, my) = (x1 as u32 / 4 * 4, (y0 + y1) as u32 / 8 * 4);
+        for mx in [mx, mx + 4] {
+            let mt = MetaTile::containing(&tms, z, mx, my, 4);
+            let tiles = render_metatile(
+                &maps,
+                &tms,
+                &mt,
+                &layers,
+                &xplanserver::render::PlanFilter::All,
+                32,
+            )
+            .unwrap();
+            for ((x, y), png) in tiles {
+                let d = tiles_from_box(&b, z, x, y);
+                if d > 2.6 {
+                    assert!(
+                        png.is_none(),
+                        "tile {z}/{x}/{y}, {d:.2} tiles away, drawn on"
+                    );
+                    far_drawn += 1;
+                } else if png.is_some() {
+                    near_drawn += 1;
+                }
             }
         }
     }
     assert!(
-        far > 0,
-        "no drawn metatile reaches a tile's width beyond the plan"
+        far_drawn > 0 && near_drawn > 0,
+        "{far_drawn} far, {near_drawn} near"
     );
+    // a tile far east of the plan: empty, and nothing is stored
+    let (x1, y0) = tile_xy(b[2], b[3], 17);
+    let (x, y) = (x1 as u32 + 10, y0 as u32);
+    let r = s.get(&format!(
+        "/tiles/vektordaten/WebMercatorQuad/17/{x}/{y}.png"
+    ));
+    assert_eq!(r.status, 200);
+    assert_eq!(non_transparent(&r.body), 0);
+    let f = cache
+        .path()
+        .join(format!("vektordaten/WebMercatorQuad/17/{x}/{y}.png"));
+    assert!(!f.exists(), "{} stored", f.display());
+    eprintln!("{far} far tiles in the seeded metatiles");
     drop(s);
     // resumed: nothing left to draw
     let out = run(&[

@@ -495,6 +495,29 @@ impl Styles {
     }
 
     /// The rules of a class (its own, or the default for its geometry).
+    /// How far (pixels) what is drawn for a feature can reach beyond its
+    /// box at `res` map units per pixel: twice the widest stroke (caps and
+    /// joins), the largest marker, and labels up to 16 of their largest
+    /// text heights from their anchor. Tiles farther from every plan stay
+    /// empty; a changed plan's cached tiles are dropped within it.
+    pub fn reach_px(&self, res: f64) -> f64 {
+        let mut r = 16.0 * f64::from(self.labels.max_px);
+        for rule in self
+            .rules
+            .values()
+            .flatten()
+            .chain(self.default_rules.values())
+        {
+            for s in &rule.stroke {
+                r = r.max(2.0 * f64::from(s.width.px(res).max(s.min_px)));
+            }
+            if let Some(m) = &rule.marker {
+                r = r.max(f64::from(m.size.px(res) + m.stroke_width));
+            }
+        }
+        r
+    }
+
     pub fn rules_of(&self, feature_type: &str) -> Option<&[Rule]> {
         self.rules.get(feature_type).map(|v| v.as_slice())
     }

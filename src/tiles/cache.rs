@@ -81,7 +81,13 @@ impl TileCache {
         }
         std::fs::rename(&tmp, &path).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-        })
+        })?;
+        if data.is_empty() {
+            // renaming a link onto another link of the same file (an empty
+            // tile stored again) does nothing: the temporary name stays
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Ok(())
     }
 
     /// Makes `to` a hard link of the cache's shared empty file: a seeded
@@ -103,7 +109,9 @@ impl TileCache {
                     .root
                     .join(format!(".empty.{:016x}.tmp", rand::random::<u64>()));
                 std::fs::write(&fresh, b"")?;
-                std::fs::rename(&fresh, &shared)?;
+                std::fs::rename(&fresh, &shared).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&fresh);
+                })?;
                 std::fs::hard_link(&shared, to)
             }
             r => r,
@@ -112,10 +120,15 @@ impl TileCache {
 
     /// Drops every cached tile of matrix set `tms` (all tilesets, all
     /// zoom levels present) that intersects `bbox` (in the set's CRS)
-    /// grown by `margin_px` pixels of each zoom level (strokes, symbols and
-    /// labels reach beyond a plan's box). Returns the number of files
-    /// removed.
-    pub fn invalidate(&self, tms: &TileMatrixSet, bbox: [f64; 4], margin_px: f64) -> usize {
+    /// grown by `margin_px(resolution)` pixels at each zoom level (strokes,
+    /// symbols and labels reach beyond a plan's box). Returns the number of
+    /// files removed.
+    pub fn invalidate(
+        &self,
+        tms: &TileMatrixSet,
+        bbox: [f64; 4],
+        margin_px: &dyn Fn(f64) -> f64,
+    ) -> usize {
         let mut removed = 0;
         for tileset in subdirs(&self.root) {
             let base = tileset.join(tms.id);
@@ -126,7 +139,7 @@ impl TileCache {
                 let Some(res) = tms.resolutions.get(z as usize) else {
                     continue;
                 };
-                let m = margin_px * res;
+                let m = margin_px(*res) * res;
                 let grown = [bbox[0] - m, bbox[1] - m, bbox[2] + m, bbox[3] + m];
                 let Some((x0, y0, x1, y1)) = tms.tile_range(z, grown) else {
                     continue;
@@ -228,6 +241,19 @@ mod tests {
         };
         cache.put(&key(1, 1), b"").unwrap();
         cache.put(&key(1, 2), b"").unwrap();
+        // stored again (its metatile drawn again): no name is left over
+        cache.put(&key(1, 2), b"").unwrap();
+        let names = |x: u32| -> Vec<String> {
+            let mut n: Vec<String> =
+                std::fs::read_dir(cache.path(&key(x, 1)).unwrap().parent().unwrap())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(1), ["1.png", "2.png"]);
         cache.put(&key(2, 1), b"PNG").unwrap();
         let meta = |x, y| std::fs::metadata(cache.path(&key(x, y)).unwrap()).unwrap();
         assert_eq!((meta(1, 1).len(), meta(1, 2).len()), (0, 0));
@@ -285,7 +311,7 @@ mod tests {
             cache.put(&k, b"png").unwrap();
             assert!(cache.contains(&k));
         }
-        assert_eq!(cache.invalidate(&tms, hh, 0.0), 2);
+        assert_eq!(cache.invalidate(&tms, hh, &|_| 0.0), 2);
         assert!(!cache.contains(&key("vektordaten", 12, x12, y12)));
         assert!(!cache.contains(&key("bp_objekte", 14, x14, y14)));
         assert_eq!(
@@ -293,15 +319,15 @@ mod tests {
             Some(&b"png"[..])
         );
         // other matrix sets are not touched
-        assert_eq!(cache.invalidate(&TileMatrixSet::utm32(), hh, 0.0), 0);
+        assert_eq!(cache.invalidate(&TileMatrixSet::utm32(), hh, &|_| 0.0), 0);
         // a margin reaches the neighbours of a tile at its edge
         let edge = tms.tile_bbox(12, 200, 200).unwrap();
         let inner = [edge[0] + 1.0, edge[1] + 1.0, edge[0] + 2.0, edge[1] + 2.0];
         for (x, y) in [(199, 200), (200, 200), (200, 201), (201, 201)] {
             cache.put(&key("vektordaten", 12, x, y), b"png").unwrap();
         }
-        assert_eq!(cache.invalidate(&tms, inner, 0.0), 1);
-        assert_eq!(cache.invalidate(&tms, inner, 64.0), 2);
+        assert_eq!(cache.invalidate(&tms, inner, &|_| 0.0), 1);
+        assert_eq!(cache.invalidate(&tms, inner, &|_| 64.0), 2);
         assert!(cache.contains(&key("vektordaten", 12, 201, 201)));
         // left: (100, 100) and (201, 201)
         assert_eq!(cache.purge(Some("vektordaten"), None).unwrap(), 2);

@@ -27,15 +27,12 @@ pub enum TileError {
 
 type FlightKey = (String, &'static str, u8, u32, u32);
 
-/// Pixels around a changed plan's box whose tiles are dropped too: its
-/// outline band, symbols and labels reach beyond the box.
-const INVALIDATION_MARGIN_PX: f64 = 64.0;
-
-/// Pixels around a tile within which a plan may draw on it: the
-/// invalidation margin, doubled for the slack of comparing boxes in the
-/// storage CRS rather than in the matrix set's. A tile farther from every
-/// plan is the empty tile without drawing or storing it.
-const NEAR_MARGIN_PX: f64 = 2.0 * INVALIDATION_MARGIN_PX;
+/// Pixels added to the reach of the plans' drawing ([`Styles::reach_px`])
+/// when telling whether a tile is near a plan: slack for comparing boxes in
+/// the storage CRS rather than in the matrix set's.
+///
+/// [`Styles::reach_px`]: crate::render::Styles::reach_px
+const NEAR_SLACK_PX: f64 = 64.0;
 
 /// Tile drawing and caching for one server (or seeding run).
 pub struct TileService {
@@ -174,13 +171,14 @@ fn intersects(a: [f64; 4], b: [f64; 4]) -> bool {
     a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
-/// Whether a plan lies within [`NEAR_MARGIN_PX`] of a tile, so that it may
-/// draw on it (true when that cannot be told).
+/// Whether a plan lies near enough to a tile to draw on it (the reach of
+/// the styles at the tile's resolution plus [`NEAR_SLACK_PX`]; true when
+/// that cannot be told).
 fn near_plans(maps: &MapData, tms: &TileMatrixSet, z: u8, x: u32, y: u32) -> bool {
-    let (Some(b), Some(res)) = (tms.tile_bbox(z, x, y), tms.resolutions.get(z as usize)) else {
+    let (Some(b), Some(&res)) = (tms.tile_bbox(z, x, y), tms.resolutions.get(z as usize)) else {
         return false;
     };
-    let m = NEAR_MARGIN_PX * res;
+    let m = (maps.styles().reach_px(res) + NEAR_SLACK_PX) * res;
     let grown = [b[0] - m, b[1] - m, b[2] + m, b[3] + m];
     let Some(sb) = transform_box(grown, tms.srid, maps.storage_srid) else {
         return true;
@@ -265,9 +263,9 @@ impl TileService {
         if let Some(t) = self.cached(&key) {
             return Ok(t);
         }
-        let generation = self.maps.generation();
+        // (not kept in memory: requests sweeping empty areas would push
+        // out tiles with content, and telling is cheap)
         if !near_plans(&self.maps, tms, z, x, y) {
-            self.remember(hot_key(&key), &self.empty, generation);
             return Ok(self.empty.clone());
         }
         let mt = MetaTile::containing(tms, z, x, y, self.metatile);
@@ -368,10 +366,11 @@ impl TileService {
         // changes are rare: the memory cache starts afresh
         self.hot().clear();
         let mut n = 0;
+        let styles = self.maps.styles();
         for tms in TileMatrixSet::all() {
             for b in boxes {
                 if let Some(tb) = transform_box(*b, self.maps.storage_srid, tms.srid) {
-                    n += self.cache.invalidate(&tms, tb, INVALIDATION_MARGIN_PX);
+                    n += self.cache.invalidate(&tms, tb, &|res| styles.reach_px(res));
                 }
             }
         }
@@ -560,23 +559,32 @@ fn draw_and_store(
     let generation = maps.generation();
     let tiles = render_metatile(maps, tms, mt, layers, &PlanFilter::All, gutter)?;
     if maps.generation() == generation {
+        let key = |x: u32, y: u32| TileKey {
+            tileset,
+            tms: tms.id,
+            z: mt.z,
+            x,
+            y,
+            ext: "png",
+        };
+        let mut written = Vec::with_capacity(tiles.len());
         for ((x, y), png) in &tiles {
             // far from every plan: empty whether cached or not
             if png.is_none() && !near_plans(maps, tms, mt.z, *x, *y) {
                 continue;
             }
             // an empty file: a tile known to have nothing on it
-            cache.put(
-                &TileKey {
-                    tileset,
-                    tms: tms.id,
-                    z: mt.z,
-                    x: *x,
-                    y: *y,
-                    ext: "png",
-                },
-                png.as_deref().unwrap_or_default(),
-            )?;
+            cache.put(&key(*x, *y), png.as_deref().unwrap_or_default())?;
+            written.push((*x, *y));
+        }
+        // a plan changed while they were written: its change hook may have
+        // dropped the area's tiles before these were stored
+        if maps.generation() != generation {
+            for (x, y) in written {
+                if let Some(p) = cache.path(&key(x, y)) {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
         }
     }
     Ok(tiles)
