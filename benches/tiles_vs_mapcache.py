@@ -49,7 +49,8 @@ serve  Cached PNG tiles with wrk (one case per --serve-connections count, 1 wrk 
        the tiles of zoom --serve-zooms (15-17) that have content in both
        caches (those of the last seeding run); every URL exists in both
        caches, MapServer is not running (a cache miss would fail):
-       xplanserver  `xplanserver serve`, XPLAN_WORKERS=--workers,
+       xplanserver  `xplanserver serve`, XPLAN_WORKERS=--workers (or
+                    --xplan-workers),
                     GET /tiles/vektordaten/WebMercatorQuad/{z}/{x}/{y}.png
        mapcache     /usr/lib/cgi-bin/mapcache (Debian package mapcache-cgi)
                     under spawn-fcgi with --workers processes behind nginx
@@ -103,7 +104,7 @@ martin --version 1.14.0 --locked --no-default-features --features postgres
 
 Usage: benches/tiles_vs_mapcache.py [--parts seed,serve,mvt]
        [--bin $CARGO_TARGET_DIR/release/xplanserver] [--zoom 12-17]
-       [--threads 2] [--workers 2] [--seed-runs 5] [--serve-runs 5]
+       [--threads 2] [--workers 2] [--xplan-workers N] [--seed-runs 5] [--serve-runs 5]
        [--duration 15] [--warmup 5] [--serve-connections 8,32]
        [--serve-tiles 2000] [--mvt-zooms 12,17] [--mvt-runs 5]
        [--mvt-connections 8] [--martin <out>/tiles/martin/bin/martin]
@@ -321,7 +322,7 @@ def start_mapcache(args, conf, d, procs):
 def start_xplanserver(args, url, wdir, procs, port, cache_dir, name):
     """`xplanserver serve` with its tile cache in cache_dir (run in wdir, so
     that no ./xplanserver.toml is read)."""
-    env = dict(os.environ, XPLAN_WORKERS=str(args.workers), XPLAN_LOG="warn",
+    env = dict(os.environ, XPLAN_WORKERS=str(args.xplan_workers or args.workers), XPLAN_LOG="warn",
                XPLAN_TILE_CACHE_DIR=str(cache_dir))
     env.pop("XPLAN_CONFIG", None)
     logf = open(wdir / f"{name}.log", "w")
@@ -986,6 +987,9 @@ def main():
     ap.add_argument("--mapserver-png-compression", type=int, default=None, choices=range(0, 10), metavar="0-9",
                     help="zlib level of MapServer's PNG metatiles for MapCache (default: the mapfile's, zlib's 6)")
     ap.add_argument("--workers", type=int, default=2, help="server workers / FastCGI processes when serving")
+    ap.add_argument("--xplan-workers", type=int, default=None,
+                    help="xplanserver's workers only (default: --workers); with wrk on the same cores, fewer "
+                         "busy threads than cores keep the scheduler out of the latency tail")
     ap.add_argument("--seed-runs", type=int, default=5)
     ap.add_argument("--serve-runs", type=int, default=5)
     ap.add_argument("--duration", type=int, default=15, help="seconds per serving run")
@@ -1071,6 +1075,7 @@ def main():
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], text=True,
                             capture_output=True).stdout.strip()
     doc = {"config": {"parts": parts, "zoom": args.zoom, "threads": args.threads, "workers": args.workers,
+                      "xplan_workers": args.xplan_workers or args.workers,
                       "metatile": METATILE, "gutter_px": GUTTER,
                       "mapserver_png_compression": args.mapserver_png_compression, "seed_runs": args.seed_runs,
                       "serve_runs": args.serve_runs, "duration_s": args.duration, "warmup_s": args.warmup,
@@ -1103,7 +1108,8 @@ def main():
               f"({s['ratio_common_tiles_per_s']}x) |\n")
     if "serve" in results:
         s = results["serve"]
-        print(f"Cached PNG tiles, {args.workers} workers each, {s['tiles']} tiles of zoom {s['zooms']}, "
+        print(f"Cached PNG tiles, xplanserver {args.xplan_workers or args.workers} workers, MapCache "
+              f"{args.workers} FastCGI processes, {s['tiles']} tiles of zoom {s['zooms']}, "
               f"median of {args.serve_runs} runs of {args.duration} s per case\n")
         print("| connections | server | req/s | p50 ms | p99 ms | ratio |")
         print("|---:|---|---:|---:|---:|---:|")
