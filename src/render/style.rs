@@ -494,7 +494,6 @@ impl Styles {
         }
     }
 
-    /// The rules of a class (its own, or the default for its geometry).
     /// How far (pixels) what is drawn for a feature can reach beyond its
     /// box at `res` map units per pixel: twice the widest stroke (caps and
     /// joins), the largest marker, and labels up to 16 of their largest
@@ -518,6 +517,7 @@ impl Styles {
         r
     }
 
+    /// The rules of a class (its own, or the default for its geometry).
     pub fn rules_of(&self, feature_type: &str) -> Option<&[Rule]> {
         self.rules.get(feature_type).map(|v| v.as_slice())
     }

@@ -74,9 +74,8 @@ impl TileCache {
         let dir = path.parent().expect("a tile path has a directory");
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(".{}.{:016x}.tmp", k.y, rand::random::<u64>()));
-        if data.is_empty() && self.link_empty(&tmp).is_ok() {
-            // an empty tile: another name of the shared empty file
-        } else {
+        // an empty tile: another name of the shared empty file if it can be
+        if !(data.is_empty() && self.link_empty(&tmp).is_ok()) {
             std::fs::write(&tmp, data)?;
         }
         std::fs::rename(&tmp, &path).inspect_err(|_| {

@@ -172,8 +172,8 @@ fn intersects(a: [f64; 4], b: [f64; 4]) -> bool {
 }
 
 /// Whether a plan lies near enough to a tile to draw on it (the reach of
-/// the styles at the tile's resolution plus [`NEAR_SLACK_PX`]; true when
-/// that cannot be told).
+/// the styles at the tile's resolution plus [`NEAR_SLACK_PX`]; false for
+/// a tile outside the matrix, true when the box cannot be transformed).
 fn near_plans(maps: &MapData, tms: &TileMatrixSet, z: u8, x: u32, y: u32) -> bool {
     let (Some(b), Some(&res)) = (tms.tile_bbox(z, x, y), tms.resolutions.get(z as usize)) else {
         return false;
@@ -464,14 +464,8 @@ impl TileService {
         );
         metas.par_iter().try_for_each(|mt| {
             let all_cached = mt.tiles().all(|(x, y)| {
-                self.cache.contains(&TileKey {
-                    tileset,
-                    tms: tms.id,
-                    z: mt.z,
-                    x,
-                    y,
-                    ext: "png",
-                }) || !near_plans(&self.maps, tms, mt.z, x, y)
+                self.cache.contains(&key(tileset, tms, mt.z, x, y, "png"))
+                    || !near_plans(&self.maps, tms, mt.z, x, y)
             });
             if all_cached {
                 skipped.fetch_add(1, Ordering::Relaxed);
@@ -559,14 +553,7 @@ fn draw_and_store(
     let generation = maps.generation();
     let tiles = render_metatile(maps, tms, mt, layers, &PlanFilter::All, gutter)?;
     if maps.generation() == generation {
-        let key = |x: u32, y: u32| TileKey {
-            tileset,
-            tms: tms.id,
-            z: mt.z,
-            x,
-            y,
-            ext: "png",
-        };
+        let tile_key = |x, y| key(tileset, tms, mt.z, x, y, "png");
         let mut written = Vec::with_capacity(tiles.len());
         for ((x, y), png) in &tiles {
             // far from every plan: empty whether cached or not
@@ -574,14 +561,14 @@ fn draw_and_store(
                 continue;
             }
             // an empty file: a tile known to have nothing on it
-            cache.put(&key(*x, *y), png.as_deref().unwrap_or_default())?;
+            cache.put(&tile_key(*x, *y), png.as_deref().unwrap_or_default())?;
             written.push((*x, *y));
         }
         // a plan changed while they were written: its change hook may have
         // dropped the area's tiles before these were stored
         if maps.generation() != generation {
             for (x, y) in written {
-                if let Some(p) = cache.path(&key(x, y)) {
+                if let Some(p) = cache.path(&tile_key(x, y)) {
                     let _ = std::fs::remove_file(p);
                 }
             }
