@@ -752,20 +752,54 @@ impl Frame {
     /// True when the stored fragment goes out unchanged: the plan is in
     /// the output CRS and the geometries name it.
     fn is_verbatim(&self, xml: &[u8], plan: Option<&WfsPlan>) -> bool {
+        static SRS_NAME: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"srsName"));
         let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
         from == self.out_srid
             && !self.lat_lon
-            && (memchr::memmem::find(xml, b"srsName").is_some() || !has_geometry(xml))
+            && (SRS_NAME.find(xml).is_some() || !has_geometry(xml))
     }
 
-    /// GML members that are copies of the stored fragments need no CPU
-    /// worth sending to the pool: they are concatenated in place.
-    fn batch_is_copy(&self, rows: &[FeatureRow], value_ref: Option<&Prop>) -> bool {
-        self.format == Format::Gml
-            && value_ref.is_none()
-            && rows.iter().all(|r| {
-                self.is_verbatim(r.xml_bytes().unwrap_or(b""), self.plans.get(&r.plan_id()))
-            })
+    /// The GML members of a batch when every one is a copy of its stored
+    /// fragment (no CPU worth sending to the pool: they are concatenated
+    /// in place, as bytes, PostgreSQL having sent valid UTF-8); None when
+    /// one needs rewriting.
+    fn copied_members(&self, rows: &[FeatureRow], value_ref: Option<&Prop>) -> Option<Vec<u8>> {
+        if self.format != Format::Gml || value_ref.is_some() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(
+            rows.iter()
+                .map(|r| r.xml_bytes().map_or(0, |x| x.len() + 32))
+                .sum(),
+        );
+        // rows come grouped by plan: look a plan up once per run of rows
+        let mut last: Option<(i64, Option<&WfsPlan>, &[u8])> = None;
+        for r in rows {
+            let id = r.plan_id();
+            let (plan, ns) = match last {
+                Some((l, plan, ns)) if l == id => (plan, ns),
+                _ => {
+                    let plan = self.plans.get(&id);
+                    let ns = self.member_ns.get(&id).map_or(&b""[..], |n| n.as_bytes());
+                    last = Some((id, plan, ns));
+                    (plan, ns)
+                }
+            };
+            let xml = r.xml_bytes().unwrap_or(b"");
+            if !self.is_verbatim(xml, plan) {
+                return None;
+            }
+            out.push(b'<');
+            out.extend_from_slice(self.member.as_bytes());
+            out.extend_from_slice(ns);
+            out.push(b'>');
+            out.extend_from_slice(xml);
+            out.extend_from_slice(b"</");
+            out.extend_from_slice(self.member.as_bytes());
+            out.extend_from_slice(b">\n");
+        }
+        Some(out)
     }
 
     fn feature_xml(
@@ -1298,10 +1332,8 @@ fn async_body(
                         return Err(actix_web::error::ErrorInternalServerError(e.to_string()));
                     }
                 };
-                if frame.batch_is_copy(&rows, vr.as_ref().as_ref()) {
-                    return format_batch(&frame, &rows, i == 0, None)
-                        .map(Bytes::from)
-                        .map_err(actix_web::error::ErrorInternalServerError);
+                if let Some(chunk) = frame.copied_members(&rows, vr.as_ref().as_ref()) {
+                    return Ok(Bytes::from(chunk));
                 }
                 match on_cpu(move || format_batch(&frame, &rows, i == 0, vr.as_ref().as_ref()))
                     .await

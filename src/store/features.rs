@@ -147,7 +147,18 @@ pub struct FeatureRow(sqlx::postgres::PgRow);
 impl FeatureRow {
     // the columns in the order `select_range` selects them
     pub fn plan_id(&self) -> i64 {
-        self.0.get(0)
+        use sqlx::ValueRef;
+        // read per row of every batch: the binary int8 in place, without
+        // sqlx's type check (which clones the column's type info)
+        match self.0.try_get_raw(0) {
+            Ok(v) if !v.is_null() && v.format() == sqlx::postgres::PgValueFormat::Binary => {
+                match v.as_bytes().ok().and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                    Some(b) => i64::from_be_bytes(b),
+                    None => self.0.get(0),
+                }
+            }
+            _ => self.0.get(0),
+        }
     }
     pub fn gml_id(&self) -> &str {
         self.0.get(1)
