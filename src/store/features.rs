@@ -932,8 +932,7 @@ impl Store {
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let mut db = sqlx::Acquire::begin(&mut *conn).await?;
-        read_only_snapshot(&mut db, None).await?;
+        let mut db = begin_read(&mut conn, None).await?;
         // A whole result in the default order is read by two connections at
         // once (PostgreSQL is the bottleneck of large responses), split at
         // the (type, plan) key where half of the rows lie, both in the same
@@ -1047,8 +1046,7 @@ async fn read_second_half(
     tx: mpsc::Sender<Result<Batch, StoreError>>,
 ) {
     let r: Result<bool, StoreError> = async {
-        let mut db = sqlx::Acquire::begin(&mut *conn).await?;
-        read_only_snapshot(&mut db, Some(&snapshot)).await?;
+        let mut db = begin_read(&mut conn, Some(&snapshot)).await?;
         let done = stream_range(&mut db, &q, cols, &(Some(key), None), batch, &tx).await?;
         if done {
             db.commit().await?;
@@ -1097,15 +1095,15 @@ fn parallel_min_rows() -> i64 {
 /// Batches of the second half held while the first is sent (bounded memory).
 const PARALLEL_BUFFER_BATCHES: usize = 24;
 
-/// Makes the transaction just begun a read-only snapshot (the one exported
-/// by another transaction as `snapshot`, if given).
-async fn read_only_snapshot(
-    db: &mut sqlx::PgConnection,
+/// Begins a read-only transaction on a snapshot of its own (repeatable
+/// read) or on the one exported by another transaction as `snapshot`: one
+/// round trip (a multi-statement simple query) instead of one per setting.
+async fn begin_read<'c>(
+    conn: &'c mut sqlx::PgConnection,
     snapshot: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *db)
-        .await?;
+) -> Result<sqlx::Transaction<'c, Postgres>, StoreError> {
+    use sqlx::Connection;
+    let mut sql = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;");
     if let Some(id) = snapshot {
         // SET TRANSACTION SNAPSHOT takes no parameters: the id comes from
         // pg_export_snapshot() and is checked to be one
@@ -1114,20 +1112,13 @@ async fn read_only_snapshot(
                 "unexpected snapshot id '{id}'"
             )));
         }
-        // not prepared: every id is another statement
-        let sql = format!("SET TRANSACTION SNAPSHOT '{id}'");
-        sqlx::query(&sql)
-            .persistent(false)
-            .execute(&mut *db)
-            .await?;
+        sql.push_str(&format!(" SET TRANSACTION SNAPSHOT '{id}';"));
     }
     // the features are in memory or on SSD: with the default cost of a
     // random page (4) the planner sorts a bitmap scan instead of reading
     // features_type_idx in order, about twice as slow
-    sqlx::query("SET LOCAL random_page_cost = 1.1")
-        .execute(&mut *db)
-        .await?;
-    Ok(())
+    sql.push_str(" SET LOCAL random_page_cost = 1.1");
+    Ok(conn.begin_with(sql).await?)
 }
 
 /// Streams the rows of a key range in batches; stops when the receiver is
