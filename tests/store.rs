@@ -147,8 +147,44 @@ async fn plan_metadata_status_and_delete() {
     assert_eq!(p2.status, "archiviert");
     assert_eq!(p2.internal_id.as_deref(), Some("v-17"));
 
+    // the WFS frame of the plans of a version: CRS and bindings read once
+    // and kept, names read every time
+    let frames = store.wfs_plans("6.0", &[]).await.unwrap();
+    let f = frames.iter().find(|f| f.id == id).unwrap();
+    assert_eq!((f.name.as_str(), f.srid), ("BPlan004_6-0", 25832));
+    assert!(f
+        .namespaces
+        .iter()
+        .any(|(_, u)| u == "http://www.xplanung.de/xplangml/6/0"));
+    assert!(store.plan_frames.lock().unwrap().contains_key(&id));
+    sqlx::query("UPDATE plans SET name = 'renamed' WHERE id = $1")
+        .bind(id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let again = store.wfs_plans("6.0", &[]).await.unwrap();
+    let g = again.iter().find(|f| f.id == id).unwrap();
+    assert_eq!(g.name, "renamed");
+    assert!(std::sync::Arc::ptr_eq(&f.namespaces, &g.namespaces));
+    // a status filter applies to the kept plans too
+    let archived = store
+        .wfs_plans("6.0", &["archiviert".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        archived.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![r2.plan_ids[0]]
+    );
+
     assert!(store.delete(id).await.unwrap());
     assert!(!store.delete(id).await.unwrap());
+    assert!(!store.plan_frames.lock().unwrap().contains_key(&id));
+    assert!(store
+        .wfs_plans("6.0", &[])
+        .await
+        .unwrap()
+        .iter()
+        .all(|f| f.id != id));
     assert_eq!(store.row_counts(id).await.unwrap(), (0, 0, 0));
     assert!(matches!(store.get(id).await, Err(StoreError::NotFound(_))));
     // the other plan is untouched

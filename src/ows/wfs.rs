@@ -899,7 +899,7 @@ fn namespaces(
     let mut ids: Vec<&i64> = plans.keys().collect();
     ids.sort();
     for id in &ids {
-        for (p, u) in &plans[id].namespaces {
+        for (p, u) in plans[id].namespaces.iter() {
             if !p.is_empty() && !root.iter().any(|(q, _)| q == p) {
                 root.push((p.clone(), u.clone()));
             }
@@ -908,7 +908,7 @@ fn namespaces(
     let mut member = HashMap::new();
     for id in ids {
         let mut extra = String::new();
-        for (p, u) in &plans[id].namespaces {
+        for (p, u) in plans[id].namespaces.iter() {
             if p == "wfs" || p == "xsi" {
                 continue;
             }
@@ -2278,10 +2278,10 @@ mod tests {
                 id: 1,
                 name: "a".into(),
                 srid: 25832,
-                namespaces: vec![
+                namespaces: std::sync::Arc::new(vec![
                     ("xplan".into(), Version::V5_4.namespace().into()),
                     ("gml".into(), GML_NS.into()),
-                ],
+                ]),
             },
         );
         plans.insert(
@@ -2290,10 +2290,10 @@ mod tests {
                 id: 2,
                 name: "b".into(),
                 srid: 25832,
-                namespaces: vec![
+                namespaces: std::sync::Arc::new(vec![
                     ("".into(), Version::V5_4.namespace().into()),
                     ("x".into(), "urn:one".into()),
-                ],
+                ]),
             },
         );
         plans.insert(
@@ -2302,7 +2302,7 @@ mod tests {
                 id: 3,
                 name: "c".into(),
                 srid: 25832,
-                namespaces: vec![("x".into(), "urn:two".into())],
+                namespaces: std::sync::Arc::new(vec![("x".into(), "urn:two".into())]),
             },
         );
         let (root, member) = namespaces(&plans, Version::V5_4, WFS_NS);

@@ -209,8 +209,21 @@ pub struct WfsPlan {
     pub name: String,
     pub srid: u32,
     /// (prefix, namespace URI) bindings of the plan document's root.
-    pub namespaces: Vec<(String, String)>,
+    pub namespaces: std::sync::Arc<Vec<(String, String)>>,
 }
+
+/// What of a plan's WFS frame never changes (see `Store::wfs_plans`).
+#[derive(Debug, Clone)]
+pub struct PlanFrame {
+    /// the plan's import time (µs since the epoch)
+    imported: i64,
+    srid: u32,
+    namespaces: std::sync::Arc<Vec<(String, String)>>,
+}
+
+/// Frames kept at most (a few hundred bytes each); beyond, the cache
+/// starts afresh.
+const PLAN_FRAMES_MAX: usize = 100_000;
 
 /// Percent of a SQL/JSON path string literal: `"` and `\` escaped.
 fn jp_string(s: &str) -> String {
@@ -759,32 +772,82 @@ fn select_range<'a>(
 
 impl Store {
     /// The plans of a version (and statuses) with their CRS and namespaces.
+    /// A plan's CRS and namespace bindings are those of its document and
+    /// never change for its id and import time: they are read once per
+    /// process and kept (`Store::plan_frames`; the import time guards
+    /// against ids counted anew in a database recreated under a running
+    /// server); names and statuses, which can be edited, are read on every
+    /// call.
     pub async fn wfs_plans(
         &self,
         version: &str,
         statuses: &[String],
     ) -> Result<Vec<WfsPlan>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, srid, namespaces::text FROM plans
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT id, name, (extract(epoch FROM imported_at) * 1e6)::int8 FROM plans
              WHERE version = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2)) ORDER BY id",
         )
         .bind(version)
         .bind(statuses)
         .fetch_all(&self.pool)
         .await?;
+        let missing: Vec<i64> = {
+            let known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
+            rows.iter()
+                .filter(|r| known.get(&r.0).is_none_or(|f| f.imported != r.2))
+                .map(|r| r.0)
+                .collect()
+        };
+        if !missing.is_empty() {
+            let read: Vec<(i64, i64, i32, String)> = sqlx::query_as(
+                "SELECT id, (extract(epoch FROM imported_at) * 1e6)::int8, srid, namespaces::text
+                 FROM plans WHERE id = ANY($1)",
+            )
+            .bind(&missing)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
+            if known.len() + read.len() > PLAN_FRAMES_MAX {
+                // only entries of deleted plans go stale: start afresh
+                known.clear();
+            }
+            for (id, imported, srid, ns) in read {
+                let ns: serde_json::Value = serde_json::from_str(&ns).unwrap_or_default();
+                known.insert(
+                    id,
+                    PlanFrame {
+                        imported,
+                        srid: srid as u32,
+                        namespaces: std::sync::Arc::new(super::namespace_bindings(&ns)),
+                    },
+                );
+            }
+        }
+        let known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
+        // a plan deleted (or replaced) between the two reads is left out, as
+        // it would be had that happened just before
         Ok(rows
-            .iter()
-            .map(|r| {
-                let ns: serde_json::Value =
-                    serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default();
-                WfsPlan {
-                    id: r.get(0),
-                    name: r.get(1),
-                    srid: r.get::<i32, _>(2) as u32,
-                    namespaces: super::namespace_bindings(&ns),
-                }
+            .into_iter()
+            .filter_map(|(id, name, imported)| {
+                known
+                    .get(&id)
+                    .filter(|f| f.imported == imported)
+                    .map(|f| WfsPlan {
+                        id,
+                        name,
+                        srid: f.srid,
+                        namespaces: f.namespaces.clone(),
+                    })
             })
             .collect())
+    }
+
+    /// Drops a deleted plan's entry from `plan_frames`.
+    pub fn forget_plan_frame(&self, id: i64) {
+        self.plan_frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
     }
 
     /// The bounding box (EPSG:4326, lon/lat) of the plans of a version (and statuses).

@@ -165,6 +165,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.forget_plan_frame(id);
         Ok(name)
     }
 }

@@ -182,6 +182,10 @@ pub struct Store {
     /// use all but two of the pool's connections (one is the map change
     /// listener's, one serves everything else).
     pub streams: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The unchanging part of each plan's WFS frame, by plan id (see
+    /// `Store::wfs_plans`).
+    pub plan_frames:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, features::PlanFrame>>>,
 }
 
 impl Store {
@@ -232,6 +236,7 @@ impl Store {
             streams: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 (max_connections as usize).saturating_sub(2).max(1),
             )),
+            plan_frames: Default::default(),
         })
     }
 
@@ -511,6 +516,7 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.forget_plan_frame(id);
         Ok(r.rows_affected() > 0)
     }
 
