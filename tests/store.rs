@@ -176,6 +176,17 @@ async fn plan_metadata_status_and_delete() {
         vec![r2.plan_ids[0]]
     );
 
+    // a plan row with the same id but another import (a database recreated
+    // under a running server) is read again
+    sqlx::query("UPDATE plans SET imported_at = imported_at - interval '1 day' WHERE id = $1")
+        .bind(id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let fresh = store.wfs_plans("6.0", &[]).await.unwrap();
+    let h = fresh.iter().find(|f| f.id == id).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&g.namespaces, &h.namespaces));
+
     assert!(store.delete(id).await.unwrap());
     assert!(!store.delete(id).await.unwrap());
     assert!(!store.plan_frames.lock().unwrap().contains_key(&id));
@@ -209,6 +220,11 @@ async fn plan_metadata_status_and_delete() {
     let after = counts(kept).await;
     assert!(after.iter().all(|c| c.0 != fp) && !after.is_empty());
     assert_eq!(after, counts(real).await);
+    // the API's deletion (with its audit entry) forgets the kept frame too
+    let kept = r2.plan_ids[0];
+    assert!(store.plan_frames.lock().unwrap().contains_key(&kept));
+    store.delete_plan(kept, "tester").await.unwrap();
+    assert!(!store.plan_frames.lock().unwrap().contains_key(&kept));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -627,4 +643,51 @@ async fn cli_reports_rejected_input_with_exit_code_and_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_transactions_refuse_bad_snapshots() {
+    use xplanserver::store::features::begin_read;
+    let store = common::fresh_store().await;
+    let mut conn = store.pool.acquire().await.unwrap();
+    // an id that is not one is refused before anything is sent
+    let e = begin_read(&mut conn, Some("1'; DROP TABLE plans; --"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("unexpected snapshot id"), "{e}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM plans")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // a well-formed id of a snapshot that does not exist (any more): an
+    // error, and BEGIN has run unknown to sqlx, which is why the second
+    // reader of a split WFS read closes its connection on an error
+    let e = begin_read(&mut conn, Some("00000003-0000001B-1"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("snapshot"), "{e}");
+    let after = sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&mut *conn)
+        .await;
+    assert!(
+        after.is_err(),
+        "the connection is inside the failed transaction"
+    );
+    conn.close_on_drop();
+    drop(conn);
+    // a good one works: one snapshot for the transaction, read only
+    let mut conn = store.pool.acquire().await.unwrap();
+    let mut tx = begin_read(&mut conn, None).await.unwrap();
+    let (iso, ro): (String, String) = sqlx::query_as(
+        "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((iso.as_str(), ro.as_str()), ("repeatable read", "on"));
+    assert!(sqlx::query("CREATE TABLE t (x int)")
+        .execute(&mut *tx)
+        .await
+        .is_err());
 }

@@ -768,9 +768,20 @@ impl Frame {
         if self.format != Format::Gml || value_ref.is_some() {
             return None;
         }
+        // a batch to rewrite is mostly recognised at its first row, before
+        // anything is reserved
+        let first = rows.first()?;
+        if !self.is_verbatim(
+            first.xml_bytes().unwrap_or(b""),
+            self.plans.get(&first.plan_id()),
+        ) {
+            return None;
+        }
+        let wrap =
+            2 * self.member.len() + 5 + self.member_ns.get(&first.plan_id()).map_or(0, String::len);
         let mut out = Vec::with_capacity(
             rows.iter()
-                .map(|r| r.xml_bytes().map_or(0, |x| x.len() + 32))
+                .map(|r| r.xml_bytes().map_or(0, |x| x.len() + wrap))
                 .sum(),
         );
         // rows come grouped by plan: look a plan up once per run of rows

@@ -147,18 +147,7 @@ pub struct FeatureRow(sqlx::postgres::PgRow);
 impl FeatureRow {
     // the columns in the order `select_range` selects them
     pub fn plan_id(&self) -> i64 {
-        use sqlx::ValueRef;
-        // read per row of every batch: the binary int8 in place, without
-        // sqlx's type check (which clones the column's type info)
-        match self.0.try_get_raw(0) {
-            Ok(v) if !v.is_null() && v.format() == sqlx::postgres::PgValueFormat::Binary => {
-                match v.as_bytes().ok().and_then(|b| <[u8; 8]>::try_from(b).ok()) {
-                    Some(b) => i64::from_be_bytes(b),
-                    None => self.0.get(0),
-                }
-            }
-            _ => self.0.get(0),
-        }
+        self.0.get(0)
     }
     pub fn gml_id(&self) -> &str {
         self.0.get(1)
@@ -791,13 +780,21 @@ impl Store {
         .bind(statuses)
         .fetch_all(&self.pool)
         .await?;
-        let missing: Vec<i64> = {
+        // the frames of this call, taken from the cache or read: the result
+        // is built from these alone, whatever other calls do to the cache
+        let mut frames: HashMap<i64, PlanFrame> = HashMap::with_capacity(rows.len());
+        let mut missing = vec![];
+        {
             let known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
-            rows.iter()
-                .filter(|r| known.get(&r.0).is_none_or(|f| f.imported != r.2))
-                .map(|r| r.0)
-                .collect()
-        };
+            for (id, _, imported) in &rows {
+                match known.get(id).filter(|f| f.imported == *imported) {
+                    Some(f) => {
+                        frames.insert(*id, f.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+        }
         if !missing.is_empty() {
             let read: Vec<(i64, i64, i32, String)> = sqlx::query_as(
                 "SELECT id, (extract(epoch FROM imported_at) * 1e6)::int8, srid, namespaces::text
@@ -813,23 +810,21 @@ impl Store {
             }
             for (id, imported, srid, ns) in read {
                 let ns: serde_json::Value = serde_json::from_str(&ns).unwrap_or_default();
-                known.insert(
-                    id,
-                    PlanFrame {
-                        imported,
-                        srid: srid as u32,
-                        namespaces: std::sync::Arc::new(super::namespace_bindings(&ns)),
-                    },
-                );
+                let f = PlanFrame {
+                    imported,
+                    srid: srid as u32,
+                    namespaces: std::sync::Arc::new(super::namespace_bindings(&ns)),
+                };
+                known.insert(id, f.clone());
+                frames.insert(id, f);
             }
         }
-        let known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
         // a plan deleted (or replaced) between the two reads is left out, as
         // it would be had that happened just before
         Ok(rows
             .into_iter()
             .filter_map(|(id, name, imported)| {
-                known
+                frames
                     .get(&id)
                     .filter(|f| f.imported == imported)
                     .map(|f| WfsPlan {
@@ -995,6 +990,7 @@ impl Store {
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
+        // (no snapshot to import: past BEGIN only a broken connection fails)
         let mut db = begin_read(&mut conn, None).await?;
         // A whole result in the default order is read by two connections at
         // once (PostgreSQL is the bottleneck of large responses), split at
@@ -1121,6 +1117,9 @@ async fn read_second_half(
         Ok(true) => conn.close_on_drop(),
         Ok(false) => {}
         Err(e) => {
+            // not back into the pool: a failed begin (the first half's
+            // snapshot already gone) can leave it inside a transaction
+            conn.close_on_drop();
             let _ = tx.send(Err(e)).await;
         }
     }
@@ -1161,7 +1160,10 @@ const PARALLEL_BUFFER_BATCHES: usize = 24;
 /// Begins a read-only transaction on a snapshot of its own (repeatable
 /// read) or on the one exported by another transaction as `snapshot`: one
 /// round trip (a multi-statement simple query) instead of one per setting.
-async fn begin_read<'c>(
+/// When importing a snapshot fails (it no longer exists), BEGIN has run and
+/// sqlx does not know of that transaction: the caller must not return the
+/// connection to the pool.
+pub async fn begin_read<'c>(
     conn: &'c mut sqlx::PgConnection,
     snapshot: Option<&str>,
 ) -> Result<sqlx::Transaction<'c, Postgres>, StoreError> {
