@@ -691,3 +691,54 @@ async fn read_transactions_refuse_bad_snapshots() {
         .await
         .is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feature_streams_carry_the_plans_of_their_snapshot() {
+    use xplanserver::store::features::{Batch, Columns, FeatureQuery, Filter};
+    let store = common::fresh_store().await;
+    let a = common::import_fixture(&store, "plans/BPlan004_6-0.zip").await;
+    let q = FeatureQuery {
+        version: "6.0".into(),
+        statuses: vec![],
+        filter: Filter::Types(vec!["BP_Plan".into()]),
+        sort: vec![],
+        start: 0,
+        count: None,
+    };
+    let cols = Columns {
+        xml: true,
+        ..Default::default()
+    };
+    // room for one message: the stream waits with its snapshot open while
+    // another plan of the version is imported
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let reader = async {
+        let Some(Ok(Batch::Plans(plans))) = rx.recv().await else {
+            panic!("the plans come first");
+        };
+        let b = common::import_fixture(&store, "plans/BPlan004_6-0.zip").await;
+        let outside = store.wfs_plans("6.0", &[]).await.unwrap();
+        assert!(outside.iter().any(|p| p.id == b));
+        let mut matched = None;
+        let mut row_plans = vec![];
+        while let Some(m) = rx.recv().await {
+            match m.unwrap() {
+                Batch::Matched(n) => matched = Some(n),
+                Batch::Rows(rows) => row_plans.extend(rows.iter().map(|r| r.plan_id())),
+                Batch::Plans(_) => panic!("plans twice"),
+            }
+        }
+        (
+            plans.iter().map(|p| p.id).collect::<Vec<_>>(),
+            matched,
+            row_plans,
+        )
+    };
+    let ((), (plans, matched, rows)) = tokio::join!(
+        store.stream_features(q, cols, (true, true, false), 512, tx),
+        reader
+    );
+    assert_eq!(plans, vec![a]);
+    assert_eq!(matched, Some(1));
+    assert_eq!(rows, vec![a]);
+}

@@ -812,7 +812,8 @@ async fn items(
                 &body,
             ));
         }
-        let (matched, rx) = wfs::open_feature_stream(&state, ir.query.clone(), cols, false).await?;
+        let (_, matched, rx) =
+            wfs::open_feature_stream(&state, ir.query.clone(), cols, (false, false)).await?;
         let returned = (matched - ir.offset).clamp(0, ir.limit);
         let mut links = vec![
             link(

@@ -1020,16 +1020,10 @@ async fn get_feature(
     let v110 = r.protocol == Protocol::V110;
     let base = format!("{}{}", base_url(&state, req), scope.path);
     // The plans of the scope frame the features (namespaces, CRS, names):
-    // loaded while the count runs, not at all for hits.
-    let make_frame = async {
-        let plans: HashMap<i64, WfsPlan> = state
-            .store
-            .wfs_plans(scope.version.as_str(), &scope.statuses)
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    // read in the snapshot of the rows (so that a plan imported or deleted
+    // meanwhile cannot leave rows without their frame), not at all for hits.
+    let make_frame = |plans: Vec<WfsPlan>| {
+        let plans: HashMap<i64, WfsPlan> = plans.into_iter().map(|p| (p.id, p)).collect();
         let (root_ns, member_ns) = namespaces(
             &plans,
             scope.version,
@@ -1055,7 +1049,7 @@ async fn get_feature(
             storage_srid: state.store.storage_srid,
             codes,
         });
-        Ok::<_, OwsError>((frame, root_ns))
+        (frame, root_ns)
     };
     let cols = Columns {
         xml: format == Format::Gml,
@@ -1101,7 +1095,12 @@ async fn get_feature(
                 status: StatusCode::NOT_FOUND,
             });
         };
-        let (f2, _) = make_frame.await?;
+        let plans = state
+            .store
+            .wfs_plans(scope.version.as_str(), &scope.statuses)
+            .await
+            .map_err(store_err)?;
+        let (f2, _) = make_frame(plans);
         let body = on_cpu(move || -> Result<String, String> {
             match f2.format {
                 Format::Gml => {
@@ -1146,12 +1145,8 @@ async fn get_feature(
 
     // stored fragments sent as they are: PostgreSQL is the bottleneck
     let split_reads = format == Format::Gml && value_ref.is_none();
-    let (framed, opened) = futures_util::future::join(
-        make_frame,
-        open_feature_stream(&state, q, cols, split_reads),
-    )
-    .await;
-    let ((frame, root_ns), (matched, rx)) = (framed?, opened?);
+    let (plans, matched, rx) = open_feature_stream(&state, q, cols, (true, split_reads)).await?;
+    let (frame, root_ns) = make_frame(plans);
     let returned = (matched - r.start).max(0).min(r.count.unwrap_or(i64::MAX));
     let next = match (&r.kvp, r.count) {
         (Some(kvp), Some(c)) if c > 0 && r.start.saturating_add(c) < matched => {
@@ -1237,23 +1232,32 @@ async fn get_feature(
 pub(super) type FeatureReceiver =
     tokio::sync::mpsc::Receiver<Result<Batch, crate::store::StoreError>>;
 
-/// Starts a streaming query (count and rows from one snapshot) and waits
-/// for the number of matches, so that errors still become exceptions.
+/// Starts a streaming query (scope plans when `with_plans`, count and rows
+/// from one snapshot) and waits for the plans and the number of matches,
+/// so that errors still become exceptions.
 pub(super) async fn open_feature_stream(
     state: &OwsState,
     q: FeatureQuery,
     cols: Columns,
-    split_reads: bool,
-) -> Result<(i64, FeatureReceiver), OwsError> {
+    (with_plans, split_reads): (bool, bool),
+) -> Result<(Vec<WfsPlan>, i64, FeatureReceiver), OwsError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let store = state.store.clone();
     tokio::spawn(async move {
         store
-            .stream_features(q, cols, (true, split_reads), BATCH, tx)
+            .stream_features(q, cols, (with_plans, true, split_reads), BATCH, tx)
             .await
     });
+    let mut plans = vec![];
+    if with_plans {
+        match rx.recv().await {
+            Some(Ok(Batch::Plans(p))) => plans = p,
+            Some(Err(e)) => return Err(store_err(e)),
+            _ => return Err(OwsError::internal("the query ended without its plans")),
+        }
+    }
     match rx.recv().await {
-        Some(Ok(Batch::Matched(n))) => Ok((n, rx)),
+        Some(Ok(Batch::Matched(n))) => Ok((plans, n, rx)),
         Some(Err(e)) => Err(store_err(e)),
         _ => Err(OwsError::internal("the query ended without a result")),
     }
@@ -1337,7 +1341,7 @@ fn async_body(
             async move {
                 let rows = match b {
                     Ok(Batch::Rows(rows)) => rows,
-                    Ok(Batch::Matched(_)) => return Ok(Bytes::new()),
+                    Ok(Batch::Matched(_) | Batch::Plans(_)) => return Ok(Bytes::new()),
                     Err(e) => {
                         tracing::error!("WFS response aborted: {e}");
                         return Err(actix_web::error::ErrorInternalServerError(e.to_string()));

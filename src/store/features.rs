@@ -187,6 +187,9 @@ impl FeatureRow {
 /// for), then rows in batches.
 #[derive(Debug)]
 pub enum Batch {
+    /// The plans of the query's scope, read in its snapshot (when asked
+    /// for; sent first).
+    Plans(Vec<WfsPlan>),
     Matched(i64),
     Rows(Vec<FeatureRow>),
 }
@@ -772,13 +775,25 @@ impl Store {
         version: &str,
         statuses: &[String],
     ) -> Result<Vec<WfsPlan>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.scope_plans(&mut conn, version, statuses).await
+    }
+
+    /// [`Self::wfs_plans`] on a given connection (in a transaction: in its
+    /// snapshot).
+    async fn scope_plans(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        version: &str,
+        statuses: &[String],
+    ) -> Result<Vec<WfsPlan>, StoreError> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
             "SELECT id, name, (extract(epoch FROM imported_at) * 1e6)::int8 FROM plans
              WHERE version = $1 AND (cardinality($2::text[]) = 0 OR status = ANY($2)) ORDER BY id",
         )
         .bind(version)
         .bind(statuses)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         // the frames of this call, taken from the cache or read: the result
         // is built from these alone, whatever other calls do to the cache
@@ -801,7 +816,7 @@ impl Store {
                  FROM plans WHERE id = ANY($1)",
             )
             .bind(&missing)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *conn)
             .await?;
             let mut known = self.plan_frames.lock().unwrap_or_else(|e| e.into_inner());
             if known.len() + read.len() > PLAN_FRAMES_MAX {
@@ -945,8 +960,9 @@ impl Store {
     }
 
     /// Streams the features of a query in batches of `batch` rows into
-    /// `tx`, preceded by the number of matches when `with_count`; count
-    /// and rows come from one read-only snapshot. Stops early when the
+    /// `tx`, preceded by the plans of the query's version and statuses
+    /// when `with_plans` and by the number of matches when `with_count`;
+    /// plans, count and rows come from one read-only snapshot. Stops early when the
     /// receiver is gone (the client went away). With `split`, a large
     /// whole result is read by two connections at once (worth it when
     /// PostgreSQL is the bottleneck, as for stored XML sent as it is; not
@@ -955,7 +971,7 @@ impl Store {
         &self,
         q: FeatureQuery,
         cols: Columns,
-        (with_count, split): (bool, bool),
+        (with_plans, with_count, split): (bool, bool, bool),
         batch: usize,
         tx: mpsc::Sender<Result<Batch, StoreError>>,
     ) {
@@ -974,7 +990,7 @@ impl Store {
             return;
         };
         let r = self
-            .stream_features_inner(&q, cols, (with_count, split), batch, &tx)
+            .stream_features_inner(&q, cols, (with_plans, with_count, split), batch, &tx)
             .await;
         if let Err(e) = r {
             let _ = tx.send(Err(e)).await;
@@ -985,13 +1001,20 @@ impl Store {
         &self,
         q: &FeatureQuery,
         cols: Columns,
-        (with_count, split_reads): (bool, bool),
+        (with_plans, with_count, split_reads): (bool, bool, bool),
         batch: usize,
         tx: &mpsc::Sender<Result<Batch, StoreError>>,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         // (no snapshot to import: past BEGIN only a broken connection fails)
         let mut db = begin_read(&mut conn, None).await?;
+        if with_plans {
+            // the frame of exactly the plans whose rows this snapshot holds
+            let plans = self.scope_plans(&mut db, &q.version, &q.statuses).await?;
+            if tx.send(Ok(Batch::Plans(plans))).await.is_err() {
+                return Ok(());
+            }
+        }
         // A whole result in the default order is read by two connections at
         // once (PostgreSQL is the bottleneck of large responses), split at
         // the (type, plan) key where half of the rows lie, both in the same
