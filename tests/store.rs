@@ -149,21 +149,25 @@ async fn plan_metadata_status_and_delete() {
 
     // the WFS frame of the plans of a version: CRS and bindings read once
     // and kept, names read every time
-    let frames = store.wfs_plans("6.0", &[]).await.unwrap();
-    let f = frames.iter().find(|f| f.id == id).unwrap();
+    let frame_of_id = || async {
+        let frames = store.wfs_plans("6.0", &[]).await.unwrap();
+        frames.into_iter().find(|f| f.id == id).unwrap()
+    };
+    let update_id = |sql: &'static str| {
+        let pool = store.pool.clone();
+        async move {
+            sqlx::query(sql).bind(id).execute(&pool).await.unwrap();
+        }
+    };
+    let f = frame_of_id().await;
     assert_eq!((f.name.as_str(), f.srid), ("BPlan004_6-0", 25832));
     assert!(f
         .namespaces
         .iter()
         .any(|(_, u)| u == "http://www.xplanung.de/xplangml/6/0"));
     assert!(store.plan_frames.lock().unwrap().contains_key(&id));
-    sqlx::query("UPDATE plans SET name = 'renamed' WHERE id = $1")
-        .bind(id)
-        .execute(&store.pool)
-        .await
-        .unwrap();
-    let again = store.wfs_plans("6.0", &[]).await.unwrap();
-    let g = again.iter().find(|f| f.id == id).unwrap();
+    update_id("UPDATE plans SET name = 'renamed' WHERE id = $1").await;
+    let g = frame_of_id().await;
     assert_eq!(g.name, "renamed");
     assert!(std::sync::Arc::ptr_eq(&f.namespaces, &g.namespaces));
     // a status filter applies to the kept plans too
@@ -178,13 +182,8 @@ async fn plan_metadata_status_and_delete() {
 
     // a plan row with the same id but another import (a database recreated
     // under a running server) is read again
-    sqlx::query("UPDATE plans SET imported_at = imported_at - interval '1 day' WHERE id = $1")
-        .bind(id)
-        .execute(&store.pool)
-        .await
-        .unwrap();
-    let fresh = store.wfs_plans("6.0", &[]).await.unwrap();
-    let h = fresh.iter().find(|f| f.id == id).unwrap();
+    update_id("UPDATE plans SET imported_at = imported_at - interval '1 day' WHERE id = $1").await;
+    let h = frame_of_id().await;
     assert!(!std::sync::Arc::ptr_eq(&g.namespaces, &h.namespaces));
 
     assert!(store.delete(id).await.unwrap());

@@ -732,20 +732,20 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    fn gml_member(&self, row: &FeatureRow, out: &mut String) -> Result<(), String> {
-        let xml = row.xml().unwrap_or("");
-        let plan = self.plans.get(&row.plan_id());
-        out.push('<');
-        out.push_str(self.member);
-        if let Some(ns) = self.member_ns.get(&row.plan_id()) {
-            out.push_str(ns);
+    /// Appends `body` as one member of the collection (wfs:member, or
+    /// gml:featureMember in 1.1.0) with the namespace declarations the
+    /// plan `plan_id` needs beyond the root's.
+    fn wrap_member(&self, plan_id: i64, body: &[u8], out: &mut Vec<u8>) {
+        out.push(b'<');
+        out.extend_from_slice(self.member.as_bytes());
+        if let Some(ns) = self.member_ns.get(&plan_id) {
+            out.extend_from_slice(ns.as_bytes());
         }
-        out.push('>');
-        self.feature_xml(xml, plan, out)?;
-        out.push_str("</");
-        out.push_str(self.member);
-        out.push_str(">\n");
-        Ok(())
+        out.push(b'>');
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"</");
+        out.extend_from_slice(self.member.as_bytes());
+        out.extend_from_slice(b">\n");
     }
 
     /// The feature's XML: as stored, or with its geometries in the output CRS.
@@ -768,60 +768,42 @@ impl Frame {
         if self.format != Format::Gml || value_ref.is_some() {
             return None;
         }
-        // a batch to rewrite is mostly recognised at its first row, before
-        // anything is reserved
-        let first = rows.first()?;
-        if !self.is_verbatim(
-            first.xml_bytes().unwrap_or(b""),
-            self.plans.get(&first.plan_id()),
-        ) {
-            return None;
-        }
-        let wrap =
-            2 * self.member.len() + 5 + self.member_ns.get(&first.plan_id()).map_or(0, String::len);
-        let mut out = Vec::with_capacity(
-            rows.iter()
-                .map(|r| r.xml_bytes().map_or(0, |x| x.len() + wrap))
-                .sum(),
-        );
+        let mut out = Vec::new();
         // rows come grouped by plan: look a plan up once per run of rows
-        let mut last: Option<(i64, Option<&WfsPlan>, &[u8])> = None;
-        for r in rows {
+        let mut last: Option<(i64, Option<&WfsPlan>)> = None;
+        for (i, r) in rows.iter().enumerate() {
             let id = r.plan_id();
-            let (plan, ns) = match last {
-                Some((l, plan, ns)) if l == id => (plan, ns),
-                _ => {
-                    let plan = self.plans.get(&id);
-                    let ns = self.member_ns.get(&id).map_or(&b""[..], |n| n.as_bytes());
-                    last = Some((id, plan, ns));
-                    (plan, ns)
-                }
+            let plan = match last {
+                Some((l, plan)) if l == id => plan,
+                _ => last.insert((id, self.plans.get(&id))).1,
             };
             let xml = r.xml_bytes().unwrap_or(b"");
             if !self.is_verbatim(xml, plan) {
                 return None;
             }
-            out.push(b'<');
-            out.extend_from_slice(self.member.as_bytes());
-            out.extend_from_slice(ns);
-            out.push(b'>');
-            out.extend_from_slice(xml);
-            out.extend_from_slice(b"</");
-            out.extend_from_slice(self.member.as_bytes());
-            out.extend_from_slice(b">\n");
+            if i == 0 {
+                // reserved once the batch is known to be a copy (a batch to
+                // rewrite is mostly recognised at its first row)
+                let wrap =
+                    2 * self.member.len() + 5 + self.member_ns.get(&id).map_or(0, String::len);
+                out.reserve(
+                    rows.iter()
+                        .map(|r| r.xml_bytes().map_or(0, |x| x.len() + wrap))
+                        .sum(),
+                );
+            }
+            self.wrap_member(id, xml, &mut out);
         }
         Some(out)
     }
 
-    fn feature_xml(
+    fn feature_xml<'x>(
         &self,
-        xml: &str,
+        xml: &'x str,
         plan: Option<&WfsPlan>,
-        out: &mut String,
-    ) -> Result<(), String> {
+    ) -> Result<std::borrow::Cow<'x, str>, String> {
         if self.is_verbatim(xml.as_bytes(), plan) {
-            out.push_str(xml);
-            return Ok(());
+            return Ok(xml.into());
         }
         let from = plan.map(|p| p.srid).unwrap_or(self.out_srid);
         let ns = plan.map(|p| p.namespaces.as_slice()).unwrap_or(&[]);
@@ -835,8 +817,7 @@ impl Frame {
             self.decimals,
         )
         .map_err(|e| e.to_string())?;
-        out.push_str(&x);
-        Ok(())
+        Ok(x.into())
     }
 
     pub(super) fn geojson_feature<'a>(
@@ -1104,9 +1085,8 @@ async fn get_feature(
         let body = on_cpu(move || -> Result<String, String> {
             match f2.format {
                 Format::Gml => {
-                    let mut x = String::new();
                     let plan = f2.plans.get(&row.plan_id());
-                    f2.feature_xml(row.xml().unwrap_or(""), plan, &mut x)?;
+                    let x = f2.feature_xml(row.xml().unwrap_or(""), plan)?;
                     // the plan's bindings, except those the element declares itself
                     let first_tag = &x[..x.find('>').unwrap_or(x.len())];
                     let mut decls = String::new();
@@ -1374,37 +1354,37 @@ fn format_batch(
     rows: &[FeatureRow],
     first: bool,
     value_ref: Option<&Prop>,
-) -> Result<String, String> {
-    let mut out = String::with_capacity(
-        rows.iter()
-            .map(|r| r.xml_bytes().map_or(600, |x| x.len() + 64))
-            .sum(),
-    );
+) -> Result<Vec<u8>, String> {
+    let size: usize = rows
+        .iter()
+        .map(|r| r.xml_bytes().map_or(600, |x| x.len() + 64))
+        .sum();
+    let mut out = Vec::new();
     match (frame.format, value_ref) {
         (Format::Gml, None) => {
+            out.reserve(size);
             for r in rows {
-                frame.gml_member(r, &mut out)?;
+                let plan = frame.plans.get(&r.plan_id());
+                let x = frame.feature_xml(r.xml().unwrap_or(""), plan)?;
+                frame.wrap_member(r.plan_id(), x.as_bytes(), &mut out);
             }
         }
         (Format::Gml, Some(prop)) => {
+            out.reserve(size);
             for r in rows {
                 let plan = frame.plans.get(&r.plan_id());
                 for v in property_values(r, plan, prop)? {
-                    out.push_str("<wfs:member");
-                    if let Some(ns) = frame.member_ns.get(&r.plan_id()) {
-                        out.push_str(ns);
-                    }
-                    out.push('>');
-                    out.push_str(&v);
-                    out.push_str("</wfs:member>\n");
+                    frame.wrap_member(r.plan_id(), v.as_bytes(), &mut out);
                 }
             }
         }
         (Format::GeoJson, _) => {
+            let mut json = String::with_capacity(size);
             let mut labels = Labels::new();
             for (i, r) in rows.iter().enumerate() {
-                frame.geojson_feature(r, first && i == 0, &mut out, &mut labels)?;
+                frame.geojson_feature(r, first && i == 0, &mut json, &mut labels)?;
             }
+            out = json.into_bytes();
         }
     }
     Ok(out)
